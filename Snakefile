@@ -1,0 +1,23 @@
+# effbench: one DAG from raw data to every table and figure.
+#   snakemake --cores N                         everything, default config
+#   snakemake --cores N synthetic               one study
+#   snakemake --cores 1 results/synthetic/figures/val_auc.png   one artefact
+import os
+
+from effbench.config import validate
+
+configfile: os.path.join(workflow.basedir, "config.yaml")
+validate(config)   # bad input fails here, naming the key, before any job runs
+
+include: "rules/common.smk"
+include: "rules/synthetic.smk"
+include: "rules/stats.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.synthetic.input,
+        rules.significance_all.input,
+        rules.claims.output,

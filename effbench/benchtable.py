@@ -1,0 +1,37 @@
+"""Summarise Snakemake `benchmark:` files into the README's per-rule time table.
+
+    python -m effbench.benchtable benchmarks
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def summarise(root) -> pd.DataFrame:
+    rows = []
+    for path in sorted(Path(root).rglob("*.tsv")):
+        frame = pd.read_csv(path, sep="\t")
+        rule = path.stem.split("_")[0]   # benchmark files are named <rule>_<wildcards>.tsv
+        rows.append({"stage": f"{path.parent.name}/{rule}", "job": path.stem, "seconds": float(frame["s"].iloc[-1]),
+                     "max_rss_mb": float(frame["max_rss"].iloc[-1]) if "max_rss" in frame else float("nan")})
+    jobs = pd.DataFrame(rows)
+    if jobs.empty:
+        return jobs
+    return (jobs.groupby("stage").agg(jobs=("job", "count"), total_s=("seconds", "sum"),
+                                      max_job_s=("seconds", "max"), max_rss_mb=("max_rss_mb", "max"))
+            .reset_index().sort_values("total_s", ascending=False))
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    lines = ["| stage | jobs | total (s) | longest job (s) | peak RSS (MB) |", "|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.stage} | {r.jobs} | {r.total_s:.0f} | {r.max_job_s:.0f} | {r.max_rss_mb:.0f} |")
+    lines.append(f"| **sum of job times** | {int(table['jobs'].sum())} | {table['total_s'].sum():.0f} | | |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(to_markdown(summarise(sys.argv[1] if len(sys.argv) > 1 else "benchmarks")))

@@ -1,0 +1,63 @@
+"""Configuration: load, validate against the JSON schema, and name every error's key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration that the schema or a cross-key check rejects."""
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<root>"
+
+
+def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
+    """Raise ConfigError naming every offending key; return the config unchanged."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [f"config key '{_key(e.absolute_path)}': {e.message}" for e in errors]
+    if not problems:
+        problems = _cross_checks(config)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return config
+
+
+def _cross_checks(config: dict) -> list[str]:
+    """Rules a JSON schema cannot state: keys that must name other keys' values."""
+    from .studies.synthetic import variants
+
+    problems = []
+    syn = config["synthetic"]
+    d = syn["data"]
+    if d["signal_min"] > d["signal_max"]:
+        problems.append("config key 'synthetic.data.signal_min': exceeds signal_max")
+    if 2 * d["n_signal"] >= d["vocab_size"]:
+        problems.append("config key 'synthetic.data.n_signal': two signal sets must fit in vocab_size")
+    if d["noise_rate"] not in syn["ablation"]["noise_rates"]:
+        problems.append("config key 'synthetic.ablation.noise_rates': must include data.noise_rate")
+    names = set(variants(syn))
+    for v in syn["timing"]["variants"]:
+        if v not in names:
+            problems.append(f"config key 'synthetic.timing.variants': unknown variant {v!r}")
+    if syn["proposed"] not in names:
+        problems.append(f"config key 'synthetic.proposed': unknown variant {syn['proposed']!r}")
+    for study, pairs in config["stats"]["comparisons"].items():
+        known = names if study == "synthetic" else None
+        for a, b in pairs:
+            for v in (a, b):
+                if known is not None and v not in known:
+                    problems.append(f"config key 'stats.comparisons.{study}': unknown variant {v!r}")
+    return problems
+
+
+def load(path) -> dict:
+    return validate(yaml.safe_load(Path(path).read_text()))

@@ -1,0 +1,97 @@
+"""Paired tests, effect sizes, multiple comparisons, non-inferiority and power.
+
+Library procedures are wrapped (statsmodels, scipy); the paired bootstrap and DeLong's
+paired test are written here because no maintained library offers them in this form.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import norm
+from statsmodels.stats.contingency_tables import mcnemar as _mcnemar
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_effectsize
+
+from .intervals import METRICS, _chunks, delong_covariance, percentile_ci
+
+
+def paired_bootstrap(labels, scores_a, scores_b, metric: str = "accuracy",
+                     n_resamples: int = 10000, level: float = 0.95, seed: int = 0) -> dict:
+    """Paired bootstrap over examples of the seed-mean difference M(A) - M(B).
+
+    scores_a: (S_a, n), scores_b: (S_b, n), every row on the same n examples. One example
+    resample is shared by all seeds of both models (examples resampled jointly across
+    seeds). Two-sided p-value: twice the tail beyond |delta| under the bootstrap null
+    (the centred resampling distribution), as in the entropy-gate paper's §9.4.
+    """
+    labels = np.asarray(labels)
+    a = np.atleast_2d(np.asarray(scores_a, float))
+    b = np.atleast_2d(np.asarray(scores_b, float))
+    fn = METRICS[metric]
+    delta = float(fn(labels, a).mean() - fn(labels, b).mean())
+    rng = np.random.default_rng(seed)
+    n = labels.size
+    draws = []
+    for size in _chunks(n_resamples):
+        idx = rng.integers(0, n, (size, n))
+        y = labels[idx][:, None, :]
+        draws.append(fn(y, a[:, idx].transpose(1, 0, 2)).mean(1) - fn(y, b[:, idx].transpose(1, 0, 2)).mean(1))
+    draws = np.concatenate(draws)
+    lo, hi = percentile_ci(draws, level)
+    centred = draws - draws.mean()
+    p = float(max(np.mean(np.abs(centred) >= abs(delta)), 1.0 / draws.size))
+    one_sided_upper = float(np.nanpercentile(draws, 100 * level))
+    one_sided_lower = float(np.nanpercentile(draws, 100 * (1 - level)))
+    return {"delta": delta, "ci_low": lo, "ci_high": hi, "p_value": p,
+            "upper_one_sided": one_sided_upper, "lower_one_sided": one_sided_lower,
+            "n_resamples": int(draws.size)}
+
+
+def mcnemar(correct_a, correct_b, exact_below: int = 25) -> dict:
+    """McNemar's test with continuity correction; exact binomial when b + c is small."""
+    correct_a, correct_b = np.asarray(correct_a, bool), np.asarray(correct_b, bool)
+    b = int((correct_a & ~correct_b).sum())
+    c = int((~correct_a & correct_b).sum())
+    table = [[int((correct_a & correct_b).sum()), b], [c, int((~correct_a & ~correct_b).sum())]]
+    exact = (b + c) < exact_below
+    res = _mcnemar(table, exact=exact, correction=True)
+    return {"b": b, "c": c, "statistic": float(res.statistic), "p_value": float(res.pvalue),
+            "exact": exact}
+
+
+def delong_test(labels, scores_a, scores_b) -> dict:
+    """DeLong's paired test of AUC(A) = AUC(B)."""
+    aucs, cov = delong_covariance(labels, np.vstack([scores_a, scores_b]))
+    var = cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
+    delta = float(aucs[0] - aucs[1])
+    z = delta / np.sqrt(var) if var > 0 else 0.0
+    return {"delta": delta, "z": float(z), "p_value": float(2 * norm.sf(abs(z)))}
+
+
+def cohens_h(p1: float, p2: float) -> float:
+    """2 arcsin sqrt(p1) - 2 arcsin sqrt(p2)."""
+    return float(proportion_effectsize(p1, p2))
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values."""
+    p_values = np.asarray(p_values, float)
+    if p_values.size == 0:
+        return p_values
+    return multipletests(p_values, method="holm")[1]
+
+
+def non_inferior(upper_bound_of_loss: float, margin: float) -> bool:
+    """Non-inferiority: the one-sided upper bound of (baseline - pruned) is below the margin."""
+    return bool(upper_bound_of_loss < margin)
+
+
+def sample_size_two_proportions(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Per-group n to detect p1 - p2 (the entropy-gate paper's Eq. 12, unpaired)."""
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    return float(z ** 2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p1 - p2) ** 2)
+
+
+def power_two_proportions(p1: float, p2: float, n: int, alpha: float = 0.05) -> float:
+    """Power of the unpaired two-proportion z-test at n per group (inverse of Eq. 12)."""
+    se = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+    return float(norm.cdf(abs(p1 - p2) / se - norm.ppf(1 - alpha / 2)))

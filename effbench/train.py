@@ -1,0 +1,65 @@
+"""The one training loop: per-epoch history, a checkpoint after every epoch, resume.
+
+Randomness inside an epoch is seeded from (seed, epoch), so a run resumed from its last
+checkpoint produces exactly the numbers an uninterrupted run would.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+from tqdm import tqdm
+
+from .artefacts import atomic_path
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    return seed * 1000 + epoch
+
+
+def fit(model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        batches: Callable[[int], Iterable],
+        step_loss: Callable[[torch.nn.Module, object], torch.Tensor],
+        evaluate: Callable[[torch.nn.Module], dict],
+        epochs: int,
+        seed: int,
+        state_path: str | os.PathLike | None = None,
+        desc: str = "train") -> list[dict]:
+    """Train for `epochs`, resuming from `state_path` if it holds an earlier checkpoint.
+
+    batches(epoch) yields training batches; step_loss(model, batch) returns the loss;
+    evaluate(model) returns the metrics recorded after each epoch (model in eval mode).
+    """
+    history: list[dict] = []
+    start = 0
+    if state_path is not None and Path(state_path).exists():
+        state = torch.load(state_path, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        history, start = state["history"], state["epoch"]
+    for epoch in range(start, epochs):
+        torch.manual_seed(epoch_seed(seed, epoch))
+        model.train()
+        total, count = 0.0, 0
+        for batch in tqdm(batches(epoch), desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False,
+                          disable=not os.environ.get("EFFBENCH_PROGRESS")):
+            loss = step_loss(model, batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            count += 1
+        model.eval()
+        with torch.no_grad():
+            torch.manual_seed(epoch_seed(seed, epoch) + 500)
+            record = {"epoch": epoch + 1, "train_objective": total / max(count, 1), **evaluate(model)}
+        history.append(record)
+        if state_path is not None:
+            with atomic_path(state_path) as tmp:
+                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                            "history": history, "epoch": epoch + 1}, tmp)
+    model.eval()
+    return history

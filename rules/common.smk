@@ -1,0 +1,29 @@
+# Helpers shared by every stage. Logic lives in the effbench package; this file only
+# names paths and asks the package which variants and datasets the config implies.
+from effbench.studies import synthetic as synthetic_study
+
+SYN = config["synthetic"]
+SYN_VARIANTS = synthetic_study.variants(SYN)
+SYN_DATASETS = synthetic_study.datasets(SYN)
+SYN_FIGURES = ["loss_curves", "val_accuracy", "val_auc", "bar_accuracy", "bar_kept_tokens",
+               "ablation", "roc_proposed", "reliability"]
+SYN_TABLES = ["runs", "table2", "ablation", "calibration", "oracle", "efficiency"]
+LEDGER = os.path.join(workflow.basedir, "claims", "claims.yaml")
+RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
+
+
+wildcard_constraints:
+    variant="|".join(SYN_VARIANTS),
+    dataset="|".join(SYN_DATASETS),
+    figure="|".join(SYN_FIGURES),
+    table="|".join(SYN_TABLES),
+    seed=r"\d+",
+
+
+def syn_run_files(variant, files=RUN_FILES):
+    return expand("results/synthetic/runs/{variant}/seed{seed}/{file}",
+                  variant=variant, seed=SYN["seeds"], file=files)
+
+
+def syn_dataset_of(wildcards):
+    return "data/generated/synthetic/{}.npz".format(SYN_VARIANTS[wildcards.variant]["dataset"])

@@ -1,0 +1,13 @@
+# The claims ledger rendered against what the pipeline measured.
+
+rule claims:
+    input:
+        ledger=LEDGER,
+        tables=rules.synthetic.input,
+    output:
+        csv=report("results/claims.csv", caption="../report/claims.rst", category="claims"),
+        md="results/claims.md",
+    log: "logs/claims.log"
+    benchmark: "benchmarks/claims.tsv"
+    resources: mem_mb=1000, runtime=5
+    script: "../workflow_scripts/claims.py"

@@ -1,0 +1,71 @@
+# The synthetic track of the entropy-gate study (paper 000, §3.1, §4, §7, App. B).
+
+rule synthetic_data:
+    output:
+        npz="data/generated/synthetic/{dataset}.npz",
+        meta="data/generated/synthetic/{dataset}.json",
+    log: "logs/synthetic/data_{dataset}.log"
+    benchmark: "benchmarks/synthetic/data_{dataset}.tsv"
+    resources: mem_mb=1000, runtime=10
+    script: "../workflow_scripts/synthetic_data.py"
+
+
+rule synthetic_train:
+    """All seeds of one variant in one job, so torch is imported once."""
+    input: syn_dataset_of
+    output: syn_run_files("{variant}")
+    params: state_dir="results/synthetic/state"
+    log: "logs/synthetic/train_{variant}.log"
+    benchmark: "benchmarks/synthetic/train_{variant}.tsv"
+    threads: 1
+    resources: mem_mb=2000, runtime=60
+    script: "../workflow_scripts/synthetic_train.py"
+
+
+rule synthetic_timing:
+    """Measured CPU wall time; takes every core so nothing runs beside it."""
+    input:
+        data="data/generated/synthetic/base.npz",
+        runs=[syn_run_files(v, ["model.safetensors", "metrics.json"]) for v in SYN["timing"]["variants"]],
+    output: "results/synthetic/cost/timing.json"
+    log: "logs/synthetic/timing.log"
+    benchmark: "benchmarks/synthetic/timing.tsv"
+    threads: workflow.cores
+    resources: mem_mb=2000, runtime=30
+    script: "../workflow_scripts/synthetic_timing.py"
+
+
+rule synthetic_tables:
+    input:
+        runs=[syn_run_files(v, ["history.json", "metrics.json", "preds.npz"]) for v in SYN_VARIANTS],
+        data=expand("data/generated/synthetic/{dataset}.json", dataset=SYN_DATASETS),
+        timing="results/synthetic/cost/timing.json",
+        claims=LEDGER,
+    output: expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES)
+    log: "logs/synthetic/tables.log"
+    benchmark: "benchmarks/synthetic/tables.tsv"
+    resources: mem_mb=2000, runtime=20
+    script: "../workflow_scripts/synthetic_tables.py"
+
+
+rule synthetic_figure:
+    """One figure (PNG + PDF) from the tables and the per-run artefacts."""
+    input:
+        tables=expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES),
+        runs=[syn_run_files(v, ["history.json", "preds.npz"]) for v in SYN_VARIANTS],
+    output:
+        png=report("results/synthetic/figures/{figure}.png", caption="../report/synthetic_figure.rst",
+                   category="synthetic", subcategory="figures"),
+        pdf="results/synthetic/figures/{figure}.pdf",
+    log: "logs/synthetic/figure_{figure}.log"
+    benchmark: "benchmarks/synthetic/figure_{figure}.tsv"
+    resources: mem_mb=1000, runtime=10
+    script: "../workflow_scripts/synthetic_figure.py"
+
+
+rule synthetic:
+    """Target: the whole synthetic study."""
+    input:
+        expand("results/synthetic/figures/{figure}.{ext}", figure=SYN_FIGURES, ext=["png", "pdf"]),
+        expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES),
+        "results/synthetic/significance.csv",

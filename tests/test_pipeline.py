@@ -1,0 +1,75 @@
+"""The smoke DAG end to end: every artefact, idempotence, one-figure rebuilds, bad input."""
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from effbench.config import ROOT
+
+pytestmark = pytest.mark.slow
+SMOKE = ROOT / ".test" / "config.yaml"
+
+
+def snakemake(workdir, *args, configfile=SMOKE):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
+           "--configfile", str(configfile), "--cores", "2", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    work = tmp_path_factory.mktemp("smoke")
+    run = snakemake(work)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return work
+
+
+def test_every_artefact_is_built(built):
+    cfg = yaml.safe_load(SMOKE.read_text())["synthetic"]
+    res = built / "results"
+    for fig in ["loss_curves", "val_accuracy", "val_auc", "bar_accuracy", "bar_kept_tokens", "ablation",
+                "roc_proposed", "reliability"]:
+        for ext in ("png", "pdf"):
+            assert (res / "synthetic" / "figures" / f"{fig}.{ext}").stat().st_size > 1000
+    t2 = pd.read_csv(res / "synthetic" / "tables" / "table2.csv")
+    assert set(t2["row"]) == {"full", "attention_mass", "entropy_topk", "random", "entropy_threshold", "gumbel"}
+    assert {"accuracy_ci_low", "accuracy_ci_high", "paper_accuracy", "verdict_accuracy", "speedup_x_b32"} <= set(t2)
+    assert t2.loc[t2["row"] == "entropy_topk", "paper_accuracy"].item() == 0.551
+    sig = pd.read_csv(res / "synthetic" / "significance.csv")
+    assert len(sig) == 2 * len(yaml.safe_load(SMOKE.read_text())["stats"]["comparisons"]["synthetic"])
+    assert {"p_value", "p_holm", "decision"} <= set(sig)
+    claims = pd.read_csv(res / "claims.csv")
+    assert claims.loc[claims["id"] == "egp-t2-ent-acc", "ours"].notna().item()
+    for seed in cfg["seeds"]:
+        assert (res / "synthetic" / "runs" / "entropy_topk" / f"seed{seed}" / "model.safetensors").exists()
+    # every rule left a log and a benchmark
+    assert any((built / "benchmarks" / "synthetic").glob("train_*.tsv"))
+    assert (built / "logs" / "claims.log").exists()
+
+
+def test_second_run_does_nothing(built):
+    run = snakemake(built, "-n")
+    assert run.returncode == 0 and "Nothing to be done" in run.stdout + run.stderr
+
+
+def test_one_figure_rebuilds_alone(built):
+    target = built / "results" / "synthetic" / "figures" / "val_auc.png"
+    target.unlink()
+    run = snakemake(built, "results/synthetic/figures/val_auc.png", "-n")
+    out = run.stdout + run.stderr
+    assert "synthetic_figure" in out and "synthetic_train" not in out
+    assert snakemake(built, "results/synthetic/figures/val_auc.png").returncode == 0
+    assert target.exists()
+
+
+def test_bad_config_fails_before_any_job(tmp_path):
+    cfg = yaml.safe_load(SMOKE.read_text())
+    cfg["synthetic"]["keep_ratio"] = 1.5
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    run = snakemake(tmp_path, configfile=bad)
+    assert run.returncode != 0
+    assert "synthetic.keep_ratio" in run.stderr + run.stdout
+    assert not (tmp_path / "results").exists() and not (tmp_path / "data").exists()

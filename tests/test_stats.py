@@ -1,0 +1,133 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from effbench.stats.calibration import ece, fit_temperature, reliability_bins, scaled_probs
+from effbench.stats.intervals import (accuracy, auc, bootstrap_ci, delong_ci, delong_components, seed_t_interval,
+                                      two_level_bootstrap, wilson_ci)
+from effbench.stats.tests import (cohens_h, delong_test, holm, mcnemar, non_inferior, paired_bootstrap,
+                                  power_two_proportions, sample_size_two_proportions)
+
+
+@pytest.fixture
+def scored():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    a = np.clip(0.5 + (y - 0.5) * 0.3 + rng.normal(0, 0.25, 300), 0, 1)
+    b = np.clip(0.5 + (y - 0.5) * 0.1 + rng.normal(0, 0.25, 300), 0, 1)
+    return y, a, b
+
+
+def test_auc_matches_sklearn_with_ties_and_batches(scored):
+    y, a, _ = scored
+    a = np.round(a, 1)                                         # many ties
+    assert auc(y, a) == pytest.approx(roc_auc_score(y, a))
+    batch = np.vstack([a, a[::-1]])
+    np.testing.assert_allclose(auc(y, batch), [roc_auc_score(y, a), roc_auc_score(y, a[::-1])])
+
+
+def _slow_delong(y, s):
+    """Textbook DeLong: structural components from the O(mn) kernel psi."""
+    pos, neg = s[y == 1], s[y == 0]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    return psi.mean(), psi.mean(1), psi.mean(0)
+
+
+def test_fast_delong_equals_textbook_components(scored):
+    y, a, _ = scored
+    a = np.round(a, 2)
+    aucs, v10, v01 = delong_components(y, a[None, :])
+    ref_auc, ref_v10, ref_v01 = _slow_delong(y, a)
+    assert aucs[0] == pytest.approx(ref_auc)
+    np.testing.assert_allclose(v10[0], ref_v10)
+    np.testing.assert_allclose(v01[0], ref_v01)
+    ci = delong_ci(y, a)
+    var = ref_v10.var(ddof=1) / ref_v10.size + ref_v01.var(ddof=1) / ref_v01.size
+    assert ci["se"] == pytest.approx(np.sqrt(var))
+
+
+def test_delong_paired_test_detects_a_real_difference(scored):
+    y, a, b = scored
+    res = delong_test(y, a, b)
+    assert res["delta"] == pytest.approx(roc_auc_score(y, a) - roc_auc_score(y, b))
+    assert res["p_value"] < 0.01
+    assert delong_test(y, a, a)["p_value"] == pytest.approx(1.0)
+
+
+def test_wilson_interval_known_value():
+    lo, hi = wilson_ci(8, 10)            # textbook: 0.4902, 0.9433
+    assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
+
+
+def test_mcnemar_known_values():
+    a = np.array([True] * 30 + [False] * 10 + [True] * 50)
+    b = np.array([False] * 30 + [True] * 10 + [True] * 50)
+    res = mcnemar(a, b)                  # b=30, c=10: (|30-10|-1)^2/40 = 9.025
+    assert (res["b"], res["c"]) == (30, 10) and not res["exact"]
+    assert res["statistic"] == pytest.approx(9.025)
+    small = mcnemar(np.array([True] * 5 + [False]), np.array([False] * 5 + [True]))
+    assert small["exact"] and small["p_value"] == pytest.approx(0.21875)   # 2 * P(X<=1 | 6, 1/2)
+
+
+def test_cohens_h_and_holm_known_values():
+    assert cohens_h(0.5, 0.5) == 0
+    assert cohens_h(0.6, 0.5) == pytest.approx(2 * np.arcsin(np.sqrt(0.6)) - 2 * np.arcsin(np.sqrt(0.5)))
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+
+
+def test_power_and_sample_size_invert_each_other():
+    n = sample_size_two_proportions(0.55, 0.50, alpha=0.05, power=0.8)
+    # Eq. 12: (1.96 + 0.8416)^2 (0.2475 + 0.25) / 0.05^2 = 1561.6
+    assert n == pytest.approx(1561.6, rel=1e-3)
+    assert power_two_proportions(0.55, 0.50, int(round(n))) == pytest.approx(0.8, abs=2e-3)
+
+
+def test_bootstrap_ci_covers_and_narrows(scored):
+    y, a, _ = scored
+    r = bootstrap_ci(y, a, "accuracy", 2000)
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    se = np.sqrt(r["estimate"] * (1 - r["estimate"]) / y.size)
+    assert (r["ci_high"] - r["ci_low"]) == pytest.approx(2 * 1.96 * se, rel=0.15)
+
+
+def test_two_level_bootstrap_is_wider_when_seeds_disagree(scored):
+    y, a, b = scored
+    same = two_level_bootstrap(y, np.vstack([a, a, a]), "accuracy", 1000)
+    mixed = two_level_bootstrap(y, np.vstack([a, b, a]), "accuracy", 1000)
+    assert same["estimate"] == pytest.approx(accuracy(y, a))
+    assert (mixed["ci_high"] - mixed["ci_low"]) > (same["ci_high"] - same["ci_low"])
+
+
+def test_paired_bootstrap_p_value_behaves(scored):
+    y, a, b = scored
+    diff = paired_bootstrap(y, a[None], b[None], "auc", 2000)
+    assert diff["delta"] > 0 and diff["ci_low"] > 0 and diff["p_value"] < 0.01
+    null = paired_bootstrap(y, a[None], a[None], "accuracy", 500)
+    assert null["delta"] == 0 and null["p_value"] == 1.0
+
+
+def test_non_inferiority_rule():
+    assert non_inferior(0.004, 0.005) and not non_inferior(0.006, 0.005)
+
+
+def test_ece_and_reliability():
+    probs = np.array([[0.2, 0.8]] * 10)
+    labels = np.array([1] * 8 + [0] * 2)   # 80% correct at 0.8 confidence: calibrated
+    assert ece(probs, labels) == pytest.approx(0.0)
+    assert ece(probs, np.array([1] * 5 + [0] * 5)) == pytest.approx(0.3)
+    bins = reliability_bins(np.array([0.55, 0.95]), np.array([1, 0]), 15)
+    assert bins["count"].sum() == 2
+
+
+def test_temperature_scaling_recovers_the_generating_temperature():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 3, (20000, 2))
+    true_t = 2.5
+    labels = np.array([rng.choice(2, p=p) for p in scaled_probs(logits, true_t)])
+    assert fit_temperature(logits, labels) == pytest.approx(true_t, rel=0.08)
+
+
+def test_seed_t_interval():
+    lo, hi = seed_t_interval([1.0, 2.0, 3.0])
+    assert lo == pytest.approx(2 - 4.302653 * 1 / np.sqrt(3), rel=1e-5)
+    assert hi == pytest.approx(2 + 4.302653 * 1 / np.sqrt(3), rel=1e-5)

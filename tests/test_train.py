@@ -1,0 +1,74 @@
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from effbench.config import ROOT
+from effbench.data.synthetic import SyntheticSpec
+from effbench.studies import synthetic
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    c = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text())["synthetic"]
+    c["train"]["epochs"] = 3
+    return c
+
+
+@pytest.fixture(scope="module")
+def data(cfg, tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "base.npz"
+    synthetic.make_dataset(cfg, "base", path)
+    return synthetic.load_dataset(path)
+
+
+def _history(run_dir):
+    return json.loads((run_dir / "history.json").read_text())["history"]
+
+
+@pytest.mark.parametrize("variant", ["entropy_topk", "gumbel", "random"])
+def test_same_config_same_numbers(cfg, data, tmp_path, variant):
+    a = synthetic.train_seed(cfg, variant, data, 42, tmp_path / "a", tmp_path / "sa")
+    b = synthetic.train_seed(cfg, variant, data, 42, tmp_path / "b", tmp_path / "sb")
+    assert a == b
+    assert _history(tmp_path / "a") == _history(tmp_path / "b")
+
+
+def test_resume_from_checkpoint_equals_uninterrupted_run(cfg, data, tmp_path):
+    full = synthetic.train_seed(cfg, "entropy_topk", data, 43, tmp_path / "full", tmp_path / "s_full")
+    short = dict(cfg, train=dict(cfg["train"], epochs=1))          # 'killed' after epoch 1
+    synthetic.train_seed(short, "entropy_topk", data, 43, tmp_path / "r", tmp_path / "s_r")
+    resumed = synthetic.train_seed(cfg, "entropy_topk", data, 43, tmp_path / "r", tmp_path / "s_r")
+    assert resumed == full
+    assert _history(tmp_path / "r") == _history(tmp_path / "full")
+    assert len(_history(tmp_path / "r")) == 3
+
+
+def test_training_learns_and_writes_per_example_predictions(cfg, data, tmp_path):
+    m = synthetic.train_seed(cfg, "full", data, 44, tmp_path / "run", tmp_path / "s")
+    hist = _history(tmp_path / "run")
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"]       # real optimisation, not a script
+    with np.load(tmp_path / "run" / "preds.npz") as z:
+        assert z["probs"].shape == (cfg["data"]["n_val"],) and z["kept"].all()
+        np.testing.assert_array_equal(z["labels"], data["val_labels"])
+    assert m["avg_kept"] == cfg["data"]["seq_len"]
+
+
+def test_entropy_gate_run_keeps_floor_pl_tokens(cfg, data, tmp_path):
+    m = synthetic.train_seed(cfg, "entropy_topk", data, 45, tmp_path / "run", tmp_path / "s")
+    assert m["avg_kept"] == int(cfg["keep_ratio"] * cfg["data"]["seq_len"])
+    assert 0 <= m["gate_ece"] <= 1 and m["gate_temperature"] > 0
+    with np.load(tmp_path / "run" / "preds.npz") as z:
+        assert (z["kept"].sum(1) == m["avg_kept"]).all()
+        assert z["token_entropy"].shape == z["kept"].shape
+
+
+def test_variant_expansion_from_config(cfg):
+    v = synthetic.variants(cfg)
+    assert v["full"]["keep_ratio"] == 1.0 and v["entropy_topk"]["keep_ratio"] == cfg["keep_ratio"]
+    assert v["entropy_topk_p0.3"]["keep_ratio"] == 0.3
+    assert v["full_noise0.3"]["dataset"] == "noise0.3"
+    assert v["entropy_topk_idf"]["idf"] is True
+    assert set(synthetic.datasets(cfg)) == {"base", "noise0.3"}
+    assert SyntheticSpec.from_config(synthetic.datasets(cfg)["noise0.3"]).noise_rate == 0.3

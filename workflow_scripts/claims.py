@@ -1,0 +1,11 @@
+from pathlib import Path
+
+from effbench.artefacts import atomic_path, write_csv
+from effbench.claims import load_ledger, render, to_markdown
+from effbench.workflow import setup
+
+setup(snakemake)
+frame = render(load_ledger(snakemake.input.ledger), Path("."))
+write_csv(snakemake.output.csv, frame)
+with atomic_path(snakemake.output.md) as tmp:
+    tmp.write_text(to_markdown(frame))

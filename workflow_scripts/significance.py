@@ -1,0 +1,10 @@
+from pathlib import Path
+
+from effbench.artefacts import write_csv
+from effbench.stats.significance import study_significance
+from effbench.workflow import setup
+
+config = setup(snakemake)
+study = snakemake.wildcards.study
+frame = study_significance(Path("results", study, "runs"), config["stats"]["comparisons"][study], config["stats"])
+write_csv(snakemake.output[0], frame)
