@@ -21,3 +21,4 @@ rule all:
         rules.synthetic.input,
         rules.significance_all.input,
         rules.claims.output,
+        rules.bootstrap_benchmark.output,

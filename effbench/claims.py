@@ -1,6 +1,6 @@
 """The claims ledger: every number the papers report, where ours is, and the verdict.
 
-Paper values live only in `claims/claims.yaml`; tables join them from here and never
+Paper values live only in `claims/*.yaml` (one file per paper); tables join them from here and never
 retype them. A claim's `ours` names the artefact (a CSV the pipeline wrote), its row and
 column; the interval columns `<column>_ci_low` / `<column>_ci_high` are used when present.
 """
@@ -14,8 +14,16 @@ import yaml
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
 
 
-def load_ledger(path) -> list[dict]:
-    claims = yaml.safe_load(Path(path).read_text())["claims"]
+def ledger_files(path) -> list[Path]:
+    path = Path(path)
+    return sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+
+
+def load_ledger(paths) -> list[dict]:
+    """All claims from a ledger directory, one file, or a list of files."""
+    if isinstance(paths, (str, Path)):
+        paths = ledger_files(paths)
+    claims = [c for p in paths for c in yaml.safe_load(Path(p).read_text())["claims"]]
     seen = set()
     for c in claims:
         missing = [k for k in REQUIRED if k not in c]
@@ -62,13 +70,15 @@ def verdict(paper: float, estimate: float, ci_low: float | None = None, ci_high:
 def resolve(claim: dict, root: Path = Path(".")) -> dict:
     """Our value for one claim: estimate, CI and verdict, or pending / not run."""
     out = {"ours": None, "ci_low": None, "ci_high": None}
-    if claim.get("status") == "not_run":
-        return {**out, "verdict": f"not run: {claim.get('reason', '')}"}
     ours = claim.get("ours")
-    if not ours:
-        return {**out, "verdict": "pending: the study that measures it has not landed"}
-    path = root / ours["artefact"]
-    if not path.exists():
+    path = root / ours["artefact"] if ours else None
+    if path is None or not path.exists():
+        # a claim the default scale cannot measure says why; a paper-scale run that
+        # writes the artefact turns it into a verdict
+        if claim.get("status") == "not_run":
+            return {**out, "verdict": f"not run: {claim.get('reason', '')}"}
+        if not ours:
+            return {**out, "verdict": "pending: the study that measures it has not landed"}
         return {**out, "verdict": f"pending: {ours['artefact']} not built"}
     table = pd.read_csv(path)
     rows = table[table[ours.get("key", "row")].astype(str) == str(ours["row"])]
@@ -93,16 +103,33 @@ def render(claims: list[dict], root: Path = Path(".")) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+VERDICT_KINDS = ("reproduced", "differs", "pending", "not run")
+PAPERS = {"000": "Entropy-guided token pruning", "001": "AD-TP", "002": "EAT",
+          "003": "Differentiable range-partition entropy"}
+
+
+def verdict_kind(text: str) -> str:
+    return next((k for k in VERDICT_KINDS if str(text).startswith(k)), "other")
+
+
 def to_markdown(frame: pd.DataFrame) -> str:
     def fmt(v):
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return ""
         return f"{v:.4g}" if isinstance(v, float) else str(v)
 
+    kinds = frame["verdict"].map(verdict_kind)
+    counts = pd.crosstab(frame["paper"], kinds).reindex(columns=list(VERDICT_KINDS), fill_value=0)
+    out = [f"# Claims ledger\n\n{len(frame)} claims from four papers, each beside our measurement.\n",
+           "| paper | " + " | ".join(VERDICT_KINDS) + " |", "|---|" + "---|" * len(VERDICT_KINDS)]
+    for paper, row in counts.iterrows():
+        out.append(f"| {paper} {PAPERS.get(paper, '')} | " + " | ".join(str(row[k]) for k in VERDICT_KINDS) + " |")
+    out.append("| **all** | " + " | ".join(str(counts[k].sum()) for k in VERDICT_KINDS) + " |\n")
     cols = ["id", "source", "row", "metric", "paper_value", "ours", "ci_low", "ci_high", "verdict", "paper_consistency"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in frame.iterrows():
-        lines.append("| " + " | ".join(fmt(r[c]).replace("|", "/") for c in cols) + " |")
-    counts = frame["verdict"].str.split(r"[ :(]", n=1, regex=True).str[0].value_counts()
-    summary = ", ".join(f"{k}: {v}" for k, v in counts.items())
-    return f"# Claims ledger\n\n{len(frame)} claims. Verdicts: {summary}.\n\n" + "\n".join(lines) + "\n"
+    for (paper, study), group in frame.groupby(["paper", "study"], sort=True):
+        out += [f"## {paper} {PAPERS.get(paper, '')}: study `{study}`\n",
+                "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for _, r in group.iterrows():
+            out.append("| " + " | ".join(fmt(r[c]).replace("|", "/") for c in cols) + " |")
+        out.append("")
+    return "\n".join(out)

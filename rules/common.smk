@@ -1,5 +1,8 @@
 # Helpers shared by every stage. Logic lives in the effbench package; this file only
 # names paths and asks the package which variants and datasets the config implies.
+import glob
+import os
+
 from effbench.studies import synthetic as synthetic_study
 
 SYN = config["synthetic"]
@@ -8,7 +11,7 @@ SYN_DATASETS = synthetic_study.datasets(SYN)
 SYN_FIGURES = ["loss_curves", "val_accuracy", "val_auc", "bar_accuracy", "bar_kept_tokens",
                "ablation", "roc_proposed", "reliability"]
 SYN_TABLES = ["runs", "table2", "ablation", "calibration", "oracle", "efficiency"]
-LEDGER = os.path.join(workflow.basedir, "claims", "claims.yaml")
+LEDGER = sorted(glob.glob(os.path.join(workflow.basedir, "claims", "*.yaml")))
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
 
 

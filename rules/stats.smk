@@ -20,3 +20,14 @@ rule significance:
 
 rule significance_all:
     input: expand("results/{study}/significance.csv", study=config["stats"]["comparisons"])
+
+
+rule bootstrap_benchmark:
+    """Speed of the vectorised paired bootstrap (10,000 resamples, 872 examples: SST-2 dev size)."""
+    output: report("results/stats/bootstrap_benchmark.json", caption="../report/bootstrap_benchmark.rst", category="statistics")
+    params: n_examples=872, n_resamples=10000, n_seeds=[1, 5]
+    log: "logs/stats/bootstrap_benchmark.log"
+    benchmark: "benchmarks/stats/bootstrap_benchmark.tsv"
+    threads: workflow.cores
+    resources: mem_mb=2000, runtime=10
+    script: "../workflow_scripts/bootstrap_benchmark.py"

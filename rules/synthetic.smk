@@ -41,7 +41,9 @@ rule synthetic_tables:
         data=expand("data/generated/synthetic/{dataset}.json", dataset=SYN_DATASETS),
         timing="results/synthetic/cost/timing.json",
         claims=LEDGER,
-    output: expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES)
+    output:
+        [report(f, caption="../report/synthetic_table.rst", category="synthetic", subcategory="tables")
+         for f in expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES)],
     log: "logs/synthetic/tables.log"
     benchmark: "benchmarks/synthetic/tables.tsv"
     resources: mem_mb=2000, runtime=20

@@ -131,3 +131,20 @@ def test_seed_t_interval():
     lo, hi = seed_t_interval([1.0, 2.0, 3.0])
     assert lo == pytest.approx(2 - 4.302653 * 1 / np.sqrt(3), rel=1e-5)
     assert hi == pytest.approx(2 + 4.302653 * 1 / np.sqrt(3), rel=1e-5)
+
+
+def test_count_based_bootstrap_equals_explicit_resampling(scored):
+    """The weighted (counts) metrics equal the metrics of the explicitly resampled data."""
+    from effbench.stats.intervals import accuracy_from_counts, auc_from_counts, resample_counts
+
+    y, a, b = scored
+    a = np.round(a, 1)                                         # ties
+    rng = np.random.default_rng(3)
+    b = rng.random(y.size)                                     # no ties: the fast path
+    counts = resample_counts(rng, y.size, 20)
+    assert (counts.sum(1) == y.size).all()
+    for row, c in enumerate(counts):
+        idx = np.repeat(np.arange(y.size), c.astype(int))
+        assert auc_from_counts(counts, y, np.vstack([a, b]))[row, 0] == pytest.approx(roc_auc_score(y[idx], a[idx]))
+        assert auc_from_counts(counts, y, np.vstack([a, b]))[row, 1] == pytest.approx(roc_auc_score(y[idx], b[idx]))
+        assert accuracy_from_counts(counts, y, np.vstack([a, b]))[row, 1] == pytest.approx(accuracy(y[idx], b[idx]))

@@ -43,43 +43,86 @@ def percentile_ci(samples: np.ndarray, level: float = 0.95) -> tuple[float, floa
     return float(lo), float(hi)
 
 
-def _chunks(n_resamples: int, size: int = 500):
-    for start in range(0, n_resamples, size):
-        yield min(size, n_resamples - start)
+# ---- the bootstrap engine -------------------------------------------------------------
+# A resample of n examples is a vector of counts (how often each example was drawn), so a
+# metric of many resamples is a weighted metric: accuracy is counts @ correct, and AUC is a
+# weighted Mann-Whitney statistic computed once the scores are sorted. This keeps 10,000
+# resamples of ~1,000 examples at tens of milliseconds per metric and seed.
+
+def resample_counts(rng: np.random.Generator, n: int, n_resamples: int) -> np.ndarray:
+    """(B, n) draw counts of B bootstrap resamples of n examples."""
+    idx = rng.integers(0, n, (n_resamples, n)) + np.arange(n_resamples)[:, None] * n
+    return np.bincount(idx.ravel(), minlength=n_resamples * n).reshape(n_resamples, n).astype(np.float32)  # exact for counts < 2^24
+
+
+def accuracy_from_counts(counts: np.ndarray, labels, scores) -> np.ndarray:
+    """Accuracy of each resample; scores (S, n) -> (B, S)."""
+    correct = (np.atleast_2d(scores) > 0.5) == np.asarray(labels, bool)
+    return (counts @ correct.T.astype(np.float32)).astype(np.float64) / counts.sum(1, keepdims=True)
+
+
+def auc_from_counts(counts: np.ndarray, labels, scores) -> np.ndarray:
+    """AUC of each resample (ties count half); scores (S, n) -> (B, S)."""
+    labels = np.asarray(labels, bool)
+    out = np.empty((counts.shape[0], np.atleast_2d(scores).shape[0]))
+    for s, row in enumerate(np.atleast_2d(scores)):
+        order = np.argsort(row, kind="stable")
+        sorted_scores, sorted_pos = row[order], labels[order]
+        c = counts[:, order]
+        neg_upto = np.cumsum(c * ~sorted_pos, axis=1)          # negatives scored <= each position
+        if np.all(sorted_scores[1:] != sorted_scores[:-1]):
+            # no ties: each positive beats exactly the negatives sorted below it
+            num = np.einsum("bn,bn->b", c[:, sorted_pos], neg_upto[:, sorted_pos])
+        else:
+            # ties count half: a positive beats the negatives of lower tie groups, half of its own
+            starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+            pos = np.add.reduceat(c * sorted_pos, starts, axis=1)
+            neg = np.add.reduceat(c * ~sorted_pos, starts, axis=1)
+            num = (pos * (np.cumsum(neg, axis=1) - 0.5 * neg)).sum(1)
+        n_pos = c[:, sorted_pos].sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, s] = num / (n_pos * (c.sum(1) - n_pos))
+    return out
+
+
+FROM_COUNTS = {"accuracy": accuracy_from_counts, "auc": auc_from_counts}
+
+
+def bootstrap_metric(labels, scores, metric: str, n_resamples: int, rng: np.random.Generator,
+                     chunk: int = 2000) -> np.ndarray:
+    """(B, S) metric of every seed's scores on B shared example resamples."""
+    labels = np.asarray(labels)
+    scores = np.atleast_2d(np.asarray(scores, float))
+    fn = FROM_COUNTS[metric]
+    parts = []
+    for start in range(0, n_resamples, chunk):
+        counts = resample_counts(rng, labels.size, min(chunk, n_resamples - start))
+        parts.append(fn(counts, labels, scores))
+    return np.concatenate(parts)
 
 
 def bootstrap_ci(labels, scores, metric: str = "accuracy", n_resamples: int = 2000,
                  level: float = 0.95, seed: int = 0) -> dict:
     """Percentile bootstrap over examples for one model (scores: (n,))."""
-    labels, scores = np.asarray(labels), np.asarray(scores)
-    fn = METRICS[metric]
-    rng = np.random.default_rng(seed)
-    draws = []
-    for b in _chunks(n_resamples):
-        idx = rng.integers(0, labels.size, (b, labels.size))
-        draws.append(fn(labels[idx], scores[idx]))
-    lo, hi = percentile_ci(np.concatenate(draws), level)
-    return {"estimate": float(fn(labels, scores)), "ci_low": lo, "ci_high": hi}
+    draws = bootstrap_metric(labels, scores, metric, n_resamples, np.random.default_rng(seed))[:, 0]
+    lo, hi = percentile_ci(draws, level)
+    return {"estimate": float(METRICS[metric](labels, scores)), "ci_low": lo, "ci_high": hi}
 
 
 def two_level_bootstrap(labels, scores, metric: str = "accuracy", n_resamples: int = 2000,
                         level: float = 0.95, seed: int = 0) -> dict:
     """Seed-mean metric with a two-level bootstrap CI (seeds, then examples).
 
-    scores: (S, n), one row per seed on the same n examples.
+    scores: (S, n), one row per seed on the same n examples; each resample draws S seeds
+    with replacement and one example resample shared by them.
     """
-    labels, scores = np.asarray(labels), np.atleast_2d(np.asarray(scores, float))
-    n_seeds, n = scores.shape
-    fn = METRICS[metric]
+    scores = np.atleast_2d(np.asarray(scores, float))
     rng = np.random.default_rng(seed)
-    draws = []
-    for b in _chunks(n_resamples):
-        seeds = rng.integers(0, n_seeds, (b, n_seeds))
-        idx = rng.integers(0, n, (b, n))
-        resampled = scores[seeds[:, :, None], idx[:, None, :]]          # (b, S, n)
-        draws.append(fn(labels[idx][:, None, :], resampled).mean(1))
-    lo, hi = percentile_ci(np.concatenate(draws), level)
-    per_seed = fn(labels, scores)
+    per_resample = bootstrap_metric(labels, scores, metric, n_resamples, rng)       # (B, S)
+    seeds = rng.integers(0, scores.shape[0], per_resample.shape)
+    draws = np.take_along_axis(per_resample, seeds, axis=1).mean(1)
+    lo, hi = percentile_ci(draws, level)
+    per_seed = METRICS[metric](labels, scores)
     return {"estimate": float(per_seed.mean()), "ci_low": lo, "ci_high": hi,
             "per_seed": per_seed.tolist()}
 

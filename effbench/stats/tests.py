@@ -11,7 +11,7 @@ from statsmodels.stats.contingency_tables import mcnemar as _mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_effectsize
 
-from .intervals import METRICS, _chunks, delong_covariance, percentile_ci
+from .intervals import METRICS, bootstrap_metric, delong_covariance, percentile_ci
 
 
 def paired_bootstrap(labels, scores_a, scores_b, metric: str = "accuracy",
@@ -28,14 +28,8 @@ def paired_bootstrap(labels, scores_a, scores_b, metric: str = "accuracy",
     b = np.atleast_2d(np.asarray(scores_b, float))
     fn = METRICS[metric]
     delta = float(fn(labels, a).mean() - fn(labels, b).mean())
-    rng = np.random.default_rng(seed)
-    n = labels.size
-    draws = []
-    for size in _chunks(n_resamples):
-        idx = rng.integers(0, n, (size, n))
-        y = labels[idx][:, None, :]
-        draws.append(fn(y, a[:, idx].transpose(1, 0, 2)).mean(1) - fn(y, b[:, idx].transpose(1, 0, 2)).mean(1))
-    draws = np.concatenate(draws)
+    both = bootstrap_metric(labels, np.vstack([a, b]), metric, n_resamples, np.random.default_rng(seed))
+    draws = both[:, : len(a)].mean(1) - both[:, len(a):].mean(1)
     lo, hi = percentile_ci(draws, level)
     centred = draws - draws.mean()
     p = float(max(np.mean(np.abs(centred) >= abs(delta)), 1.0 / draws.size))

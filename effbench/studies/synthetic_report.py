@@ -79,8 +79,10 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
         row = {"row": name, "gate": spec["gate"], "keep_ratio": spec["keep_ratio"], **intervals[name],
                **_seed_summary(runs, name, ["avg_kept"]),
                "flops_proxy_rel": sub["flops_proxy_rel"].mean(),
+               "flops_proxy_saving": 1 - sub["flops_proxy_rel"].mean(),
                "latency_proxy_paper": sub["latency_proxy_paper"].mean(),
                "latency_proxy_paper_rel": sub["latency_proxy_paper_rel"].mean(),
+               "latency_proxy_paper_saving": 1 - sub["latency_proxy_paper_rel"].mean(),
                "latency_proxy_two_layer_rel": sub["latency_proxy_two_layer_rel"].mean(),
                "counted_flops_rel": sub["counted_flops_per_example"].mean() / full_flops,
                "bayes_accuracy": ceilings[spec["dataset"]]["bayes_accuracy"]}
@@ -135,5 +137,6 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
                          "gate_share": b["gate_share"], "layer1_ms": b["layer1"]["median_ms"],
                          "layer2_head_ms": b["layer2_head"]["median_ms"], "speedup_x": b.get("speedup_vs_full"),
                          "flops_proxy_rel": sub["flops_proxy_rel"].mean(),
+               "flops_proxy_saving": 1 - sub["flops_proxy_rel"].mean(),
                          "counted_flops_rel": sub["counted_flops_per_example"].mean() / full_flops})
     write_csv(out_dir / "efficiency.csv", pd.DataFrame(rows))
