@@ -32,3 +32,19 @@ def pin_threads(n_threads: int) -> int:
     """Fix torch's intra-op threads; return what is in force (recorded with every timing)."""
     torch.set_num_threads(max(1, int(n_threads)))
     return torch.get_num_threads()
+
+
+def time_interleaved(fns: dict, repeats: int = 10, warmup: int = 3) -> dict:
+    """Time several callables round-robin (one call of each per round), so slow drift of
+    the machine (frequency, cache, other load) falls on all of them alike."""
+    seconds = {name: [] for name in fns}
+    with torch.inference_mode():
+        for _ in range(warmup):
+            for fn in fns.values():
+                fn()
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                fn()
+                seconds[name].append(time.perf_counter() - t0)
+    return {name: summarise(s) for name, s in seconds.items()}

@@ -1,12 +1,10 @@
 """How fast the paired bootstrap is: a benchmark artefact, never a timed test."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..artefacts import provenance, write_json
-from ..cost.timing import summarise
+from ..cost.timing import time_callable
 from .tests import paired_bootstrap
 
 
@@ -19,13 +17,8 @@ def bootstrap_benchmark(out_path, n_examples: int = 872, n_resamples: int = 1000
         a = np.clip(labels * 0.2 + rng.random((s, n_examples)) * 0.8, 0, 1)
         b = np.clip(labels * 0.1 + rng.random((s, n_examples)) * 0.9, 0, 1)
         for metric in ("accuracy", "auc"):
-            paired_bootstrap(labels, a, b, metric, 500)       # warm-up
-            seconds = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                paired_bootstrap(labels, a, b, metric, n_resamples)
-                seconds.append(time.perf_counter() - t0)
+            timing = time_callable(lambda: paired_bootstrap(labels, a, b, metric, n_resamples), repeats, warmup=1)
             result[f"{metric}_seeds{s}"] = {"n_examples": n_examples, "n_resamples": n_resamples,
-                                            "n_seeds": s, **summarise(seconds)}
+                                            "n_seeds": s, **timing}
     write_json(out_path, {"provenance": provenance(None), "metrics": result})
     return result

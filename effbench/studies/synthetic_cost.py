@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..artefacts import provenance, read_json, write_json
-from ..cost.timing import pin_threads, time_callable
+from ..cost.timing import pin_threads, time_interleaved
 from ..stats.intervals import accuracy
 from .synthetic import load_dataset, load_model, predict, variants
 
@@ -35,34 +35,39 @@ def time_variants(cfg: dict, data_path, runs_root, out_path, threads: int) -> di
     threads = pin_threads(threads)
     seed = cfg["seeds"][0]
     tc = cfg["timing"]
-    result = {}
+    models, result = {}, {}
     for name in tc["variants"]:
         run_dir = Path(runs_root) / name / f"seed{seed}"
-        model = load_model(cfg, name, data, run_dir)
-        acc = _check_weights(model, data, run_dir / "metrics.json", seed)
-        per_batch = {}
-        for bs in tc["batch_sizes"]:
-            x = torch.as_tensor(data["val_tokens"][:bs])
+        models[name] = load_model(cfg, name, data, run_dir)
+        result[name] = {"seed": seed, "keep_ratio": variants(cfg)[name]["keep_ratio"], "batches": {},
+                        "accuracy_recomputed": _check_weights(models[name], data, run_dir / "metrics.json", seed)}
+    for bs in tc["batch_sizes"]:
+        x = torch.as_tensor(data["val_tokens"][:bs])
+        calls = {}
+        for name, model in models.items():
             with torch.inference_mode():
                 h, attn = model.encode_first(x)
                 sel = model.select(h, attn)
-            total = time_callable(lambda: model(x), tc["repeats"], tc["warmup"])
-            first = time_callable(lambda: model.encode_first(x), tc["repeats"], tc["warmup"])
-            gate = time_callable(lambda: model.select(h, attn), tc["repeats"], tc["warmup"])
-            second = time_callable(lambda: model.encode_second(h, None, sel), tc["repeats"], tc["warmup"])
-            per_batch[str(bs)] = {
-                "batch_size": bs, "total": total, "layer1": first, "gate": gate, "layer2_head": second,
-                "gate_share": gate["median_ms"] / total["median_ms"],
-                "per_example_ms": total["median_ms"] / bs,
+            calls[(name, "total")] = (lambda m=model: m(x))
+            calls[(name, "layer1")] = (lambda m=model: m.encode_first(x))
+            calls[(name, "gate")] = (lambda m=model, h=h, a=attn: m.select(h, a))
+            calls[(name, "layer2_head")] = (lambda m=model, h=h, s=sel: m.encode_second(h, None, s))
+        # round-robin over every variant and stage: drift of the machine hits all alike
+        timed = time_interleaved(calls, tc["repeats"], tc["warmup"])
+        for name in models:
+            stages = {stage: timed[(name, stage)] for stage in ("total", "layer1", "gate", "layer2_head")}
+            result[name]["batches"][str(bs)] = {
+                "batch_size": bs, **stages,
+                "gate_share": stages["gate"]["median_ms"] / stages["total"]["median_ms"],
+                "per_example_ms": stages["total"]["median_ms"] / bs,
             }
-        result[name] = {"seed": seed, "accuracy_recomputed": acc, "keep_ratio": variants(cfg)[name]["keep_ratio"],
-                        "batches": per_batch}
     baseline = result.get("full")
     if baseline is not None:
-        for name, entry in result.items():
+        for entry in result.values():
             for bs, b in entry["batches"].items():
                 b["speedup_vs_full"] = baseline["batches"][bs]["total"]["median_ms"] / b["total"]["median_ms"]
     write_json(out_path, {"provenance": provenance(cfg, seed=seed, threads=threads,
-                                                   note="CPU wall time, torch.inference_mode, median of repeats after warm-up"),
+                                                   note="CPU wall time, torch.inference_mode, variants and stages "
+                                                        "timed round-robin, median of repeats after warm-up"),
                           "metrics": result})
     return result
