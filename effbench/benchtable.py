@@ -11,11 +11,13 @@ import pandas as pd
 
 
 def summarise(root) -> pd.DataFrame:
+    root = Path(root)
     rows = []
     for path in sorted(Path(root).rglob("*.tsv")):
         frame = pd.read_csv(path, sep="\t")
-        rule = path.stem.split("_")[0]   # benchmark files are named <rule>_<wildcards>.tsv
-        rows.append({"stage": f"{path.parent.name}/{rule}", "job": path.stem, "seconds": float(frame["s"].iloc[-1]),
+        rule = path.stem.split(".")[0]   # benchmark files are named <rule>[.<wildcards>].tsv
+        folder = path.parent.relative_to(root)
+        rows.append({"stage": rule if folder == Path(".") else f"{folder}/{rule}", "job": path.stem, "seconds": float(frame["s"].iloc[-1]),
                      "max_rss_mb": float(frame["max_rss"].iloc[-1]) if "max_rss" in frame else float("nan")})
     jobs = pd.DataFrame(rows)
     if jobs.empty:

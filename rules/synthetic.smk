@@ -5,7 +5,7 @@ rule synthetic_data:
         npz="data/generated/synthetic/{dataset}.npz",
         meta="data/generated/synthetic/{dataset}.json",
     log: "logs/synthetic/data_{dataset}.log"
-    benchmark: "benchmarks/synthetic/data_{dataset}.tsv"
+    benchmark: "benchmarks/synthetic/data.{dataset}.tsv"
     resources: mem_mb=1000, runtime=10
     script: "../workflow_scripts/synthetic_data.py"
 
@@ -16,7 +16,7 @@ rule synthetic_train:
     output: syn_run_files("{variant}")
     params: state_dir="results/synthetic/state"
     log: "logs/synthetic/train_{variant}.log"
-    benchmark: "benchmarks/synthetic/train_{variant}.tsv"
+    benchmark: "benchmarks/synthetic/train.{variant}.tsv"
     threads: 1
     resources: mem_mb=2000, runtime=60
     script: "../workflow_scripts/synthetic_train.py"
@@ -60,7 +60,7 @@ rule synthetic_figure:
                    category="synthetic", subcategory="figures"),
         pdf="results/synthetic/figures/{figure}.pdf",
     log: "logs/synthetic/figure_{figure}.log"
-    benchmark: "benchmarks/synthetic/figure_{figure}.tsv"
+    benchmark: "benchmarks/synthetic/figure.{figure}.tsv"
     resources: mem_mb=1000, runtime=10
     script: "../workflow_scripts/synthetic_figure.py"
 

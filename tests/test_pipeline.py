@@ -45,7 +45,7 @@ def test_every_artefact_is_built(built):
     for seed in cfg["seeds"]:
         assert (res / "synthetic" / "runs" / "entropy_topk" / f"seed{seed}" / "model.safetensors").exists()
     # every rule left a log and a benchmark
-    assert any((built / "benchmarks" / "synthetic").glob("train_*.tsv"))
+    assert any((built / "benchmarks" / "synthetic").glob("train.*.tsv"))
     assert (built / "logs" / "claims.log").exists()
 
 

@@ -56,9 +56,9 @@ def _single_curve(column, ylabel):
     def draw(cfg, tables, runs_root):
         fig, ax = plt.subplots(figsize=(6, 3.8))
         _curves(ax, cfg, runs_root, column, ylabel)
-        t2 = tables["table2"]
-        ax.axhline(t2["bayes_accuracy"].iloc[0], ls=":", color="k", lw=1, label="Bayes-optimal accuracy") \
-            if column == "val_accuracy" else None
+        if column == "val_accuracy":
+            ax.axhline(tables["table2"]["bayes_accuracy"].iloc[0], ls=":", color="k", lw=1,
+                       label="Bayes-optimal accuracy")
         ax.legend(fontsize=7)
         ax.set_title(f"{ylabel} per epoch (mean ± sd over seeds)")
         return fig

@@ -4,14 +4,13 @@ the package; this module only wires them for this study.
 """
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from ..artefacts import provenance, read_json, seed_everything, write_json, write_npz
+from ..artefacts import provenance, seed_everything, write_json, write_npz
 from ..cost.flops import count_flops
 from ..cost.proxies import proxy_table
 from ..data.synthetic import SyntheticSpec, bayes_accuracy, bayes_posterior, generate, idf_weights
@@ -226,9 +225,3 @@ def load_model(cfg: dict, name: str, data: dict, run_dir) -> TinyEncoder:
     model = build_model(cfg, variants(cfg)[name], data)
     model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
     return model.eval()
-
-
-def study_config(config: dict) -> dict:
-    """The synthetic section with the global settings it needs folded in."""
-    cfg = copy.deepcopy(config["synthetic"])
-    return cfg

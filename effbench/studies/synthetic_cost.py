@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ..artefacts import provenance, read_json, write_json
@@ -48,8 +47,8 @@ def time_variants(cfg: dict, data_path, runs_root, out_path, threads: int) -> di
             with torch.inference_mode():
                 h, attn = model.encode_first(x)
                 sel = model.select(h, attn)
-            calls[(name, "total")] = (lambda m=model: m(x))
-            calls[(name, "layer1")] = (lambda m=model: m.encode_first(x))
+            calls[(name, "total")] = (lambda m=model, x=x: m(x))
+            calls[(name, "layer1")] = (lambda m=model, x=x: m.encode_first(x))
             calls[(name, "gate")] = (lambda m=model, h=h, a=attn: m.select(h, a))
             calls[(name, "layer2_head")] = (lambda m=model, h=h, s=sel: m.encode_second(h, None, s))
         # round-robin over every variant and stage: drift of the machine hits all alike
