@@ -10,7 +10,9 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 validate(config)   # bad input fails here, naming the key, before any job runs
 
 include: "rules/common.smk"
+include: "rules/data.smk"
 include: "rules/synthetic.smk"
+include: "rules/text_gate.smk"
 include: "rules/stats.smk"
 include: "rules/report.smk"
 
@@ -19,6 +21,8 @@ rule all:
     default_target: True
     input:
         rules.synthetic.input,
+        rules.text_gate.input,
         rules.significance_all.input,
         rules.claims.output,
         rules.bootstrap_benchmark.output,
+        expand("data/text/{corpus}/stats.json", corpus=["fortunes", "spam"]),

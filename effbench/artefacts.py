@@ -72,6 +72,14 @@ def write_csv(path, frame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.6g")
 
 
+def save_weights(model, path) -> None:
+    """A model's state dict as safetensors, atomically."""
+    from safetensors.torch import save_file
+
+    with atomic_path(path) as tmp:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
+
+
 def save_figure(fig, paths) -> None:
     """Save one matplotlib figure to every path given (PNG and PDF), atomically."""
     for path in paths:

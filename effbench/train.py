@@ -5,6 +5,7 @@ checkpoint produces exactly the numbers an uninterrupted run would.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Callable, Iterable
@@ -27,18 +28,26 @@ def fit(model: torch.nn.Module,
         epochs: int,
         seed: int,
         state_path: str | os.PathLike | None = None,
-        desc: str = "train") -> list[dict]:
-    """Train for `epochs`, resuming from `state_path` if it holds an earlier checkpoint.
+        desc: str = "train",
+        scheduler=None,
+        resume_key: str | None = None) -> list[dict]:
+    """Train for `epochs`, resuming from `state_path` if it holds an earlier checkpoint of the
+    same run (`resume_key`, e.g. a hash of the config; a checkpoint of another config is ignored).
 
     batches(epoch) yields training batches; step_loss(model, batch) returns the loss;
     evaluate(model) returns the metrics recorded after each epoch (model in eval mode).
     """
     history: list[dict] = []
     start = 0
-    if state_path is not None and Path(state_path).exists():
-        state = torch.load(state_path, weights_only=False)
+    state = torch.load(state_path, weights_only=False) if state_path and Path(state_path).exists() else None
+    if state is not None and state.get("resume_key") != resume_key:
+        logging.getLogger(__name__).warning("%s belongs to another configuration; training from scratch", state_path)
+        state = None
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(state["scheduler"])
         history, start = state["history"], state["epoch"]
     for epoch in range(start, epochs):
         torch.manual_seed(epoch_seed(seed, epoch))
@@ -50,6 +59,8 @@ def fit(model: torch.nn.Module,
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             total += loss.item()
             count += 1
         model.eval()
@@ -60,6 +71,7 @@ def fit(model: torch.nn.Module,
         if state_path is not None:
             with atomic_path(state_path) as tmp:
                 torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "history": history, "epoch": epoch + 1}, tmp)
+                            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                            "history": history, "epoch": epoch + 1, "resume_key": resume_key}, tmp)
     model.eval()
     return history

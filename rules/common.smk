@@ -2,8 +2,10 @@
 # names paths and asks the package which variants and datasets the config implies.
 import glob
 import os
+import re
 
 from effbench.studies import synthetic as synthetic_study
+from effbench.studies import text_gate as text_gate_study
 
 SYN = config["synthetic"]
 SYN_VARIANTS = synthetic_study.variants(SYN)

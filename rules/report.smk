@@ -4,6 +4,7 @@ rule claims:
     input:
         ledger=LEDGER,
         tables=rules.synthetic.input,
+        text_gate=rules.text_gate.input,
     output:
         csv=report("results/claims.csv", caption="../report/claims.rst", category="claims"),
         md="results/claims.md",

@@ -5,8 +5,9 @@
 def comparison_preds(wildcards):
     pairs = config["stats"]["comparisons"][wildcards.study]
     variants = sorted({v for pair in pairs for v in pair})
+    seeds = {"synthetic": lambda v: SYN["seeds"], "text_gate": lambda v: TG_VARIANTS[v]["seeds"]}[wildcards.study]
     return {v: expand("results/{study}/runs/{variant}/seed{seed}/preds.npz", study=wildcards.study,
-                      variant=v, seed=SYN["seeds"]) for v in variants}
+                      variant=v, seed=seeds(v)) for v in variants}
 
 
 rule significance:

@@ -44,6 +44,14 @@ def test_every_artefact_is_built(built):
     assert claims.loc[claims["id"] == "egp-t2-ent-acc", "ours"].notna().item()
     for seed in cfg["seeds"]:
         assert (res / "synthetic" / "runs" / "entropy_topk" / f"seed{seed}" / "model.safetensors").exists()
+    # the text gate on the MiniLM backbone, offline (Rotten Tomatoes from the pinned wheel)
+    t3 = pd.read_csv(res / "text_gate" / "tables" / "table3.csv").set_index("row")
+    assert {"dense", "entropy_topk_p0.75", "random_p0.75"} <= set(t3.index)
+    assert t3.loc["dense", "gflops"] == pytest.approx(t3.loc["dense", "gflops_analytic"])
+    assert 0.15 < t3.loc["entropy_topk_p0.75", "flops_reduction"] < 0.3          # about 21% for p=0.75 after block 1 of 6
+    assert t3.loc["entropy_topk_p0.75", "paper_accuracy"] == 0.8268
+    stats = (built / "data" / "text" / "rotten_tomatoes" / "stats.json").read_text()
+    assert '"size": 10246' in stats                                              # 12,808 labelled snippets, 80/10/10
     # every rule left a log and a benchmark
     assert any((built / "benchmarks" / "synthetic").glob("train.*.tsv"))
     assert (built / "logs" / "claims.log").exists()

@@ -72,3 +72,11 @@ def test_variant_expansion_from_config(cfg):
     assert v["entropy_topk_idf"]["idf"] is True
     assert set(synthetic.datasets(cfg)) == {"base", "noise0.3"}
     assert SyntheticSpec.from_config(synthetic.datasets(cfg)["noise0.3"]).noise_rate == 0.3
+
+
+def test_a_checkpoint_of_another_config_is_not_resumed(cfg, data, tmp_path):
+    first = synthetic.train_seed(cfg, "full", data, 46, tmp_path / "a", tmp_path / "s")
+    other = dict(cfg, train=dict(cfg["train"], lr=cfg["train"]["lr"] * 3))
+    changed = synthetic.train_seed(other, "full", data, 46, tmp_path / "b", tmp_path / "s")   # same state dir
+    fresh = synthetic.train_seed(other, "full", data, 46, tmp_path / "c", tmp_path / "s_fresh")
+    assert changed == fresh and changed != first

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..pruning.gates import Gate, GateOutput
+from ..pruning.gates import Gate, GateOutput, token_head_loss
 from ..pruning.tokens import gather_tokens, kept_mask
 
 
@@ -95,7 +95,5 @@ class TinyEncoder(nn.Module):
         if sel.penalty is not None:
             loss = loss + sel.penalty
         if sel.token_logits is not None and aux_weight > 0:
-            tl = sel.token_logits
-            loss = loss + aux_weight * F.cross_entropy(
-                tl.reshape(-1, tl.shape[-1]), labels.repeat_interleave(tl.shape[1]))
+            loss = loss + aux_weight * token_head_loss(sel, labels)
         return loss

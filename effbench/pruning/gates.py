@@ -53,17 +53,20 @@ class Gate(nn.Module):
         elif kind == "gumbel":
             self.head = nn.Linear(dim, 1)
 
-    def forward(self, h: torch.Tensor, attn: torch.Tensor, mask: torch.Tensor | None) -> GateOutput:
+    def forward(self, h: torch.Tensor, attn: torch.Tensor | None, mask: torch.Tensor | None,
+                protect: torch.Tensor | None = None) -> GateOutput:
+        """h: (n, L, d) hidden states; attn: (n, L, L) layer attention (attention_mass only);
+        mask: (n, L) real tokens; protect: (n, L) tokens always kept ([CLS])."""
         kind = self.kind
         if kind == "none":
             return GateOutput()
         if kind == "attention_mass":
-            return GateOutput(*select_topk(attn.sum(1), mask, self.keep_ratio))
+            return GateOutput(*select_topk(attn.sum(1), mask, self.keep_ratio, protect))
         if kind == "random":
-            return GateOutput(*select_topk(torch.rand(h.shape[:2]), mask, self.keep_ratio))
+            return GateOutput(*select_topk(torch.rand(h.shape[:2]), mask, self.keep_ratio, protect))
         if kind == "entropy_topk":
             logits = self.head(h)
-            index, valid = select_topk(-token_entropy(logits.detach()), mask, self.keep_ratio)
+            index, valid = select_topk(-token_entropy(logits.detach()), mask, self.keep_ratio, protect)
             return GateOutput(index, valid, token_logits=logits)
         if kind == "entropy_threshold":
             logits = self.head(h)
@@ -73,7 +76,7 @@ class Gate(nn.Module):
         # gumbel: the Concrete / Gumbel-sigmoid relaxation
         score = self.head(h).squeeze(-1)
         if not self.training:
-            return GateOutput(*select_topk(score, mask, self.keep_ratio))
+            return GateOutput(*select_topk(score, mask, self.keep_ratio, protect))
         u = torch.rand_like(score).clamp(1e-6, 1 - 1e-6)
         weight = torch.sigmoid((score + u.log() - (-u).log1p()) / self.temperature)
         if mask is not None:
@@ -83,3 +86,15 @@ class Gate(nn.Module):
             mean_keep = weight.mean(1)
         penalty = self.budget_weight * (mean_keep.mean() - self.keep_ratio) ** 2
         return GateOutput(soft_weight=weight, penalty=penalty)
+
+
+def token_head_loss(sel: GateOutput, labels: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-token cross-entropy of the entropy head against the sequence label (real tokens
+    only). Top-k passes no gradient to the head, so this is what trains it."""
+    tl = sel.token_logits
+    per_token = torch.nn.functional.cross_entropy(
+        tl.reshape(-1, tl.shape[-1]), labels.repeat_interleave(tl.shape[1]), reduction="none")
+    if mask is None:
+        return per_token.mean()
+    weight = mask.reshape(-1).float()
+    return (per_token * weight).sum() / weight.sum()

@@ -25,10 +25,12 @@ def _ordered(index: torch.Tensor, valid: torch.Tensor, seq_len: int):
     return torch.where(valid, key, torch.zeros_like(key)), valid
 
 
-def select_topk(scores: torch.Tensor, mask: torch.Tensor | None, keep_ratio: float):
+def select_topk(scores: torch.Tensor, mask: torch.Tensor | None, keep_ratio: float,
+                protect: torch.Tensor | None = None):
     """Keep the floor(p * length) highest-scoring real tokens of each example.
 
-    scores: (n, L); mask: (n, L) bool, True for real tokens (None: all real).
+    scores: (n, L); mask: (n, L) bool, True for real tokens (None: all real); protect: (n, L)
+    bool, tokens always kept (e.g. [CLS]) and counted in the budget.
     Returns index (n, K) into the L positions and valid (n, K), K = the largest count.
     """
     n, seq_len = scores.shape
@@ -37,6 +39,8 @@ def select_topk(scores: torch.Tensor, mask: torch.Tensor | None, keep_ratio: flo
     counts = keep_counts(mask.sum(1), keep_ratio)
     k_max = int(counts.max())
     masked = scores.masked_fill(~mask, -math.inf)
+    if protect is not None:
+        masked = masked.masked_fill(protect & mask, math.inf)
     index = masked.topk(k_max, dim=1).indices
     valid = torch.arange(k_max, device=scores.device)[None, :] < counts[:, None]
     return _ordered(index, valid, seq_len)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
-from ..artefacts import provenance, seed_everything, write_json, write_npz
+from ..artefacts import config_hash, provenance, save_weights, seed_everything, write_json, write_npz
 from ..cost.flops import count_flops
 from ..cost.proxies import proxy_table
 from ..data.synthetic import SyntheticSpec, bayes_accuracy, bayes_posterior, generate, idf_weights
@@ -153,9 +152,10 @@ def train_seed(cfg: dict, name: str, data: dict, seed: int, run_dir: Path, state
                 **_split_metrics(m, data["val_tokens"], data["val_labels"], "val")}
 
     history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
-                  state_path=state_dir / f"seed{seed}.pt", desc=f"{name} seed {seed}")
+                  state_path=state_dir / f"seed{seed}.pt", desc=f"{name} seed {seed}",
+                  resume_key=config_hash([cfg, name, seed]))
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, run_dir / "model.safetensors")
+    save_weights(model, run_dir / "model.safetensors")
     write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, variant=name),
                                           "history": history})
     torch.manual_seed(seed + 10_000)   # the random gate's draws at evaluation

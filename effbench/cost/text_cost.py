@@ -1,0 +1,95 @@
+"""The one cost harness of the text studies: FLOPs (counted and analytic) and wall time.
+
+FLOPs are per example on its unpadded length, with the tokens each block actually saw.
+Counted: torch.utils.flop_counter on a forward of that single example. Analytic, per block
+on t tokens with hidden h, intermediate i: linear layers 2t(4h^2 + 2hi), attention scores
+and mixing 4t^2 h; plus the gate head 2th C and the classifier 2hC. Element-wise work
+(softmax, GELU, LayerNorm) and embedding lookups are counted by neither; the two must agree
+exactly on the dense model (a test checks it).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from ..data.batching import collate, sequential_order
+from .flops import count_flops
+from .timing import summarise, time_interleaved
+
+
+def analytic_flops(config, tokens_per_layer, n_classes: int, gate_head_after: int | None = None) -> float:
+    """gate_head_after: the block after which a gate with a token head (entropy) sits."""
+    h, i = config.hidden_size, config.intermediate_size
+    total = sum(2 * t * (4 * h * h + 2 * h * i) + 4 * t * t * h for t in tokens_per_layer)
+    if gate_head_after is not None:
+        total += 2 * tokens_per_layer[gate_head_after - 1] * h * n_classes
+    return float(total + 2 * h * n_classes)
+
+
+def tokens_per_layer(model, length: int) -> list[int]:
+    """Tokens each block processes for one example of `length` real tokens."""
+    n_layers = len(model.layers)
+    if model.gate is None:
+        return [length] * n_layers
+    from ..pruning.tokens import keep_counts
+
+    kept = int(keep_counts(torch.tensor([length]), model.gate.keep_ratio)[0])
+    return [length] * model.gate_after + [kept] * (n_layers - model.gate_after)
+
+
+def flops_per_example(model, encoded, pad_id: int) -> dict:
+    """Counted and analytic FLOPs of each example alone (unpadded)."""
+    counted, analytic = [], []
+    model.eval()
+    for ids in encoded:
+        batch = collate([ids], pad_id)
+        counted.append(count_flops(model, **batch))
+        has_head = model.gate is not None and hasattr(model.gate, "head")
+        analytic.append(analytic_flops(model.encoder.config, tokens_per_layer(model, len(ids)),
+                                       model.head.out_features, model.gate_after if has_head else None))
+    return {"counted": np.array(counted, float), "analytic": np.array(analytic, float)}
+
+
+@torch.inference_mode()
+def latency_batch1(models: dict, encoded: dict, pad_id: int, n_examples: int, warmup: int) -> dict:
+    """Per-example latency at batch 1, models interleaved example by example (every model
+    sees the same example back to back, so drift of the machine falls on all alike)."""
+    for m in models.values():
+        m.eval()
+    n = min(n_examples, min(map(len, encoded.values())))
+    seconds = {name: [] for name in models}
+    for i in range(warmup + n):
+        for name, model in models.items():
+            batch = collate([encoded[name][i]], pad_id)
+            t0 = time.perf_counter()
+            model(**batch)
+            if i >= warmup:
+                seconds[name].append(time.perf_counter() - t0)
+    return {name: summarise(s) for name, s in seconds.items()}
+
+
+def throughput(models: dict, encoded: dict, pad_id: int, batch_size: int, repeats: int) -> dict:
+    """Examples per second over the whole set in length-sorted batches, models round-robin."""
+    def run(model, batches):
+        return lambda: [model(**b) for b in batches]
+
+    calls = {}
+    for name, model in models.items():
+        model.eval()
+        order = sequential_order(list(map(len, encoded[name])), batch_size)
+        calls[name] = run(model, [collate([encoded[name][i] for i in idx], pad_id) for idx in order])
+    timed = time_interleaved(calls, repeats, warmup=1)
+    return {name: {**t, "examples_per_s": len(encoded[name]) / (t["median_ms"] / 1e3), "batch_size": batch_size}
+            for name, t in timed.items()}
+
+
+def time_tokeniser(tokenizer, texts, max_length: int, repeats: int = 3) -> dict:
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        tokenizer(texts, truncation=True, max_length=max_length)
+        seconds.append(time.perf_counter() - t0)
+    s = summarise(seconds)
+    return {**s, "per_example_ms": s["median_ms"] / len(texts)}

@@ -1,0 +1,41 @@
+"""Tokenise once, then batch by length: dynamic padding wastes little compute on pads."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def encode(tokenizer, frame, max_length: int) -> list[list[int]]:
+    """Token ids per example (no padding), truncated to max_length."""
+    pair = frame["text_pair"].tolist() if "text_pair" in frame else None
+    return tokenizer(frame["text"].tolist(), pair, truncation=True, max_length=max_length)["input_ids"]
+
+
+def collate(ids: list[list[int]], pad_id: int) -> dict:
+    width = max(map(len, ids))
+    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, seq in enumerate(ids):
+        input_ids[row, : len(seq)] = torch.as_tensor(seq)
+        mask[row, : len(seq)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask}
+
+
+def bucketed_order(lengths, batch_size: int, rng: np.random.Generator, bucket: int = 50) -> list[np.ndarray]:
+    """Shuffled batches of similar length: shuffle, sort within windows of `bucket` batches,
+    cut into batches, shuffle the batches."""
+    order = rng.permutation(len(lengths))
+    lengths = np.asarray(lengths)
+    window = batch_size * bucket
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = order[start: start + window]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i: i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def sequential_order(lengths, batch_size: int) -> list[np.ndarray]:
+    """Evaluation batches: sorted by length (deterministic), every example once."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [order[i: i + batch_size] for i in range(0, len(order), batch_size)]

