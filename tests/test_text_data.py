@@ -105,3 +105,23 @@ def test_missing_package_client_is_reported_not_hidden(tmp_path, monkeypatch):
     stats = text.prepare_corpus("spam", tmp_path, tmp_path / "cache", 0, 0.1, 0.1)
     assert "npm is not available" in stats["skipped"]
     assert "npm is not available" in json.loads((tmp_path / "stats.json").read_text())["metrics"]["skipped"]
+
+
+def test_local_source_builds_the_study_splits_from_a_glue_fixture(glue_dir, tmp_path):
+    """The hub path's format, offline: `local` pointed at a GLUE-layout fixture."""
+    import json
+
+    import yaml
+
+    from effbench.config import ROOT
+    from effbench.studies import text_gate
+
+    cfg = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text())["text_gate"]
+    cfg.update(source="local", task="SST-2", local_dir=str(glue_dir), val_fraction=0.2, test_fraction=0.2)
+    out = tmp_path / "sst2"
+    text_gate.prepare_data(cfg, out)
+    test = pd.read_csv(out / "test.csv")
+    assert len(test) == 10                                   # GLUE dev is the test split (labels of GLUE test are hidden)
+    assert len(pd.read_csv(out / "train.csv")) + len(pd.read_csv(out / "validation.csv")) == 40
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["provenance"]["source"] == "local" and stats["metrics"]["test"]["token_length_percentiles"]["p50"] > 3
