@@ -87,8 +87,21 @@ rule text_gate_table:
     script: "../workflow_scripts/text_gate_table.py"
 
 
+rule text_gate_figure:
+    input: rules.text_gate_table.output
+    output:
+        png=report("results/text_gate/figures/speed_vs_keep.png", caption="../report/text_gate_figure.rst",
+                   category="text_gate"),
+        pdf="results/text_gate/figures/speed_vs_keep.pdf",
+    log: "logs/text_gate/figure.log"
+    benchmark: "benchmarks/text_gate/figure.tsv"
+    resources: mem_mb=1000, runtime=5
+    script: "../workflow_scripts/text_gate_figure.py"
+
+
 rule text_gate:
     """Target: the whole text-gate study."""
     input:
         rules.text_gate_table.output,
+        rules.text_gate_figure.output,
         "results/text_gate/significance.csv",

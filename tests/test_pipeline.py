@@ -50,6 +50,7 @@ def test_every_artefact_is_built(built):
     assert t3.loc["dense", "gflops"] == pytest.approx(t3.loc["dense", "gflops_analytic"])
     assert 0.15 < t3.loc["entropy_topk_p0.75", "flops_reduction"] < 0.3          # about 21% for p=0.75 after block 1 of 6
     assert t3.loc["entropy_topk_p0.75", "paper_accuracy"] == 0.8268
+    assert (res / "text_gate" / "figures" / "speed_vs_keep.png").stat().st_size > 1000
     stats = (built / "data" / "text" / "rotten_tomatoes" / "stats.json").read_text()
     assert '"size": 10246' in stats                                              # 12,808 labelled snippets, 80/10/10
     # every rule left a log and a benchmark
