@@ -45,9 +45,10 @@ def fit(model: torch.nn.Module,
         state = None
     if state is not None:
         model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None:
-            scheduler.load_state_dict(state["scheduler"])
+        if state["optimizer"] is not None:          # None: a finished run, kept without its optimizer
+            optimizer.load_state_dict(state["optimizer"])
+            if scheduler is not None:
+                scheduler.load_state_dict(state["scheduler"])
         history, start = state["history"], state["epoch"]
     for epoch in range(start, epochs):
         torch.manual_seed(epoch_seed(seed, epoch))
@@ -69,9 +70,11 @@ def fit(model: torch.nn.Module,
             record = {"epoch": epoch + 1, "train_objective": total / max(count, 1), **evaluate(model)}
         history.append(record)
         if state_path is not None:
+            last = epoch + 1 == epochs     # a finished run needs no optimizer state to be skipped
             with atomic_path(state_path) as tmp:
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                torch.save({"model": model.state_dict(),
+                            "optimizer": None if last else optimizer.state_dict(),
+                            "scheduler": None if last or scheduler is None else scheduler.state_dict(),
                             "history": history, "epoch": epoch + 1, "resume_key": resume_key}, tmp)
     model.eval()
     return history

@@ -35,14 +35,48 @@ def test_same_config_same_numbers(cfg, data, tmp_path, variant):
     assert _history(tmp_path / "a") == _history(tmp_path / "b")
 
 
-def test_resume_from_checkpoint_equals_uninterrupted_run(cfg, data, tmp_path):
-    full = synthetic.train_seed(cfg, "entropy_topk", data, 43, tmp_path / "full", tmp_path / "s_full")
-    short = dict(cfg, train=dict(cfg["train"], epochs=1))          # 'killed' after epoch 1
-    synthetic.train_seed(short, "entropy_topk", data, 43, tmp_path / "r", tmp_path / "s_r")
-    resumed = synthetic.train_seed(cfg, "entropy_topk", data, 43, tmp_path / "r", tmp_path / "s_r")
-    assert resumed == full
-    assert _history(tmp_path / "r") == _history(tmp_path / "full")
-    assert len(_history(tmp_path / "r")) == 3
+def _tiny_fit(state_path, kill_at_epoch=None):
+    """fit() on a small TinyEncoder; optionally 'killed' when epoch `kill_at_epoch` starts."""
+    import torch
+
+    from effbench.models.tiny_encoder import TinyEncoder
+    from effbench.pruning.gates import Gate
+    from effbench.train import fit
+
+    torch.manual_seed(0)
+    model = TinyEncoder(30, 8, 2, Gate("entropy_topk", 8, 2, keep_ratio=0.5))
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randint(0, 30, (64, 12), generator=gen), torch.randint(0, 2, (64,), generator=gen)
+
+    def batches(epoch):
+        if epoch == kill_at_epoch:
+            raise KeyboardInterrupt("killed")
+        order = torch.randperm(64)
+        for i in range(0, 64, 16):
+            yield x[order[i:i + 16]], y[order[i:i + 16]]
+
+    history = fit(model, opt, lambda e: batches(e), lambda m, b: m.loss(m(b[0]), b[1], 1.0),
+                  lambda m: {"val_acc": float((m(x)["logits"].argmax(1) == y).float().mean())},
+                  epochs=3, seed=5, state_path=state_path, scheduler=sched, resume_key="k")
+    return history, model.state_dict()
+
+
+def test_resume_after_a_kill_equals_the_uninterrupted_run(tmp_path):
+    import torch
+
+    full_hist, full_weights = _tiny_fit(tmp_path / "full.pt")
+    with pytest.raises(KeyboardInterrupt):
+        _tiny_fit(tmp_path / "killed.pt", kill_at_epoch=2)          # dies after epochs 1 and 2 are saved
+    assert torch.load(tmp_path / "killed.pt", weights_only=False)["epoch"] == 2
+    resumed_hist, resumed_weights = _tiny_fit(tmp_path / "killed.pt")
+    assert resumed_hist == full_hist and len(resumed_hist) == 3
+    for k in full_weights:
+        torch.testing.assert_close(resumed_weights[k], full_weights[k], rtol=0, atol=0)
+    # a finished run keeps no optimizer state, and is skipped on a rerun
+    assert torch.load(tmp_path / "full.pt", weights_only=False)["optimizer"] is None
+    assert _tiny_fit(tmp_path / "full.pt")[0] == full_hist
 
 
 def test_training_learns_and_writes_per_example_predictions(cfg, data, tmp_path):
