@@ -13,6 +13,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/synthetic.smk"
 include: "rules/text_gate.smk"
+include: "rules/eat.smk"
 include: "rules/stats.smk"
 include: "rules/report.smk"
 
@@ -22,6 +23,7 @@ rule all:
     input:
         rules.synthetic.input,
         rules.text_gate.input,
+        rules.eat.input,
         rules.significance_all.input,
         rules.claims.output,
         rules.bootstrap_benchmark.output,

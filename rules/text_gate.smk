@@ -32,6 +32,20 @@ rule text_data:
     script: "../workflow_scripts/text_data.py"
 
 
+if TG["source"] != "rotten_tomatoes":
+
+    rule rotten_tomatoes_data:
+        """The offline sentiment task for other studies when the text gate reads GLUE (same splits)."""
+        output:
+            splits=expand("data/text/rotten_tomatoes/{split}.csv", split=["train", "validation", "test"]),
+            stats="data/text/rotten_tomatoes/stats.json",
+        params: cache="data/raw", source="rotten_tomatoes"
+        log: "logs/data/rotten_tomatoes.log"
+        benchmark: "benchmarks/data/rotten_tomatoes.tsv"
+        resources: mem_mb=2000, runtime=10
+        script: "../workflow_scripts/text_data.py"
+
+
 rule text_gate_dense:
     """The dense fine-tuned checkpoint: baseline and initialisation of every gated variant."""
     input: rules.text_data.output.splits

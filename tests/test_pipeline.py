@@ -1,4 +1,5 @@
 """The smoke DAG end to end: every artefact, idempotence, one-figure rebuilds, bad input."""
+import json
 import subprocess
 import sys
 
@@ -53,6 +54,23 @@ def test_every_artefact_is_built(built):
     assert (res / "text_gate" / "figures" / "speed_vs_keep.png").stat().st_size > 1000
     stats = (built / "data" / "text" / "rotten_tomatoes" / "stats.json").read_text()
     assert '"size": 10246' in stats                                              # 12,808 labelled snippets, 80/10/10
+    # EAT: frontier with every operating point, FLOPs checked against torch's counter in the cost job
+    for task in ("rotten_tomatoes", "spam"):
+        fr = pd.read_csv(res / "eat" / task / "tables" / "frontier.csv").set_index("row")
+        assert {"dense", "shallow", "eat_tau0.8", "eat_tau0.9", "eat_no_exit", "eat_patience"} <= set(fr.index)
+        assert fr["chosen"].sum() == 1
+        assert fr.loc["dense", "avg_depth"] == 6 and fr.loc["shallow", "avg_depth"] == 4
+        assert fr.loc["eat_no_exit", "gflops"] < fr.loc["dense", "gflops"]
+        assert 4 <= fr.loc["eat_tau0.8", "avg_depth"] <= fr.loc["eat_tau0.9", "avg_depth"] <= 6
+        for fig in ("frontier", "retention", "exits"):
+            assert (res / "eat" / task / "figures" / f"{fig}.png").stat().st_size > 1000
+    fr = pd.read_csv(res / "eat" / "rotten_tomatoes" / "tables" / "frontier.csv").set_index("row")
+    assert fr.loc["eat_tau0.8", "paper_speedup_vs_bert"] == 0.62                # the paper's SST-2 row beside ours
+    ablation = pd.read_csv(res / "eat" / "rotten_tomatoes" / "tables" / "ablation.csv")
+    assert {"eat", "eat_no_prune", "eat_no_window", "eat_no_exit", "eat_no_distill", "dense_continued"} <= set(ablation["variant"])
+    profile = json.loads((res / "eat" / "spam" / "cost.json").read_text())["metrics"]["profile_b1"]
+    assert "dense" in profile and profile["dense"]["ops"][0]["share"] > 0
+    assert len(pd.read_csv(res / "eat" / "spam" / "significance.csv")) == 4
     # every rule left a log and a benchmark
     assert any((built / "benchmarks" / "synthetic").glob("train.*.tsv"))
     assert (built / "logs" / "claims.log").exists()

@@ -6,5 +6,5 @@ from effbench.workflow import setup
 
 config = setup(snakemake)
 study = snakemake.wildcards.study
-frame = study_significance(Path("results", study, "runs"), config["stats"]["comparisons"][study], config["stats"])
+frame = study_significance(Path("results", study, "runs"), config["stats"]["comparisons"][study.split("/")[0]], config["stats"])
 write_csv(snakemake.output[0], frame)

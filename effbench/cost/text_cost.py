@@ -58,7 +58,7 @@ def latency_batch1(models: dict, encoded: dict, pad_id: int, n_examples: int, wa
     sees the same example back to back, so drift of the machine falls on all alike)."""
     for m in models.values():
         m.eval()
-    n = min(n_examples, min(map(len, encoded.values())))
+    n = min(n_examples, min(map(len, encoded.values())) - warmup)     # the warm-up examples come first
     seconds = {name: [] for name in models}
     for i in range(warmup + n):
         for name, model in models.items():

@@ -11,14 +11,19 @@ def encode(tokenizer, frame, max_length: int) -> list[list[int]]:
     return tokenizer(frame["text"].tolist(), pair, truncation=True, max_length=max_length)["input_ids"]
 
 
-def collate(ids: list[list[int]], pad_id: int) -> dict:
+def collate(ids: list[list[int]], pad_id: int, sep_id: int | None = None) -> dict:
+    """Pad to the longest; with sep_id (sentence pairs), token types are 1 after the first [SEP]."""
     width = max(map(len, ids))
     input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(ids), width), dtype=torch.long)
     for row, seq in enumerate(ids):
         input_ids[row, : len(seq)] = torch.as_tensor(seq)
         mask[row, : len(seq)] = 1
-    return {"input_ids": input_ids, "attention_mask": mask}
+    batch = {"input_ids": input_ids, "attention_mask": mask}
+    if sep_id is not None:
+        is_sep = (input_ids == sep_id) & mask.bool()
+        batch["token_type_ids"] = ((is_sep.long().cumsum(1) - is_sep.long()) >= 1).long() * mask
+    return batch
 
 
 def bucketed_order(lengths, batch_size: int, rng: np.random.Generator, bucket: int = 50) -> list[np.ndarray]:

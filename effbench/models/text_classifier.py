@@ -39,6 +39,7 @@ class TextClassifier(nn.Module):
         h = self.encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
         sel = GateOutput()
         kept = mask
+        tokens = []
         for i, layer in enumerate(self.layers):
             if self.gate is not None and i == self.gate_after:
                 protect = torch.zeros_like(mask)
@@ -46,11 +47,13 @@ class TextClassifier(nn.Module):
                 sel = self.gate(h, None, mask, protect)
                 kept = kept_mask(sel.index, sel.valid, mask.shape[1])
                 h, mask = gather_tokens(h, sel.index), sel.valid       # later blocks: kept tokens only
+            tokens.append(mask.sum(1))
             h = layer(h, attention_mask=additive_mask(mask, h.dtype))
             if isinstance(h, tuple):
                 h = h[0]
         return {"logits": self.head(self.dropout(h[:, 0])), "kept": kept, "gate": sel,
-                "input_mask": attention_mask.bool()}
+                "input_mask": attention_mask.bool(), "tokens": torch.stack(tokens, 1),
+                "exit_layer": torch.full((len(h),), len(self.layers), dtype=torch.long)}
 
     def loss(self, out: dict, labels: torch.Tensor, aux_weight: float = 1.0) -> torch.Tensor:
         loss = F.cross_entropy(out["logits"], labels)

@@ -25,6 +25,13 @@ def _ordered(index: torch.Tensor, valid: torch.Tensor, seq_len: int):
     return torch.where(valid, key, torch.zeros_like(key)), valid
 
 
+def keep_counts_protected(lengths: torch.Tensor, keep_ratio: float, n_protected=1) -> torch.Tensor:
+    """EAT's rule (Alg. 1): the protected tokens plus ceil(p * (length - protected)) others
+    (n_protected: an int or one count per example)."""
+    others = torch.ceil((lengths - n_protected).clamp(min=0).double() * keep_ratio - 1e-9).long()
+    return torch.minimum(others + n_protected, lengths)
+
+
 def select_topk(scores: torch.Tensor, mask: torch.Tensor | None, keep_ratio: float,
                 protect: torch.Tensor | None = None):
     """Keep the floor(p * length) highest-scoring real tokens of each example.
@@ -33,10 +40,15 @@ def select_topk(scores: torch.Tensor, mask: torch.Tensor | None, keep_ratio: flo
     bool, tokens always kept (e.g. [CLS]) and counted in the budget.
     Returns index (n, K) into the L positions and valid (n, K), K = the largest count.
     """
-    n, seq_len = scores.shape
     if mask is None:
         mask = torch.ones_like(scores, dtype=torch.bool)
-    counts = keep_counts(mask.sum(1), keep_ratio)
+    return select_counts(scores, mask, keep_counts(mask.sum(1), keep_ratio), protect)
+
+
+def select_counts(scores: torch.Tensor, mask: torch.Tensor, counts: torch.Tensor,
+                  protect: torch.Tensor | None = None):
+    """Keep the `counts[i]` highest-scoring real tokens of example i (protected ones first)."""
+    n, seq_len = scores.shape
     k_max = int(counts.max())
     masked = scores.masked_fill(~mask, -math.inf)
     if protect is not None:

@@ -1,0 +1,17 @@
+import numpy as np
+import pandas as pd
+
+from effbench.plots import eat_figures
+from effbench.workflow import setup
+
+config = setup(snakemake)
+cfg, kind = config["eat"], snakemake.wildcards.eat_figure
+table = pd.read_csv(snakemake.input.table)
+with np.load(snakemake.input.preds[0]) as z:
+    preds = dict(z)
+scheduled = (1 - cfg["eat"]["prune_ratio"]) ** len(cfg["eat"]["prune_after"])
+inputs = {"frontier": {"table": table, "task": snakemake.wildcards.eat_task},
+          "retention": {"preds": preds, "scheduled": scheduled},
+          "exits": {"preds": preds, "taus": cfg["taus"], "n_layers": preds["tokens"].shape[1]},
+          "ablation": {"table": table}}[kind]
+eat_figures.draw(kind, [snakemake.output.png, snakemake.output.pdf], **inputs)
