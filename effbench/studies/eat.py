@@ -40,6 +40,7 @@ HISTORY_EXAMPLES = 128           # validation examples behind the per-epoch hist
 # ------------------------------------------------------------------ what runs
 def variants(cfg: dict, task: str) -> dict[str, dict]:
     """Trained variants of one task: name -> {kind, prune, window, distill, seeds}."""
+    seeds = cfg["tasks"][task]["seeds"]
     distill = cfg["distill"]["weight"] > 0
     out = {DENSE: {"kind": "dense", "seeds": seeds}, SHALLOW: {"kind": "shallow", "distill": distill, "seeds": seeds},
            EAT: {"kind": "eat", "prune": True, "window": True, "distill": distill, "seeds": seeds}}
