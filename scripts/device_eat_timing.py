@@ -67,17 +67,20 @@ def build(bundle: Path, kind: str, device, dtype):
 
 
 @torch.inference_mode()
-def measure(bundle: Path) -> dict:
+def measure(bundle: Path, device: str = "cuda", limit: int = 0) -> dict:
     import pandas as pd
 
     from effbench.cost.timing import summarise
     from effbench.data.batching import collate, sequential_order
 
-    device = torch.device("cuda")
+    device = torch.device(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     expected = json.loads((bundle / "expected.json").read_text())
     test = pd.read_csv(bundle / "test.csv", keep_default_na=False)
+    test = test.head(limit) if limit else test
     labels = test["label"].to_numpy()
-    out = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "task": expected["task"],
+    out = {"device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
+           "task": expected["task"],
            "expected_cpu": expected["cpu"]}
     points = [("dense", None), ("shallow", None)] + [("eat", t) for t in expected["taus"]] + [("eat", None)]
     for dtype_name, dtype in (("fp32", torch.float32), ("fp16", torch.float16)):
@@ -102,23 +105,23 @@ def measure(bundle: Path) -> dict:
             singles = [move(collate([ids], 0)) for ids in enc]
             for b in singles[:30]:
                 call(kind, tau, b)
-            torch.cuda.synchronize()
+            sync()
             seconds = []
             for b in singles:
                 t0 = time.perf_counter()
                 call(kind, tau, b)
-                torch.cuda.synchronize()
+                sync()
                 seconds.append(time.perf_counter() - t0)
             batches = [move(collate([enc[i] for i in idx], 0)) for idx in sequential_order(list(map(len, enc)), 32)]
             for b in batches[:3]:
                 call(kind, tau, b)
-            torch.cuda.synchronize()
+            sync()
             runs = []
             for _ in range(5):
                 t0 = time.perf_counter()
                 for b in batches:
                     call(kind, tau, b)
-                torch.cuda.synchronize()
+                sync()
                 runs.append(time.perf_counter() - t0)
             out[f"{name}_{dtype_name}"] = {"accuracy": float(((probs > 0.5) == labels).mean()),
                                            "exit_share": float((exits < 6).mean()),
@@ -139,13 +142,15 @@ if __name__ == "__main__":
     ap.add_argument("--export", action="store_true")
     ap.add_argument("--task", default="spam")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--limit", type=int, default=0, help="first N test examples only (a dry run)")
     args = ap.parse_args()
     if args.export:
         import yaml
 
         export(yaml.safe_load(Path("config.yaml").read_text())["eat"], args.task, args.bundle)
     else:
-        result = measure(args.bundle)
+        result = measure(args.bundle, args.device, args.limit)
         print(json.dumps({k: {m: v[m] for m in ("accuracy", "exit_share", "speedup_b1_mean", "speedup_b32")}
                           for k, v in result.items() if isinstance(v, dict) and "accuracy" in v}, indent=1))
         if args.out:

@@ -39,15 +39,21 @@ def frontier(table: pd.DataFrame, task: str):
     axes[0].set_title(task)
     axes[0].legend(fontsize=7)
     speed_cols = [c for c in table if c.startswith("speedup_b")]
-    points = table[table["row"].str.startswith("eat_tau") | table["row"].isin(["shallow"])]
+    points = table[table["row"].str.startswith("eat_tau") | (table["row"] == "shallow")]
     for col, marker in zip(["speedup_vs_dense"] + speed_cols, ["o", "s", "^"]):
         label = "batch 1" if col == "speedup_vs_dense" else f"batch {col[len('speedup_b'):]}"
-        axes[1].scatter(points[col], points["delta_acc_pp"], marker=marker, label=f"ours, {label}")
+        axes[1].scatter(points[col], points["delta_acc_pp"], marker=marker, label=f"measured, {label}")
+    axes[1].scatter(points["predicted_speedup_b1"], points["delta_acc_pp"], marker="x", color="k",
+                    label="FLOPs-predicted (batch 1)")
+    for _, r in points.iterrows():
+        axes[1].annotate(r["row"].replace("eat_tau", "tau="), (r["speedup_vs_dense"], r["delta_acc_pp"]), fontsize=7,
+                         xytext=(3, -9), textcoords="offset points")
     if "paper_speedup_vs_bert" in table:
         paper = table.dropna(subset=["paper_speedup_vs_bert"])
         paper = paper[paper["row"] != "dense"]
-        axes[1].scatter(paper["paper_speedup_vs_bert"], paper["paper_delta_acc_pp"], label=f"paper ({paper['paper_table'].iloc[0]}, GPU)"
-                        if len(paper) else "paper", **PAPER_MARKER)
+        if len(paper):
+            axes[1].scatter(paper["paper_speedup_vs_bert"], paper["paper_delta_acc_pp"],
+                            label=f"paper ({paper['paper_table'].iloc[0]}: SST-2, 12 blocks, GPU)", **PAPER_MARKER)
     axes[1].axvline(1.0, color="k", lw=0.8)
     axes[1].axhline(0.0, color="k", lw=0.8)
     axes[1].set_xlabel("speed-up vs dense (measured)")
