@@ -130,6 +130,11 @@ def load_glue_hub(task: str) -> dict[str, pd.DataFrame]:
 
 
 # ------------------------------------------------------------------ splits and statistics
+def read_split(directory, name: str) -> pd.DataFrame:
+    """One split CSV written by `make_splits` (empty strings stay strings)."""
+    return pd.read_csv(Path(directory) / f"{name}.csv", keep_default_na=False)
+
+
 def make_splits(frame: pd.DataFrame, seed: int, val_fraction: float, test_fraction: float) -> dict:
     """Deterministic stratified train/validation/test split of one labelled frame."""
     from sklearn.model_selection import train_test_split

@@ -13,6 +13,7 @@ Every accuracy, depth, retention and FLOPs figure comes from one per-example tra
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,11 @@ from safetensors.torch import load_file
 
 from ..artefacts import config_hash, provenance, read_json, save_weights, seed_everything, write_csv, write_json, write_npz
 from ..data.batching import bucketed_order, collate, encode, sequential_order
+from ..data.text import read_split as load_split
 from ..models.backbones import load_encoder
 from ..models.eat import EATClassifier, EATSettings, apply_eat, distillation_loss, trace_flops, truncate_layers
 from ..models.text_classifier import TextClassifier
-from ..stats.calibration import ece, fit_temperature
+from ..stats.calibration import ece, fit_temperature, scaled_probs
 from ..train import fit
 
 DENSE, SHALLOW, EAT = "dense", "shallow", "eat"
@@ -70,24 +72,26 @@ def settings(cfg: dict, spec: dict, sep_token_id: int | None = None) -> EATSetti
                        sep_token_id=sep_token_id)
 
 
-def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
-    encoder, tokenizer = load_encoder(cfg["backbone"])
-    model = TextClassifier(encoder, n_classes, cfg["dropout"])
+def patch(cfg: dict, spec: dict, model: TextClassifier, tokenizer, pair: bool = False) -> TextClassifier:
+    """Turn a dense classifier into the variant `spec` describes (shallow: its first blocks; EAT)."""
     if spec["kind"] == "shallow":
         truncate_layers(model, cfg["shallow_layers"])
     elif spec["kind"] == "eat":
         apply_eat(model, settings(cfg, spec, tokenizer.sep_token_id if pair else None), cfg["dropout"])
-    return model, tokenizer
+    return model
 
 
-def load_split(directory, name: str) -> pd.DataFrame:
-    return pd.read_csv(Path(directory) / f"{name}.csv", keep_default_na=False)
+def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
+    encoder, tokenizer = load_encoder(cfg["backbone"])
+    return patch(cfg, spec, TextClassifier(encoder, n_classes, cfg["dropout"]), tokenizer, pair), tokenizer
 
 
+@cache
 def n_classes_of(directory) -> int:
     return int(load_split(directory, "train")["label"].max()) + 1
 
 
+@cache
 def is_pair(directory) -> bool:
     return "text_pair" in load_split(directory, "validation").columns
 
@@ -180,8 +184,16 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
     tcfg, tc = cfg["tasks"][task], cfg["train"]
     spec = variants(cfg, task)[name]
     seed_everything(seed)
-    n_classes, pair = n_classes_of(directory), is_pair(directory)
-    model, tokenizer = build(cfg, spec, n_classes, pair)
+    pair = is_pair(directory)
+    distill = spec["kind"] != "dense" and spec["distill"]
+    # init: dense -> EAT, the shallow model (its first blocks and head, as DistilBERT starts from its
+    # teacher's layers) and dense_continued start from the dense checkpoint of this seed, loaded strictly
+    from_dense = (spec["kind"] != "dense" or spec.get("continued")) and cfg["init"] == "dense"
+    if from_dense:
+        teacher, tokenizer = load_trained(cfg, task, DENSE, teacher_dir, directory)
+    else:
+        model, tokenizer = build(cfg, spec, n_classes_of(directory), pair)
+        teacher = load_trained(cfg, task, DENSE, teacher_dir, directory)[0] if distill else None
     pad, sep = tokenizer.pad_token_id, tokenizer.sep_token_id if pair else None
     train = _subset(load_split(directory, "train"), tcfg["train_subset"], cfg["split_seed"])
     val = _subset(load_split(directory, "validation"), tcfg["eval_subset"], cfg["split_seed"])
@@ -191,24 +203,13 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
     x_train, x_val = encode(tokenizer, train, tcfg["max_length"]), encode(tokenizer, val, tcfg["max_length"])
     y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
     lengths = list(map(len, x_train))
-    distill = spec["kind"] != "dense" and spec["distill"]
-    if (spec["kind"] != "dense" or spec.get("continued")) and cfg["init"] == "dense":
-        # start from the dense fine-tuned checkpoint of this seed (the teacher): EAT takes all of it
-        # (its exit heads are new), the shallow model its first blocks and head (as DistilBERT
-        # starts from its teacher's layers)
-        dense_state = load_file(Path(teacher_dir) / "model.safetensors")
-        n_blocks = len(model.layers)
-        dense_state = {k: v for k, v in dense_state.items()
-                       if not k.startswith("encoder.encoder.layer.") or int(k.split(".")[3]) < n_blocks}
-        missing, unexpected = model.load_state_dict(dense_state, strict=False)
-        if unexpected or any(not k.startswith("exit_heads.") for k in missing):
-            raise RuntimeError(f"dense checkpoint does not fit the {name} model: {missing} {unexpected}")
     teacher_logits = None
-    if distill:
-        teacher, _ = load_trained(cfg, task, DENSE, teacher_dir, directory)
+    if distill:   # the dense model's log-probabilities, computed once before any patching
         teacher_logits = torch.as_tensor(np.log(np.clip(trace(teacher, x_train, pad, sep_id=sep)["probs"], 1e-12, None)),
                                          dtype=torch.float32)
-        del teacher
+    if from_dense:
+        model = patch(cfg, spec, teacher, tokenizer, pair)
+    del teacher
     steps_per_epoch = -(-len(x_train) // tc["batch_size"])
     target = model.eat.prune_ratio if spec["kind"] == "eat" else 0.0
 
@@ -253,17 +254,11 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
 def calibrate_exit(model: EATClassifier, x_val, y_val, pad, sep, cfg) -> dict:
     """ECE (15 bins) of the exit head on validation; temperature scaling when above the threshold."""
     head = model.exit_heads[str(model.eat.exit_at)]
-    logits = []
-    with torch.no_grad():
-        for idx in sequential_order(list(map(len, x_val)), 64):
-            logits.append((idx, model(**collate([x_val[i] for i in idx], pad, sep))["exit_logits"][model.eat.exit_at]))
-    z = np.zeros((len(x_val), model.head.out_features))
-    for idx, lg in logits:
-        z[idx] = lg.numpy()
-    before = ece(torch.as_tensor(z).softmax(-1).numpy(), y_val, cfg["calibration_bins"])
+    z = trace(model, x_val, pad, sep_id=sep)["exit_logits"][model.eat.exit_at]
+    before = ece(scaled_probs(z), y_val, cfg["calibration_bins"])
     temperature = fit_temperature(z, y_val) if before > cfg["ece_threshold"] else 1.0
     head.temperature.fill_(temperature)
-    after = ece(torch.as_tensor(z / temperature).softmax(-1).numpy(), y_val, cfg["calibration_bins"])
+    after = ece(scaled_probs(z, temperature), y_val, cfg["calibration_bins"])
     return {"exit_ece_before": before, "exit_temperature": temperature, "exit_ece_after": after}
 
 
@@ -303,13 +298,6 @@ def evaluate_run(cfg, task, name, seed, model, tokenizer, directory, run_dir, ca
                                          settings=asdict(model.eat) if isinstance(model, EATClassifier) else None),
                 "metrics": metrics})
     return metrics
-
-
-def train_variant(cfg: dict, task: str, name: str, runs_root, state_dir) -> None:
-    directory = data_dir(cfg, task)
-    for seed in variants(cfg, task)[name]["seeds"]:
-        train_seed(cfg, task, name, seed, directory, Path(runs_root) / name / f"seed{seed}", state_dir,
-                   teacher_dir=Path(runs_root) / DENSE / f"seed{seed}")
 
 
 # ------------------------------------------------------------------ cost
@@ -360,8 +348,9 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     seed = tcfg["seeds"][0]
     pair = is_pair(directory)
     test = load_split(directory, "test")
+    points = operating_points(cfg, task, runs_root)
     loaded, models, result, flops_of, full_traces = {}, {}, {}, {}, {}
-    for name, (variant, tau, patience) in operating_points(cfg, task, runs_root).items():
+    for name, (variant, tau, patience) in points.items():
         if variant not in loaded:
             loaded[variant] = load_trained(cfg, task, variant, Path(runs_root) / variant / f"seed{seed}", directory)
         model, tokenizer = loaded[variant]
@@ -370,25 +359,17 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     encoded = encode(tokenizer, test.head(max(cc["latency_examples"] + cc["warmup"], cc["throughput_examples"])),
                      tcfg["max_length"])
     labels = test["label"].to_numpy()[: len(encoded)]
-    for name, (variant, tau, patience) in operating_points(cfg, task, runs_root).items():
+    for name, (variant, tau, patience) in points.items():
         model = loaded[variant][0]
-        if isinstance(model, EATClassifier):
-            model.eat.patience = patience
         if isinstance(model, EATClassifier):     # one no-exit trace per model; tau applied per example
             full = full_traces.setdefault(variant, trace(model, encoded, pad, None, sep_id=sep))
             tr = at_tau(model, full, tau, patience) if tau is not None else full
         else:
             tr = trace(model, encoded, pad, sep_id=sep)
         flops = np.array([trace_flops(model, t, int(e)) for t, e in zip(tr["tokens"].tolist(), tr["exit_layer"])])
-        check = []
         for i in range(min(cc["flops_examples"], len(encoded))):   # the analytic count is torch's count
-            batch = collate([encoded[i]], pad, sep)
-            counted = count_flops(model, **batch, tau=tau) if isinstance(model, EATClassifier) else count_flops(model, **batch)
-            check.append(counted == flops[i])
-        if isinstance(model, EATClassifier):
-            model.eat.patience = False
-        if not all(check):
-            raise RuntimeError(f"{task}/{name}: analytic FLOPs differ from torch's count")
+            if count_flops(models[name], **collate([encoded[i]], pad, sep)) != flops[i]:
+                raise RuntimeError(f"{task}/{name}: analytic FLOPs differ from torch's count (example {i})")
         flops_of[name] = flops
         result[name] = {"variant": variant, "tau": tau, "patience": patience, "seed": seed,
                         **summarise(model, tr, labels)}
@@ -461,37 +442,26 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
     cost = read_json(cost_path)["metrics"]
     claims = load_ledger(claims_paths)
     paper_table = cfg["tasks"][task].get("paper_table")
-    dense_acc = None
     rows = []
-    n_layers = None
     for name, c in cost.items():
         if name == "profile_b1":
             continue
         variant, tau, patience = c["variant"], c["tau"], c["patience"]
         key = tau_key(tau) if not patience else f"patience{tau:g}"
-        seed_list = variants(cfg, task)[variant]["seeds"]
+        seed_dirs = [Path(runs_root) / variant / f"seed{s}" for s in variants(cfg, task)[variant]["seeds"]]
+        metrics = [read_json(d / "metrics.json")["metrics"] for d in seed_dirs]
+        row = {"row": name, "model": variant, "tau": tau, "patience": patience, "n_seeds": len(seed_dirs),
+               **{k: float(np.mean([m[f"test/{key}"][k] for m in metrics]))
+                  for k in ("accuracy", "avg_depth", "avg_retention", "exit_share", "gflops")}}
         probs, labels = [], None
-        for seed in seed_list:
-            with np.load(Path(runs_root) / variant / f"seed{seed}" / "preds.npz") as z:
+        for d in seed_dirs:
+            with np.load(d / "preds.npz") as z:
                 labels = z["labels"]
-                probs.append(z["probs_" + key] if f"probs_{key}" in z.files else z["probs"])
-        probs = np.vstack(probs)
-        row = {"row": name, "model": variant, "tau": tau, "patience": patience, "n_seeds": len(seed_list)}
-        if int(labels.max()) <= 1:
-            r = two_level_bootstrap(labels, probs, "accuracy", 2000)
+                probs.append(z[f"probs_{key}"])
+        if int(labels.max()) <= 1:   # binary: the CI over seeds and examples (preds keep P(class 1))
+            r = two_level_bootstrap(labels, np.vstack(probs), "accuracy", 2000)
             row.update(accuracy=r["estimate"], accuracy_ci_low=r["ci_low"], accuracy_ci_high=r["ci_high"])
-        else:   # multi-class: the probabilities saved are the chosen operating point's argmax only
-            row.update(accuracy=float(np.mean([m[f"test/{key}"]["accuracy"] for m in
-                                               (read_json(Path(runs_root) / variant / f"seed{s}" / "metrics.json")["metrics"]
-                                                for s in seed_list)])))
-        if name == DENSE:
-            dense_acc = row["accuracy"]
-        metrics = [read_json(Path(runs_root) / variant / f"seed{s}" / "metrics.json")["metrics"] for s in seed_list]
-        test = {k: float(np.mean([m[f"test/{key}"][k] for m in metrics])) for k in ("avg_depth", "avg_retention", "exit_share", "gflops")}
-        row.update(test)
-        row["chosen"] = variant == EAT and not patience and tau_key(tau) == metrics[0]["chosen_tau"]
-        n_layers = metrics[0]["n_layers"] if variant == DENSE else n_layers
-        row["depth_bound_speedup"] = (n_layers or 6) / row["avg_depth"]   # weights read per example, not FLOPs
+        row["chosen"] = variant == EAT and not patience and key == metrics[0]["chosen_tau"]
         row["latency_ms"] = c["latency_b1"]["mean_ms"]
         row["latency_median_ms"] = c["latency_b1"]["median_ms"]
         row["speedup_vs_dense"] = c["speedup_b1"]
@@ -504,8 +474,10 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
         row["predicted_speedup_batched"] = c["predicted_speedup_batched"]
         rows.append(row)
     frame = pd.DataFrame(rows)
-    frame["delta_acc_pp"] = 100 * (frame["accuracy"] - dense_acc)
-    frame["gflops_vs_dense"] = frame["gflops"] / frame.loc[frame["row"] == DENSE, "gflops"].iloc[0]
+    dense = frame.set_index("row").loc[DENSE]
+    frame["delta_acc_pp"] = 100 * (frame["accuracy"] - dense["accuracy"])
+    frame["gflops_vs_dense"] = frame["gflops"] / dense["gflops"]
+    frame["depth_bound_speedup"] = dense["avg_depth"] / frame["avg_depth"]   # weights read per example, not FLOPs
     if paper_table:
         frame["paper_table"] = paper_table
         for i, r in frame.iterrows():

@@ -63,8 +63,7 @@ def prepare_data(cfg: dict, out_dir, cache_dir=None) -> None:
                                         "metrics": text_data.split_statistics(splits, tokenizer)})
 
 
-def load_split(data_dir, name: str) -> pd.DataFrame:
-    return pd.read_csv(Path(data_dir) / f"{name}.csv", keep_default_na=False)
+load_split = text_data.read_split
 
 
 def validation_frame(cfg: dict, data_dir) -> pd.DataFrame:
