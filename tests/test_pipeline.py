@@ -1,30 +1,18 @@
 """The smoke DAG end to end: every artefact, idempotence, one-figure rebuilds, bad input."""
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from effbench.config import ROOT
+from smoke import SMOKE, snakemake
 
 pytestmark = pytest.mark.slow
-SMOKE = ROOT / ".test" / "config.yaml"
-
-
-def snakemake(workdir, *args, configfile=SMOKE):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
-           "--configfile", str(configfile), "--cores", "2", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = tmp_path_factory.mktemp("smoke")
-    run = snakemake(work)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return work
+def built(smoke_build):
+    return smoke_build
 
 
 def test_every_artefact_is_built(built):
@@ -71,6 +59,20 @@ def test_every_artefact_is_built(built):
     profile = json.loads((res / "eat" / "spam" / "cost.json").read_text())["metrics"]["profile_b1"]
     assert "dense" in profile and profile["dense"]["ops"][0]["share"] > 0
     assert len(pd.read_csv(res / "eat" / "spam" / "significance.csv")) == 4
+    # geometry: the tables, each row beside the paper's value; exact filters have zero hull error
+    geo = res / "geometry"
+    t2 = pd.read_csv(geo / "tables" / "table2.csv").set_index("row")
+    assert t2.loc["Synthetic (High) / EntropyNet (Ours)", "paper_speedup"] == 4.14
+    assert t2.loc["Synthetic (High) / Raw", "speedup"] == 1.0
+    assert (t2.loc[t2["preprocess"] != "entropynet", "hull_error"] == 0).all()
+    assert (t2.loc[t2["preprocess"] == "akl_toussaint", "points_out"] < t2.loc[t2["preprocess"] == "none", "points_out"].max()).all()
+    for table in ("table15", "table16", "table17", "lambda_sweep", "table20", "table22", "table23", "break_even",
+                  "within_run_correlation"):
+        assert len(pd.read_csv(geo / "tables" / f"{table}.csv")) > 0, table
+    assert pd.read_csv(geo / "tables" / "table23.csv")["paper_total_time_s"].notna().sum() == 4
+    r2 = pd.read_csv(geo / "correlation" / "summary.csv")
+    assert set(r2["surrogate"]) == {"anchor", "halfspace", "rectangle"} and r2["r_squared"].between(0, 1).all()
+    assert claims.loc[claims["id"] == "der-t2-synthetic_high_entropynet_ours-speedup", "ours"].notna().item()
     # every rule left a log and a benchmark
     assert any((built / "benchmarks" / "synthetic").glob("train.*.tsv"))
     assert (built / "logs" / "claims.log").exists()

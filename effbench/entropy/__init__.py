@@ -1,0 +1,1 @@
+"""Differentiable range-partition entropy surrogates and the exact / bounded reference."""

@@ -1,0 +1,1 @@
+"""Convex hulls, point-set preprocessing and EntropyNet for the geometry study."""

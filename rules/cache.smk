@@ -1,0 +1,28 @@
+# What DVC caches: every artefact that costs training, fetching or timing to remake. The
+# `cached` target names them, so that after `dvc pull` one `snakemake --touch cached` stamps
+# them in DAG order (dvc restores files with fresh mtimes in arbitrary order) and the main
+# command then rebuilds tables, figures, statistics and the report only. dvc.yaml lists the
+# same artefacts by directory, one stage per study.
+CACHED = {
+    "data": [*expand("data/text/{corpus}/stats.json", corpus=["fortunes", "spam"]), rules.text_data.output.stats,
+             *expand("data/generated/synthetic/{dataset}.npz", dataset=SYN_DATASETS)],
+    "synthetic": [f for v in SYN_VARIANTS for f in syn_run_files(v)] + ["results/synthetic/cost/timing.json"],
+    "text_gate": [f for v in TG_VARIANTS for f in tg_run_files(v)] + ["results/text_gate/cost/cost.json"],
+    "eat": [f for task in EAT_TASKS for f in (
+        [g for v in EAT_VARIANTS[task] for g in eat_run_files(task, v)]
+        + [f"results/eat/{task}/cost.json", f"results/eat/{task}/exit_feature_probe.json"])],
+    "geometry": geo_run_files(GEO_RUNS) + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
+                + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
+}
+
+
+rule cached:
+    """Target: every DVC-cached artefact (data, checkpoints, predictions, timings)."""
+    input: [f for files in CACHED.values() for f in files]
+
+
+for _study, _files in CACHED.items():
+
+    rule:
+        name: f"cached_{_study}"
+        input: _files

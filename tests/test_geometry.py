@@ -1,0 +1,132 @@
+"""Hull algorithms, exact preprocessing filters, hull errors, EntropyNet and the study's bookkeeping."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from effbench.data.points import FAMILIES, mnist_images, point_set, point_sets
+from effbench.geometry import entropynet as en
+from effbench.geometry import hulls
+from effbench.studies import geometry as study
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("n", [5, 40, 3000])
+def test_chan_and_filters_agree_with_qhull(family, n):
+    pts = point_set(family, n, np.random.default_rng(n))
+    true = set(hulls.qhull(pts))
+    assert set(hulls.chan(pts)) == true
+    for prep in hulls.PREPROCESSORS:
+        kept = hulls.preprocess(prep, pts, 8)
+        assert true <= set(kept), prep                        # exact filters never drop a hull vertex
+        assert set(kept[hulls.qhull(pts[kept])]) == true
+
+
+def test_chan_returns_counter_clockwise_vertices():
+    pts = np.random.default_rng(0).random((500, 2))
+    v = pts[hulls.chan(pts)]
+    turn = hulls.cross(v, np.roll(v, -1, 0), np.roll(v, -2, 0))
+    assert (turn > 0).all()
+
+
+def test_filters_remove_interior_points():
+    pts = np.random.default_rng(1).random((20000, 2))
+    assert len(hulls.akl_toussaint(pts)) < 0.05 * len(pts)
+    assert len(hulls.kmeans_filter(pts, 16)) < 0.2 * len(pts)
+    assert sorted(hulls.heuristic_sort(pts)) == list(range(len(pts)))
+
+
+def test_hull_error_of_a_shifted_square():
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)
+    shifted = square + [0.1, 0.0]
+    err = hulls.hull_error(square, np.arange(4), shifted, np.arange(4))
+    assert err["hull_error_pct"] == pytest.approx(20.0)
+    assert err["hausdorff"] == pytest.approx(0.1)
+    assert hulls.hull_error(square, np.arange(4), square, np.arange(4))["hull_error_pct"] == 0
+
+
+def test_delaunay_error():
+    pts = np.random.default_rng(2).random((200, 2))
+    assert hulls.delaunay_error(pts, pts.copy()) == 0
+    assert 0 < hulls.delaunay_error(pts, pts + np.random.default_rng(3).normal(0, 0.02, pts.shape)) < 1
+
+
+def test_point_families_are_deterministic_and_distinct():
+    a, b = point_sets("uniform", 100, 2, seed=5), point_sets("uniform", 100, 2, seed=5)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    digits = point_set("mnist", 0, np.random.default_rng(0))
+    assert digits.min() >= 0 and digits.max() <= 1 and len(np.unique(digits, axis=0)) == len(digits)
+    assert 30 < len(digits) < 400 and mnist_images().shape == (5000, 28, 28)
+    with pytest.raises(ValueError, match="unknown point family"):
+        point_set("quickdraw", 10, np.random.default_rng(0))
+
+
+def test_train_and_test_sets_come_from_independent_streams():
+    train = study.sets_for("train", "uniform", 50, 3, seed=0)
+    test = study.sets_for("test", "uniform", 50, 3, seed=0)
+    assert not any(np.array_equal(a, b) for a in train for b in test)
+
+
+def test_entropynet_moves_points_by_at_most_sigma_and_chunks_exactly(monkeypatch):
+    torch.manual_seed(0)
+    net = en.EntropyNet(sigma=0.1).eval()
+    pts = np.random.default_rng(0).random((3000, 2))
+    moved = net.transform(pts)
+    assert moved.shape == pts.shape and np.abs(moved - pts).max() <= 0.1 + 1e-6
+    monkeypatch.setattr(en, "CHUNK", 512)
+    assert np.allclose(net.transform(pts), moved, atol=1e-5)
+
+
+def test_hull_loss_is_zero_exactly_when_the_hull_is_kept():
+    pts = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5], [0.2, 0.7]], float)
+    hull = en.hull_constraints(pts)
+    x = torch.tensor(pts, dtype=torch.float32)
+    assert float(en.hull_loss(x, x, hull, 0.1)) == 0
+    inner_moved = x.clone()
+    inner_moved[4] += 0.3                                        # stays inside: free
+    assert float(en.hull_loss(x, inner_moved, hull, 0.1)) == 0
+    escaped = x.clone()
+    escaped[5, 0] = -0.2                                        # leaves the hull
+    corner = x.clone()
+    corner[0] += 0.05                                           # a hull vertex moves
+    assert float(en.hull_loss(x, escaped, hull, 0.1)) > 0 and float(en.hull_loss(x, corner, hull, 0.1)) > 0
+
+
+def _cfg(**over):
+    from effbench.config import load
+    cfg = load("config.yaml")["geometry"]
+    cfg.update(over)
+    return cfg
+
+
+def test_runs_cover_main_variant_on_every_family_and_sweeps_on_one():
+    cfg = _cfg()
+    r = study.runs(cfg)
+    assert {(f, "ball", s) for f in cfg["families"] for s in cfg["seeds"]} <= set(r)
+    assert {v for f, v, s in r if v != "ball"} == set(cfg["sweep"])
+    assert all(f == cfg["sweep_family"] and s == cfg["seeds"][0] for f, v, s in r if v != "ball")
+
+
+def test_speedup_is_paired_per_set_and_averaged_over_seeds():
+    rows = []
+    for seed in (0, 1, 2):
+        for s in (0, 1):
+            base = 10.0 + seed + s
+            rows += [{"family": "uniform", "seed": seed, "size": 100, "set": s, "algorithm": "qhull", "preprocess": p,
+                      "variant": v, "median_ms": m, "hull_error_pct": e, "hausdorff": 0.0, "points_in": 100, "points_out": 100}
+                     for p, v, m, e in (("none", "", base, 0.0), ("entropynet", "ball", base / 2, 0.1 * seed))]
+    out = study.summarise_method(pd.DataFrame(rows), "qhull", "entropynet", "ball")
+    assert out["speedup"] == pytest.approx(2.0) and out["speedup_ci_low"] == pytest.approx(2.0)
+    assert out["hull_error"] == pytest.approx(0.1) and out["hull_error_ci_low"] < 0.1 < out["hull_error_ci_high"]
+    assert out["ci_over"] == "3 seeds"
+
+
+def test_geometry_config_cross_checks():
+    from effbench.config import ConfigError, validate
+    import yaml
+    config = yaml.safe_load(open("config.yaml"))
+    config["geometry"]["sweep"] = ["k8", "nonsense"]
+    config["geometry"]["timing"]["table_n"] = 12345
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    assert "geometry.sweep" in str(err.value) and "geometry.timing.table_n" in str(err.value)
