@@ -15,6 +15,7 @@ include: "rules/synthetic.smk"
 include: "rules/text_gate.smk"
 include: "rules/eat.smk"
 include: "rules/geometry.smk"
+include: "rules/vit.smk"
 include: "rules/stats.smk"
 include: "rules/report.smk"
 include: "rules/cache.smk"
@@ -27,6 +28,7 @@ rule all:
         rules.text_gate.input,
         rules.eat.input,
         rules.geometry.input,
+        rules.vit.input,
         rules.significance_all.input,
         rules.claims.output,
         rules.headline_metrics.output,

@@ -57,6 +57,7 @@ def _cross_checks(config: dict) -> list[str]:
         problems.append("config key 'text_gate.gate.after_layer': MiniLM has 6 blocks; the gate must sit before the last")
     problems += _eat_checks(config)
     problems += _geometry_checks(config)
+    problems += _vit_checks(config)
     from .studies import eat as eat_study
 
     # one list of EAT comparisons applies to every task: variants every task has
@@ -98,6 +99,26 @@ def _geometry_checks(config: dict) -> list[str]:
         problems.append("config key 'geometry.variant_seeds': exceeds the number of seeds")
     if g["correlation"]["exact_max_n"] > 14:
         problems.append("config key 'geometry.correlation.exact_max_n': exact enumeration stops at 14 points")
+    return problems
+
+
+def _vit_checks(config: dict) -> list[str]:
+    v = config["vit"]
+    problems = []
+    depth = v["model"]["depth"]
+    for key in ("regularizer.layers", "inference.sparse_layers"):
+        section, name = key.split(".")
+        if max(v[section][name]) >= depth:
+            problems.append(f"config key 'vit.{key}': a block index is >= model.depth ({depth})")
+    for key in ("headline_sparsity", "combined_sparsity"):
+        if v["inference"][key] not in v["inference"]["sparsities"]:
+            problems.append(f"config key 'vit.inference.{key}': must be one of inference.sparsities")
+    for patch in {v["model"]["patch"], v["fine_patch"]} - {0}:
+        if (28 // patch) ** 2 % v["inference"]["block"]:
+            problems.append(f"config key 'vit.inference.block': {v['inference']['block']} does not divide the "
+                            f"{(28 // patch) ** 2} patches of patch size {patch}")
+    if v["regularizer"]["lambda"] not in v["lambda_grid"]:
+        problems.append("config key 'vit.lambda_grid': must include regularizer.lambda")
     return problems
 
 

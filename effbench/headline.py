@@ -20,6 +20,10 @@ HEADLINES = [
     ("geometry/entropynet_qhull/hull_error_pct", "results/geometry/tables/table2.csv", "Synthetic (High) / EntropyNet (Ours)", "hull_error"),
     ("geometry/akl_toussaint_qhull/speedup", "results/geometry/tables/table2.csv", "Synthetic (High) / Akl-Toussaint", "speedup"),
     ("geometry/anchor_surrogate/r_squared", "results/geometry/correlation/summary.csv", "anchor n=10", "r_squared"),
+    ("vit/entropy/top_1", "results/vit/tables/table4.csv", "Entropy Reg. (ours)", "top_1"),
+    ("vit/l1/top_1", "results/vit/tables/table4.csv", "L1 penalty (tuned)", "top_1"),
+    ("vit/entropy/mean_block_length", "results/vit/tables/table4.csv", "Entropy Reg. (ours)", "mean_block_length"),
+    ("vit/entropy/wall_clock_speedup", "results/vit/tables/table5.csv", "Entropy Reg. (Ours)", "wall_clock_speedup"),
 ]
 
 

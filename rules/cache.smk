@@ -13,6 +13,7 @@ CACHED = {
         + [f"results/eat/{task}/cost.json", f"results/eat/{task}/exit_feature_probe.json"])],
     "geometry": geo_run_files(GEO_RUNS) + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
                 + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
+    "vit": vit_run_files(["model.safetensors", "history.json", "metrics.json", "eval.csv"]) + ["results/vit/cost.csv"],
 }
 
 

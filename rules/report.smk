@@ -7,6 +7,7 @@ rule claims:
         text_gate=rules.text_gate.input,
         eat=rules.eat.input,
         geometry=rules.geometry.input,
+        vit=rules.vit.input,
     output:
         csv=report("results/claims.csv", caption="../report/claims.rst", category="claims"),
         md="results/claims.md",

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
+SYSTEM_CONF = Path("/etc/slurm/slurm.conf")   # srun inside a job reads this, whatever the submitter's env
 
 
 def missing() -> str | None:
@@ -23,6 +24,8 @@ def missing() -> str | None:
         return f"{', '.join(absent)} not installed (Debian: apt-get install slurm-wlm munge)"
     if os.geteuid() != 0:
         return "starting slurmd and munged by hand needs root"
+    if SYSTEM_CONF.exists() and not SYSTEM_CONF.is_symlink():
+        return f"{SYSTEM_CONF} exists: this machine has its own SLURM, which the test does not touch"
     return None
 
 
@@ -70,12 +73,17 @@ def start(root: Path, timeout: float = 60) -> dict:
     """Start munged, slurmctld and slurmd under `root`; return the environment clients need."""
     root = Path(root)
     conf = write_conf(root)
+    SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+    if SYSTEM_CONF.is_symlink():
+        SYSTEM_CONF.unlink()
+    SYSTEM_CONF.symlink_to(conf)                   # removed again by stop()
     env = {**os.environ, "SLURM_CONF": str(conf)}
     Path("/run/munge").mkdir(parents=True, exist_ok=True)
     if subprocess.run(["pgrep", "-x", "munged"], capture_output=True).returncode != 0:
         subprocess.run(["munged", "--force"], check=True, capture_output=True)
-    subprocess.run(["slurmctld", "-c"], env=env, check=True, capture_output=True)
-    subprocess.run(["slurmd", "-c"], env=env, check=True, capture_output=True)
+    # -f (not only SLURM_CONF): slurmd then hands the config path to the jobs, whose srun needs it
+    subprocess.run(["slurmctld", "-c", "-f", str(conf)], env=env, check=True, capture_output=True)
+    subprocess.run(["slurmd", "-c", "-f", str(conf)], env=env, check=True, capture_output=True)
     deadline = time.time() + timeout
     while time.time() < deadline:
         out = subprocess.run(["sinfo", "-h", "-o", "%t"], env=env, capture_output=True, text=True).stdout
@@ -86,6 +94,8 @@ def start(root: Path, timeout: float = 60) -> dict:
 
 
 def stop(root: Path) -> None:
+    if SYSTEM_CONF.is_symlink():
+        SYSTEM_CONF.unlink()
     for name in ("slurmd", "slurmctld"):
         pid = Path(root) / f"{name}.pid"
         if pid.exists():

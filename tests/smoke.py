@@ -13,8 +13,9 @@ EXPENSIVE = re.compile(r"^(?!cached_).*_(train|dense|gated_\w+|data|corpus|cost|
 
 
 def snakemake(workdir, *args, configfile=SMOKE, snakefile=ROOT / "Snakefile", cores=2, timeout=900):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir),
-           *(["--cores", str(cores)] if cores else []), *(["--configfile", str(configfile)] if configfile else []), *args]
+    # --configfile takes a list: the `=` form keeps targets and flags after it out of that list
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), "--cores", str(cores),
+           *([f"--configfile={configfile}"] if configfile else []), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 

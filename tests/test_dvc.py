@@ -46,7 +46,7 @@ def test_fresh_clone_rebuilds_every_table_from_the_cache(smoke_build, tmp_path):
     expensive = sorted({r for r in ran if EXPENSIVE.search(r)})
     assert ran and not expensive, f"a cached rebuild ran {expensive}"
     for table in ("synthetic/tables/table2.csv", "text_gate/tables/table3.csv", "eat/spam/tables/frontier.csv",
-                  "geometry/tables/table2.csv", "claims.csv", "metrics.json"):
+                  "geometry/tables/table2.csv", "vit/tables/table4.csv", "claims.csv", "metrics.json"):
         assert (b / "results" / table).exists(), table
     print(f"cached rebuild: {len(ran)} jobs in {seconds:.0f} s")
     # and nothing is left to do

@@ -73,6 +73,16 @@ def test_every_artefact_is_built(built):
     r2 = pd.read_csv(geo / "correlation" / "summary.csv")
     assert set(r2["surrogate"]) == {"anchor", "halfspace", "rectangle"} and r2["r_squared"].between(0, 1).all()
     assert claims.loc[claims["id"] == "der-t2-synthetic_high_entropynet_ours-speedup", "ours"].notna().item()
+    # ViT: matched sparsity across methods, the paper's rows beside ours, both attention kernels timed
+    t4 = pd.read_csv(res / "vit" / "tables" / "table4.csv").set_index("row")
+    assert t4.loc["Entropy Reg. (ours)", "paper_mean_block_length"] == 12.7
+    assert t4["mean_block_length"].notna().all() and t4["sparsity"].nunique() == 1
+    t5 = pd.read_csv(res / "vit" / "tables" / "table5.csv").set_index("row")
+    assert {"Dense Baseline", "SDPA dense (FlashAttention analogue)", "Entropy Reg. (Ours)", "SDPA + Ours"} <= set(t5.index)
+    assert t5.loc["L1 Pruning", "keys_per_query"] == t5.loc["Entropy Reg. (Ours)", "keys_per_query"] < t5.loc["Dense Baseline", "keys_per_query"]
+    rob = pd.read_csv(res / "vit" / "tables" / "robustness.csv").set_index("row")
+    assert rob.loc["Standard [dense attention]", "mce"] == pytest.approx(100.0) and rob["iou"].between(0, 1).all()
+    assert (res / "vit" / "figures" / "attention_patterns.png").stat().st_size > 1000
     # every rule left a log and a benchmark
     assert any((built / "benchmarks" / "synthetic").glob("train.*.tsv"))
     assert (built / "logs" / "claims.log").exists()

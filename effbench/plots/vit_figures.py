@@ -1,0 +1,36 @@
+"""Fig. 3/7 analogue: attention patterns of dense, L1 and entropy-regularised ViTs."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ..artefacts import save_figure  # noqa: E402
+from .style import apply_style  # noqa: E402
+
+
+def attention_patterns(panels: dict):
+    images, maps = panels["images"], panels["maps"]
+    cols = 1 + 2 * len(maps)
+    fig, axes = plt.subplots(len(images), cols, figsize=(1.6 * cols, 1.6 * len(images)), squeeze=False)
+    for i, img in enumerate(images):
+        axes[i, 0].imshow(img, cmap="gray")
+        for j, (name, m) in enumerate(maps.items()):
+            for k, mode in enumerate(("dense", "sparse")):
+                ax = axes[i, 1 + 2 * j + k]
+                ax.imshow(m[mode][i], cmap="magma")
+                if i == 0:
+                    ax.set_title(f"{name}\n{'dense attn' if mode == 'dense' else 'kept keys'}", fontsize=7)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def draw(paths, panels) -> None:
+    apply_style()
+    fig = attention_patterns(panels)
+    save_figure(fig, paths)
+    plt.close(fig)

@@ -1,0 +1,123 @@
+"""The ViT track: reduced attention equals dense attention on the same support, supports are
+per input and head, contiguous, [CLS]-inclusive and of the configured size; corruptions, IoU."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from effbench.data.images import CORRUPTIONS, corrupt, foreground_patches
+from effbench.models.vit import ViT, attention_flops, gather_keys
+from effbench.pruning.key_support import (Selector, block_scores, cluster_assignments, keep_blocks,
+                                          mean_run_length, support_from_scores)
+
+
+def _masked_dense(q, k, v, idx):
+    """Dense attention with every key outside `idx` masked to -inf: the reference."""
+    mask = torch.full(q.shape[:-2] + (k.shape[-2],), float("-inf"), dtype=q.dtype)
+    mask.scatter_(-1, idx, 0.0)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]) + mask[..., None, :]
+    return torch.softmax(scores, -1) @ v
+
+
+@pytest.mark.parametrize("impl", ["manual", "sdpa"])
+@pytest.mark.parametrize("sparsity", [0.5, 0.75, 0.9])
+def test_reduced_attention_equals_dense_attention_restricted_to_the_support(impl, sparsity):
+    torch.manual_seed(0)
+    model = ViT(patch=4, dim=32, depth=3, heads=2).double().eval()
+    x = torch.rand(3, 28, 28, dtype=torch.float64)
+    sel = Selector("magnitude", sparsity, 7, [1, 2])
+    record = {}
+    with torch.no_grad():
+        out = model(x, selector=sel, impl=impl, record=record)
+        # recompute the same forward with masked dense attention in layers 1 and 2
+        attn = model.blocks[1].attn
+        h = model.embed(model.patches(x))
+        h = torch.cat([model.cls.expand(3, -1, -1), h], 1) + model.pos
+        h = model.blocks[0](h)
+        for layer in (1, 2):
+            blk = model.blocks[layer]
+            y = blk.norm1(h)
+            b, n, _ = y.shape
+            q, k, v = blk.attn.qkv(y).view(b, n, 3, attn.heads, attn.head_dim).permute(2, 0, 3, 1, 4)
+            ref = _masked_dense(q, k, v, record["support"][layer])
+            h = h + blk.attn.proj(ref.transpose(1, 2).reshape(b, n, -1))
+            h = h + blk.mlp(blk.norm2(h))
+        expected = model.head(model.norm(h[:, 0]))
+    assert torch.allclose(out, expected, atol=1e-10)
+
+
+def test_gather_keys_picks_rows_per_input_and_head():
+    t = torch.arange(2 * 2 * 5 * 3).view(2, 2, 5, 3)
+    idx = torch.tensor([[[0, 4], [1, 2]], [[3, 3], [0, 1]]])
+    out = gather_keys(t, idx)
+    for b in range(2):
+        for h in range(2):
+            assert torch.equal(out[b, h], t[b, h, idx[b, h]])
+
+
+def test_supports_are_contiguous_blocks_with_cls_and_the_right_size():
+    scores = torch.rand(4, 2, 50)                      # [CLS] + 49 patches
+    for block, sparsity in ((1, 0.75), (7, 0.75), (7, 0.5)):
+        idx = support_from_scores(scores, block, sparsity)
+        assert idx.shape[-1] == 1 + keep_blocks(49, block, sparsity) * block
+        assert (idx[..., 0] == 0).all() and (idx[..., 1:] >= 1).all() and (idx <= 49).all()
+        assert all(len(set(row.tolist())) == len(row) for row in idx.flatten(0, 1))   # no key twice
+        assert mean_run_length(idx, 50) >= block
+    with pytest.raises(ValueError, match="does not divide"):
+        support_from_scores(scores, 2, 0.5)
+    # the top block wins: put all the mass on patches 11-12 (block 5 of size 2)
+    scores = torch.zeros(1, 1, 51)
+    scores[..., 11:13] = 1.0
+    assert set(support_from_scores(scores, 2, 0.96)[0, 0].tolist()) == {0, 11, 12}
+
+
+def test_block_scores_average_each_block():
+    s = torch.tensor([[[1.0, 3.0, 5.0, 7.0, 9.0, 11.0]]])
+    assert torch.allclose(block_scores(s, 2), torch.tensor([[[2.0, 6.0, 10.0]]]))
+
+
+def test_mean_run_length():
+    idx = torch.tensor([[[0, 1, 2, 3, 7, 8, 12]]])       # runs 1-3, 7-8, 12 (patch order, [CLS] excluded)
+    assert mean_run_length(idx, 14) == pytest.approx(6 / 3)
+
+
+def test_entropy_selector_keeps_the_heaviest_cluster():
+    """Keys in two clusters, the larger near anchor 0: the entropy selector keeps that cluster."""
+    d = 4
+    anchors = {1: torch.tensor([[[0.0] * d, [10.0] * d]])}                 # (H=1, K=2, d)
+    keys = torch.zeros(1, 1, 9, d)
+    keys[0, 0, 1:3] = 10.0                                                   # patches 1-2: the small cluster
+    sel = Selector("entropy", 0.75, 1, [1], anchors, alpha=5.0)
+    idx = sel(1, keys)
+    assert idx.shape[-1] == 1 + keep_blocks(8, 1, 0.75)
+    assert not ({1, 2} & set(idx[0, 0].tolist()))
+    with pytest.raises(ValueError, match="anchors"):
+        Selector("entropy", 0.5, 1, [1])
+
+
+def test_cluster_assignments_match_the_definition():
+    k = torch.randn(2, 3, 6, 4, dtype=torch.float64)
+    a = torch.randn(3, 5, 4, dtype=torch.float64)
+    ref = torch.softmax(-2.0 * ((k[..., None, :] - a[None, :, None]) ** 2).sum(-1) / 4, -1)
+    assert torch.allclose(cluster_assignments(k, a, 2.0), ref)
+
+
+def test_attention_share_grows_with_finer_patches():
+    coarse, fine = attention_flops(ViT(patch=4)), attention_flops(ViT(patch=2))
+    assert 0 < coarse["attention_share"] < fine["attention_share"] < 1
+    assert attention_flops(ViT(patch=4), keys=13)["attention"] == pytest.approx(coarse["attention"] * 13 / 50)
+
+
+def test_corruptions_and_foreground():
+    rng = np.random.default_rng(0)
+    x = np.zeros((2, 28, 28), np.float32)
+    x[:, 10:18, 12:16] = 1.0
+    for kind in CORRUPTIONS:
+        for severity in (1, 2, 3):
+            y = corrupt(x, kind, severity)
+            assert y.shape == x.shape and 0 <= y.min() and y.max() <= 1
+    assert not np.allclose(corrupt(x, "rotate", 3), x)
+    fg = foreground_patches(x, 4)
+    assert fg.shape == (2, 49) and fg.sum(1).tolist() == [3, 3]      # rows 10-17 x cols 12-15: patch column 3, rows 2-4
+    del rng

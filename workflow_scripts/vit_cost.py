@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from effbench.studies import vit
+from effbench.workflow import setup
+
+config = setup(snakemake)
+cfg = config["vit"]
+first = {}
+for path in snakemake.input:                       # one run per variant: its first seed
+    run = Path(path).parent
+    first.setdefault(run.parent.name, run)
+vit.measure_cost(cfg, first, snakemake.output[0])

@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from effbench.plots import vit_figures
+from effbench.studies import vit
+from effbench.workflow import setup
+
+config = setup(snakemake)
+cfg = config["vit"]
+runs = {}
+for path in snakemake.input:
+    run = Path(path).parent
+    runs.setdefault(run.parent.name, run)
+panels = vit.attention_maps(cfg, runs, n_images=4)
+vit_figures.draw([snakemake.output.png, snakemake.output.pdf], panels)
