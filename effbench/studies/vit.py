@@ -31,6 +31,14 @@ from ..pruning.key_support import Selector, cluster_assignments, mean_run_length
 from ..stats.intervals import seed_t_interval
 from ..train import fit
 
+FASHION_PATH = "data/images/fashion_mnist.npz"
+
+
+def data_splits(cfg: dict) -> dict:
+    d = cfg["data"]
+    return splits(d["validation"], d["test"], d["split_seed"], d["source"], FASHION_PATH)
+
+
 METHODS = {"dense": "magnitude", "l1": "magnitude", "entropy": "entropy"}   # variant kind -> key selector
 
 
@@ -96,7 +104,7 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     reg = cfg["regularizer"]
     tc = {**cfg["train"], "epochs": spec.get("epochs", cfg["train"]["epochs"])}
     seed_everything(seed)
-    data = splits(cfg["data"]["validation"], cfg["data"]["test"], cfg["data"]["split_seed"])
+    data = data_splits(cfg)
     x_train, y_train = _tensor(data["train"][0]), torch.from_numpy(data["train"][1])
     x_val, y_val = _tensor(data["validation"][0]), torch.from_numpy(data["validation"][1])
     model, anchors = build(cfg, spec)
@@ -170,7 +178,7 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
     """Accuracy per sparsity and selector, block length, IoU with the digit, corruption errors."""
     model, anchors = load_run(cfg, name, run_dir)
     spec = variants(cfg)[name]
-    data = splits(cfg["data"]["validation"], cfg["data"]["test"], cfg["data"]["split_seed"])
+    data = data_splits(cfg)
     x, y = data["test"]
     xt, yt = _tensor(x), torch.from_numpy(y)
     fg = torch.from_numpy(foreground_patches(x, spec["patch"]))
@@ -231,7 +239,7 @@ def measure_cost(cfg: dict, runs: dict, out_path) -> pd.DataFrame:
     """Latency (batch 1) and throughput (batch `throughput_batch`) of every model at the headline
     sparsity, manual and SDPA attention, dense and gathered keys, timed interleaved."""
     c = cfg["cost"]
-    data = splits(cfg["data"]["validation"], cfg["data"]["test"], cfg["data"]["split_seed"])
+    data = data_splits(cfg)
     x = _tensor(data["test"][0])
     one, batch = x[:1], x[: c["throughput_batch"]]
     fns, meta = {}, {}
@@ -440,7 +448,7 @@ def write_tables(cfg: dict, eval_paths, cost_path, metric_paths, claims_paths, o
 def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
     """Per model: the [CLS] query's attention over patches in the last sparse layer (heads averaged),
     with dense attention and at the headline sparsity (zero where a key is not kept)."""
-    data = splits(cfg["data"]["validation"], cfg["data"]["test"], cfg["data"]["split_seed"])
+    data = data_splits(cfg)
     x = _tensor(data["test"][0][:n_images])
     layer = max(cfg["inference"]["sparse_layers"])
     out = {"images": x.numpy(), "maps": {}}
