@@ -87,13 +87,13 @@ def evaluate_sets(net: EntropyNet, surrogate: Surrogate, sets: list[np.ndarray])
         with torch.no_grad():
             h0, h1 = float(surrogate(x)), float(surrogate(x2))
             margin = surrogate.margin(x2)
-        true = hulls.qhull(pts)
-        err = hulls.hull_error(pts, true, moved, hulls.qhull(moved))
+        true, out = hulls.qhull(pts), hulls.qhull(moved)
+        err = hulls.hull_error(pts, true, moved, out)
         rows.append({"surrogate_in": h0, "surrogate_out": h1, **err,
                      "margin_p05": float(torch.quantile(margin, 0.05)), "margin_min": float(margin.min()),
                      "entropy_bound_in": structural_entropy_bound(pts),
                      "entropy_bound_out": structural_entropy_bound(moved),
-                     "hull_vertices_in": len(true), "hull_vertices_out": len(hulls.qhull(moved))})
+                     "hull_vertices_in": len(true), "hull_vertices_out": len(out)})
     return pd.DataFrame(rows).mean().to_dict()
 
 
