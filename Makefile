@@ -41,7 +41,7 @@ test: install system-deps
 # DVC: a per-clone default remote given as an absolute path (DVC resolves a relative remote
 # path against .dvc/, so a committed relative path breaks in other clone locations).
 DVC_REMOTE ?= $(HOME)/.cache/effbench/dvc-remote
-SMK_ARGS   ?=
+SMK_ARGS   ?=          # e.g. --configfile=.test/config.yaml (with "=": the flag takes a list)
 
 dvc-remote: install
 	$(BIN)/dvc remote add --local --default --force local $(abspath $(DVC_REMOTE))
@@ -52,7 +52,7 @@ push: dvc-remote          # after a run: record what it made in dvc.lock, upload
 
 pull: dvc-remote          # on a fresh clone: fetch, then stamp the cached artefacts in DAG order
 	$(BIN)/dvc pull
-	$(BIN)/snakemake --touch --cores 1 $(SMK_ARGS) cached
+	$(BIN)/snakemake --touch --cores 1 cached $(SMK_ARGS)   # SMK_ARGS last: --configfile takes a list
 
 clean-results:
 	rm -rf results logs benchmarks data/generated .snakemake
