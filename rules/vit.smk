@@ -47,7 +47,7 @@ rule vit_train:
 
 rule vit_cost:
     """Batch-1 latency and batched throughput, manual and SDPA attention, dense and gathered keys."""
-    input: VIT_DATA, vit_run_files(["model.safetensors"], [v for v in VIT_VARIANTS if not v.startswith("entropy_lambda")])
+    input: data=VIT_DATA, runs=vit_run_files(["model.safetensors"], [v for v in VIT_VARIANTS if not v.startswith("entropy_lambda")])
     output: "results/vit/cost.csv"
     log: "logs/vit/cost.log"
     benchmark: "benchmarks/vit/cost.tsv"
@@ -68,7 +68,7 @@ rule vit_tables:
 
 rule vit_figure:
     """Fig. 3/7: where the [CLS] query looks, per model, on test digits (dense attention and kept keys)."""
-    input: vit_run_files(["model.safetensors"], ["dense", "l1", "entropy"])
+    input: data=VIT_DATA, runs=vit_run_files(["model.safetensors"], ["dense", "l1", "entropy"])
     output: png=report("results/vit/figures/attention_patterns.png", caption="../report/vit_figure.rst", category="vit"),
             pdf="results/vit/figures/attention_patterns.pdf"
     log: "logs/vit/figure.log"

@@ -6,7 +6,7 @@ from effbench.workflow import setup
 config = setup(snakemake)
 cfg = config["vit"]
 first = {}
-for path in snakemake.input:                       # one run per variant: its first seed
+for path in snakemake.input.runs:                  # one run per variant: its first seed
     run = Path(path).parent
     first.setdefault(run.parent.name, run)
 vit.measure_cost(cfg, first, snakemake.output[0])

@@ -7,7 +7,7 @@ from effbench.workflow import setup
 config = setup(snakemake)
 cfg = config["vit"]
 runs = {}
-for path in snakemake.input:
+for path in snakemake.input.runs:
     run = Path(path).parent
     runs.setdefault(run.parent.name, run)
 panels = vit.attention_maps(cfg, runs, n_images=4)
