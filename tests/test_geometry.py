@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from effbench.data.points import FAMILIES, mnist_images, point_set, point_sets
+from effbench.data.points import FAMILIES, mnist_images, point_set
 from effbench.geometry import entropynet as en
 from effbench.geometry import hulls
 from effbench.studies import geometry as study
@@ -52,7 +52,7 @@ def test_delaunay_error():
 
 
 def test_point_families_are_deterministic_and_distinct():
-    a, b = point_sets("uniform", 100, 2, seed=5), point_sets("uniform", 100, 2, seed=5)
+    a, b = study.sets_for("test", "uniform", 100, 2, seed=5), study.sets_for("test", "uniform", 100, 2, seed=5)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     digits = point_set("mnist", 0, np.random.default_rng(0))
     assert digits.min() >= 0 and digits.max() <= 1 and len(np.unique(digits, axis=0)) == len(digits)

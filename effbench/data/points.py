@@ -56,8 +56,3 @@ def point_set(family: str, n: int, rng: np.random.Generator) -> np.ndarray:
         return mnist_points(int(rng.integers(len(mnist_images()))), rng)
     raise ValueError(f"unknown point family {family!r}; choose one of {FAMILIES}")
 
-
-def point_sets(family: str, n: int, count: int, seed: int) -> list[np.ndarray]:
-    """`count` independent sets from one seed (train and test use disjoint seeds)."""
-    rng = np.random.default_rng(seed)
-    return [point_set(family, n, rng) for _ in range(count)]

