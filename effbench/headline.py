@@ -28,6 +28,21 @@ HEADLINES = [
 
 
 EAT_COLUMNS = ("accuracy", "delta_acc_pp", "speedup_vs_dense", "speedup_b32")
+ADTP_COLUMNS = ("accuracy_pct", "flops_reduction_x", "speedup_b1")
+
+
+def _adtp(root) -> dict:
+    """AD-TP per task: accuracy, FLOPs reduction and batch-1 speed-up, and adaptive minus static (pp)."""
+    out = {}
+    summary = Path(root) / "results/adtp/tables/summary.csv"
+    if summary.exists():
+        frame = pd.read_csv(summary)
+        for _, r in frame[frame["model"] == "adtp"].iterrows():
+            out.update({f"adtp/{r['task']}/{col}": float(r[col]) for col in ADTP_COLUMNS if col in r})
+    for path in sorted(Path(root).glob("results/adtp/*/tables/retainer.csv")):
+        frame = pd.read_csv(path).set_index("row")
+        out[f"adtp/{path.parts[-3]}/adaptive_minus_static_pp"] = float(frame.loc["static", "adaptive_minus_delta_pp"])
+    return out
 
 
 def headline_metrics(root=".") -> dict:
@@ -42,4 +57,4 @@ def headline_metrics(root=".") -> dict:
         rows = frame[frame["chosen"].astype(bool)] if row == "chosen" else frame[frame["row"].astype(str) == row]
         if not rows.empty and column in rows:
             out[name] = float(rows[column].iloc[0])
-    return out
+    return {**out, **_adtp(root)}

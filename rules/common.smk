@@ -6,6 +6,7 @@ import re
 
 from effbench.studies import synthetic as synthetic_study
 from effbench.studies import eat as eat_study
+from effbench.studies import adtp as adtp_study
 from effbench.studies import geometry as geometry_study
 from effbench.studies import vit as vit_study
 from effbench.studies import text_gate as text_gate_study

@@ -6,6 +6,7 @@ rule claims:
         tables=rules.synthetic.input,
         text_gate=rules.text_gate.input,
         eat=rules.eat.input,
+        adtp=rules.adtp.input,
         geometry=rules.geometry.input,
         vit=rules.vit.input,
     output:

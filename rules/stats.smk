@@ -21,6 +21,8 @@ def significance_targets():
     for study in config["stats"]["comparisons"]:
         if study == "eat":
             out += [f"results/eat/{t}/significance.csv" for t in EAT_TASKS if eat_study.binary_task(EAT_CFG, t)]
+        elif study == "adtp":    # rules/adtp.smk: adtp_significance
+            out += [f"results/adtp/{t}/significance.csv" for t in ADTP_TASKS if adtp_study.binary_task(ADTP_CFG, t)]
         else:
             out.append(f"results/{study}/significance.csv")
     return out

@@ -9,7 +9,8 @@ from effbench.config import ROOT
 
 SMOKE = ROOT / ".test" / "config.yaml"
 # rules whose jobs train, fetch or time: a rebuild from the DVC cache must run none of them
-EXPENSIVE = re.compile(r"^(?!cached_).*_(train|dense|gated_\w+|data|corpus|cost|timing|large|correlation|probe)$|^text_corpus$")
+EXPENSIVE = re.compile(r"^(?!cached_).*_(train|dense|gated_\w+|data|corpus|cost|timing|large|correlation|probe|teacher_cache)$"
+                       r"|^text_corpus$|^adtp_methods_\w+$")
 
 
 def snakemake(workdir, *args, configfile=SMOKE, snakefile=ROOT / "Snakefile", cores=2, timeout=900):

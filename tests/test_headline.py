@@ -16,3 +16,16 @@ def test_headline_metrics_read_the_tables_that_exist(tmp_path):
     assert m["eat/spam/speedup_vs_dense"] == 1.5 and m["eat/spam/accuracy"] == 0.96
     assert m["geometry/entropynet_qhull/speedup"] == 0.06
     assert not any(k.startswith("synthetic") for k in m)          # absent tables are left out
+
+
+def test_headline_metrics_include_adtp_per_task(tmp_path):
+    (tmp_path / "results/adtp/tables").mkdir(parents=True)
+    (tmp_path / "results/adtp/spam/tables").mkdir(parents=True)
+    pd.DataFrame({"task": ["spam", "spam"], "model": ["dense", "adtp"], "accuracy_pct": [97.0, 95.0],
+                  "flops_reduction_x": [1.0, 2.1], "speedup_b1": [1.0, 1.3]}
+                 ).to_csv(tmp_path / "results/adtp/tables/summary.csv", index=False)
+    pd.DataFrame({"row": ["adaptive", "static"], "adaptive_minus_delta_pp": [None, 0.4]}
+                 ).to_csv(tmp_path / "results/adtp/spam/tables/retainer.csv", index=False)
+    m = headline_metrics(tmp_path)
+    assert m["adtp/spam/flops_reduction_x"] == 2.1 and m["adtp/spam/adaptive_minus_static_pp"] == 0.4
+    assert "adtp/spam/accuracy_pct" in m and not any(k.startswith("adtp/dense") for k in m)

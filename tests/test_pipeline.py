@@ -83,6 +83,22 @@ def test_every_artefact_is_built(built):
     rob = pd.read_csv(res / "vit" / "tables" / "robustness.csv").set_index("row")
     assert rob.loc["Standard [dense attention]", "mce"] == pytest.approx(100.0) and rob["iou"].between(0, 1).all()
     assert (res / "vit" / "figures" / "attention_patterns.png").stat().st_size > 1000
+    # AD-TP: every method on one task, counted FLOPs, the retainer's paired tests, Table 5 and 6 analogues
+    adtp = res / "adtp" / "rotten_tomatoes" / "tables"
+    m = pd.read_csv(adtp / "methods.csv").set_index("method")
+    assert {"dense", "shallow", "adtp", "adtp_static", "adtp_random_ratio", "attention_matched", "ig_matched",
+            "residual_r0.4", "entropy_gate_entropy_topk_p0.75"} <= set(m.index)
+    assert m.loc["dense", "flops_reduction_x"] == 1 and m.loc["adtp", "flops_reduction_x"] > 1
+    assert m.loc["ig_matched", "flops_reduction_x_with_scoring"] < 1 < m.loc["ig_matched", "flops_reduction_x"]
+    assert m.loc["adtp", "paper_accuracy"] == 92.0 and m.loc["adtp", "latency_b1_ms"] > 0
+    ret = pd.read_csv(adtp / "retainer.csv").set_index("row")
+    assert ret.loc["static", "rho"] == pytest.approx(ret.loc["adaptive", "rho"])      # matched budget
+    assert {"adaptive_minus_delta_pp", "adaptive_minus_p_mcnemar"} <= set(ret)
+    assert pd.read_csv(adtp / "ig_steps.csv")["m"].tolist() == [1, 2]
+    assert set(pd.read_csv(adtp / "consistency.csv")["row"]) == {"own_ig", "teacher_ig"}
+    assert (res / "adtp" / "rotten_tomatoes" / "figures" / "sensitivity.png").stat().st_size > 1000
+    assert len(pd.read_csv(res / "adtp" / "rotten_tomatoes" / "significance.csv")) == 4
+    assert claims.loc[claims["id"] == "adtp-t4-adaptive-sst2-acc", "ours"].notna().item()
     # every rule left a log and a benchmark
     assert any((built / "benchmarks" / "synthetic").glob("train.*.tsv"))
     assert (built / "logs" / "claims.log").exists()

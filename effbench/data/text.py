@@ -129,6 +129,33 @@ def load_glue_hub(task: str) -> dict[str, pd.DataFrame]:
     return out
 
 
+NEWSGROUPS_HUB = "SetFit/20_newsgroups"   # train / test, columns text, label, label_text (18,846 posts)
+
+
+def load_newsgroups(source: str, local_dir=None) -> dict[str, pd.DataFrame]:
+    """20 Newsgroups as {'train', 'test'} frames: from the dataset hub, or from a local copy of
+    the hub's files (<dir>/train.jsonl, <dir>/test.jsonl); a clear error when neither is there."""
+    if source == "local":
+        out = {}
+        for split in ("train", "test"):
+            path = Path(local_dir) / f"{split}.jsonl"
+            if not path.exists():
+                raise DataSourceError(f"{path} not found: `local` expects <dir>/{{train,test}}.jsonl "
+                                      f"in the layout of the hub's {NEWSGROUPS_HUB}")
+            frame = pd.read_json(path, lines=True)
+            out[split] = pd.DataFrame({"text": frame["text"].astype(str), "label": frame["label"].astype(int)})
+        return out
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(NEWSGROUPS_HUB)
+    except Exception as err:  # noqa: BLE001  (any hub failure becomes one actionable error)
+        raise DataSourceError(f"could not load {NEWSGROUPS_HUB} from the dataset hub ({type(err).__name__}: {err}); "
+                              "use the offline fortunes task or a local copy (source: local)") from err
+    return {split: pd.DataFrame({"text": ds[split]["text"], "label": [int(v) for v in ds[split]["label"]]})
+            for split in ("train", "test")}
+
+
 # ------------------------------------------------------------------ splits and statistics
 def read_split(directory, name: str) -> pd.DataFrame:
     """One split CSV written by `make_splits` (empty strings stay strings)."""
