@@ -65,7 +65,7 @@ rule adtp_teacher_cache:
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
     log: "logs/adtp/{adtp_task}/teacher.seed{seed}.log"
     benchmark: "benchmarks/adtp/{adtp_task}/teacher.seed{seed}.tsv"
-    threads: workflow.cores
+    threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
     resources: mem_mb=6000, runtime=60
     script: "../workflow_scripts/adtp_teacher.py"
 
@@ -80,7 +80,7 @@ rule adtp_train:
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS), adtp_variant="|".join(map(re.escape, ADTP_TRAINED))
     log: "logs/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.log"
     benchmark: "benchmarks/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.tsv"
-    threads: workflow.cores
+    threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
     resources: mem_mb=8000, runtime=120
     script: "../workflow_scripts/adtp_train.py"
 
@@ -98,7 +98,7 @@ for _task in ADTP_TASKS:    # one rule per task: the methods it evaluates depend
         params: task=_task
         log: f"logs/adtp/{_task}/methods.log"
         benchmark: f"benchmarks/adtp/{_task}/methods.tsv"
-        threads: workflow.cores
+        threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
         resources: mem_mb=6000, runtime=60
         script: "../workflow_scripts/adtp_methods.py"
 
@@ -110,7 +110,7 @@ rule adtp_consistency:
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
     log: "logs/adtp/{adtp_task}/consistency.log"
     benchmark: "benchmarks/adtp/{adtp_task}/consistency.tsv"
-    threads: workflow.cores
+    threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
     resources: mem_mb=4000, runtime=30
     script: "../workflow_scripts/adtp_consistency.py"
 

@@ -162,6 +162,11 @@ def read_split(directory, name: str) -> pd.DataFrame:
     return pd.read_csv(Path(directory) / f"{name}.csv", keep_default_na=False)
 
 
+def subsample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """`size` rows drawn with `seed` (0 or a larger size: the whole frame)."""
+    return frame.sample(size, random_state=seed).reset_index(drop=True) if size and len(frame) > size else frame
+
+
 def make_splits(frame: pd.DataFrame, seed: int, val_fraction: float, test_fraction: float) -> dict:
     """Deterministic stratified train/validation/test split of one labelled frame."""
     from sklearn.model_selection import train_test_split

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +28,11 @@ from safetensors.torch import load_file
 from ..artefacts import config_hash, provenance, read_json, save_weights, seed_everything, write_csv, write_json, write_npz
 from ..data.batching import bucketed_order, collate, encode, sequential_order
 from ..data.text import read_split as load_split
+from ..data.text import subsample
 from ..models.adtp import ADTPClassifier, ADTPSettings, apply_adtp, candidate_ratios, example_flops
 from ..models.backbones import load_encoder
 from ..models.eat import distillation_loss, truncate_layers
+from .eat import is_pair, n_classes_of
 from ..models.text_classifier import TextClassifier
 from ..pruning import attribution as attr
 from ..train import fit
@@ -134,24 +135,10 @@ def joined_inputs(config: dict, task: str) -> dict:
     return out
 
 
-@cache
-def n_classes_of(directory) -> int:
-    return int(load_split(directory, "train")["label"].max()) + 1
-
-
-@cache
-def is_pair(directory) -> bool:
-    return "text_pair" in load_split(directory, "validation").columns
-
-
-def _subset(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
-    return frame.sample(size, random_state=seed).reset_index(drop=True) if size and len(frame) > size else frame
-
-
 def split_frame(cfg: dict, task: str, split: str) -> pd.DataFrame:
     t = cfg["tasks"][task]
     size = {"train": t["train_subset"], "validation": t["eval_subset"], "test": t["test_subset"]}[split]
-    frame = _subset(load_split(data_dir(cfg, task), split), size, cfg["split_seed"])
+    frame = subsample(load_split(data_dir(cfg, task), split), size, cfg["split_seed"])
     if frame.empty:
         raise RuntimeError(f"task {task!r} has no {split} data in {data_dir(cfg, task)}: see its stats.json "
                            "(was the source package fetched? apt / npm may be missing on this machine)")
@@ -332,7 +319,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         fresh = [k for k in own if k not in state and not k.startswith(("arp.", "tsp."))]
         if fresh:
             raise RuntimeError(f"dense checkpoint lacks weights of {name}: {fresh[:5]}")
-        model.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
+        model.load_state_dict({**own, **{k: v for k, v in state.items() if k in own}}, strict=True)
     pad, sep = tokenizer.pad_token_id, tokenizer.sep_token_id if pair else None
     train = split_frame(cfg, task, "train")
     val = split_frame(cfg, task, "validation").head(HISTORY_EXAMPLES)

@@ -25,6 +25,7 @@ from safetensors.torch import load_file
 from ..artefacts import config_hash, provenance, read_json, save_weights, seed_everything, write_csv, write_json, write_npz
 from ..data.batching import bucketed_order, collate, encode, sequential_order
 from ..data.text import read_split as load_split
+from ..data.text import subsample
 from ..models.backbones import load_encoder
 from ..models.eat import EATClassifier, EATSettings, apply_eat, distillation_loss, trace_flops, truncate_layers
 from ..models.text_classifier import TextClassifier
@@ -176,8 +177,7 @@ def prune_schedule(epoch: int, step: int, steps_per_epoch: int, target: float, d
     return target * min(1.0, done / anneal_steps)
 
 
-def _subset(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
-    return frame.sample(size, random_state=seed).reset_index(drop=True) if size and len(frame) > size else frame
+_subset = subsample
 
 
 def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, state_dir, teacher_dir=None) -> dict:
