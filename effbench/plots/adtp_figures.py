@@ -42,7 +42,8 @@ def budget(methods: pd.DataFrame, task: str):
         if len(paper):
             ax.scatter(dense_g / paper["paper_flops_reduction_x"], paper["paper_accuracy"],
                        label="paper (GLUE, BERT, at our dense FLOPs / its reduction)", **PAPER_MARKER)
-    ax.set_xlabel("GFLOPs per example (analytic, = torch's count)")
+    ax.set_xscale("log")        # scoring FLOPs of IG / leave-one-out are orders above the pruned forward
+    ax.set_xlabel("GFLOPs per example (analytic, = torch's count; log scale)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(f"{task}: accuracy under FLOPs budgets")
     ax.legend(fontsize=6)
@@ -70,10 +71,13 @@ def sensitivity(table: pd.DataFrame, task: str):
         line = line.sort_values(weight)
         err = [line["accuracy_pct"] - line["accuracy_pct_ci_low"], line["accuracy_pct_ci_high"] - line["accuracy_pct"]]
         ax.errorbar(line[weight], line["accuracy_pct"], yerr=err, marker="o", capsize=3)
+        for _, r in line.iterrows():     # the ratio each run's ARP settled on: FLOPs differ between points
+            ax.annotate(f"rho {r['mean_ratio']:.2g}", (r[weight], r["accuracy_pct"]), fontsize=7, xytext=(4, -10),
+                        textcoords="offset points")
         ax.axvline(main[weight], color="k", lw=0.8, ls=":")
         ax.set_xlabel(weight)
         ax.set_xscale("symlog", linthresh=0.1)
     axes[0].set_ylabel("test accuracy (%)")
-    fig.suptitle(f"{task}: loss-weight sensitivity (1 seed; 95% CI over examples)")
+    fig.suptitle(f"{task}: loss-weight sensitivity (1 seed; 95% CI over examples; rho = mean kept ratio)")
     fig.tight_layout()
     return fig
