@@ -5,7 +5,6 @@ ADTP_CFG = config["adtp"]
 ADTP_TASKS = list(ADTP_CFG["run_tasks"])
 ADTP_VARIANTS = {task: adtp_study.variants(ADTP_CFG, task) for task in ADTP_TASKS}
 ADTP_TRAINED = sorted({v for task in ADTP_TASKS for v in ADTP_VARIANTS[task]})
-ADTP_GROUPS = ["ablation", "candidates", "ig_steps", "sensitivity"]
 
 
 def adtp_data_files(task):
