@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from transformers import BertConfig, BertModel
 
 from effbench.cost.flops import count_flops
 from effbench.data.text import DataSourceError, load_newsgroups
@@ -18,26 +17,19 @@ from effbench.pruning import attribution as attr
 from effbench.studies import adtp as study
 from effbench.studies.adtp_report import paired
 
-PAD, CLS, SEP = 0, 2, 3
+import tiny_bert
+from tiny_bert import CLS, PAD, SEP
 
 
-def tiny_model(layers=4, hidden=32, n_classes=2):
-    cfg = BertConfig(vocab_size=120, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=4,
-                     intermediate_size=64, max_position_embeddings=128, attn_implementation="eager")
-    torch.manual_seed(0)
-    return TextClassifier(BertModel(cfg, add_pooling_layer=False), n_classes).eval()
+def tiny_model(layers=4):
+    return tiny_bert.tiny_model(layers).eval()
 
 
 def ragged_batch(lengths, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    width = max(lengths)
-    ids = torch.randint(5, 120, (len(lengths), width), generator=g)
-    mask = torch.zeros(len(lengths), width, dtype=torch.long)
+    """A batch dict with [SEP] closing each sequence (IG and occlusion leave specials alone)."""
+    ids, mask = tiny_bert.ragged_batch(lengths, seed)
     for i, n in enumerate(lengths):
-        mask[i, :n] = 1
         ids[i, n - 1] = SEP
-        ids[i, n:] = PAD
-    ids[:, 0] = CLS
     return {"input_ids": ids, "attention_mask": mask}
 
 

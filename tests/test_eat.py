@@ -6,37 +6,12 @@ import numpy as np
 
 import pytest
 import torch
-from transformers import BertConfig, BertModel
 
 from effbench.cost.flops import count_flops
 from effbench.models.attention import attention_flops, band_mask, bert_block, dense_attention, window_attention
 from effbench.models.eat import EATSettings, apply_eat, distillation_loss, trace_flops, truncate_layers
-from effbench.models.text_classifier import TextClassifier
 from effbench.pruning.tokens import keep_counts_protected
-
-
-def tiny_model(layers=6, hidden=32):
-    cfg = BertConfig(vocab_size=120, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=4,
-                     intermediate_size=64, max_position_embeddings=256, attn_implementation="eager")
-    torch.manual_seed(0)
-    encoder = BertModel(cfg, add_pooling_layer=False)
-    with torch.no_grad():   # untrained LayerNorms give every token the same L2 norm; pretrained ones do not
-        for name, p in encoder.named_parameters():
-            if "LayerNorm.weight" in name:
-                p.uniform_(0.2, 2.0)
-    return TextClassifier(encoder, 2)
-
-
-def ragged_batch(lengths, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    width = max(lengths)
-    ids = torch.randint(5, 120, (len(lengths), width), generator=g)
-    mask = torch.zeros(len(lengths), width, dtype=torch.long)
-    for i, n in enumerate(lengths):
-        mask[i, :n] = 1
-        ids[i, n:] = 0
-    ids[:, 0] = 2                       # [CLS]
-    return ids, mask
+from tiny_bert import ragged_batch, tiny_model
 
 
 @pytest.mark.parametrize("t,w", [(10, 4), (40, 4), (97, 8), (13, 16), (200, 16)])

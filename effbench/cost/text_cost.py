@@ -85,6 +85,12 @@ def throughput(models: dict, encoded: dict, pad_id: int, batch_size: int, repeat
             for name, t in timed.items()}
 
 
+def with_speedups(sweeps: dict, name: str, reference: str) -> dict:
+    """{batch size: throughput of `name`, plus its speed-up over `reference`} from `throughput` sweeps."""
+    return {str(b): {**s[name], "speedup": s[name]["examples_per_s"] / s[reference]["examples_per_s"]}
+            for b, s in sweeps.items()}
+
+
 def time_tokeniser(tokenizer, texts, max_length: int, repeats: int = 3) -> dict:
     seconds = []
     for _ in range(repeats):

@@ -608,7 +608,7 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     """Counted FLOPs must equal the analytic ones; then batch-1 latency and batched throughput
     of every deployable method, interleaved (leave-one-out is an oracle and is not timed)."""
     from ..cost.flops import count_flops
-    from ..cost.text_cost import latency_batch1, throughput
+    from ..cost.text_cost import latency_batch1, throughput, with_speedups
     from ..cost.timing import pin_threads
 
     threads = pin_threads(threads)
@@ -648,8 +648,7 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
         result["methods"][name] = {
             "latency_b1": latency[name],
             "speedup_b1": latency[DENSE]["mean_ms"] / latency[name]["mean_ms"],
-            "throughput": {str(b): {**sweeps[b][name], "speedup": sweeps[b][name]["examples_per_s"]
-                                    / sweeps[b][DENSE]["examples_per_s"]} for b in cc["batch_sizes"]}}
+            "throughput": with_speedups(sweeps, name, DENSE)}
     write_json(out_path, {"provenance": provenance(cfg, task=task, threads=threads,
                                                    note="CPU, fp32; latency = mean per example at batch 1 over the first "
                                                         "latency_examples test examples; IG scoring (a backward pass) is "

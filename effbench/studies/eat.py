@@ -339,7 +339,7 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     """FLOPs (analytic from traces, checked against torch's counter) and CPU latency at
     batch 1 / throughput at the configured batch sizes, all operating points interleaved."""
     from ..cost.flops import count_flops
-    from ..cost.text_cost import latency_batch1, throughput
+    from ..cost.text_cost import latency_batch1, throughput, with_speedups
     from ..cost.timing import pin_threads
 
     threads = pin_threads(threads)
@@ -385,8 +385,7 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
         timed = slice(cc["warmup"], cc["warmup"] + n_lat)                  # the examples latency_batch1 times
         r["predicted_speedup_b1"] = float(dense_flops[timed].mean() / g[timed].mean())
         r["predicted_speedup_batched"] = float(dense_flops[:n_thr].mean() / g[:n_thr].mean())
-        r["throughput"] = {str(b): {**sweeps[b][name], "speedup": sweeps[b][name]["examples_per_s"]
-                                    / sweeps[b][DENSE]["examples_per_s"]} for b in cc["batch_sizes"]}
+        r["throughput"] = with_speedups(sweeps, name, DENSE)
     chosen = read_json(Path(runs_root) / EAT / f"seed{seed}" / "metrics.json")["metrics"]["chosen_tau"]
     chosen_name = f"eat_tau{float(chosen):g}" if chosen != "none" else NO_EXIT
     result["profile_b1"] = {name: profile_ops(models[name], encoded[: cc["profile_examples"]], pad, sep)
