@@ -6,12 +6,36 @@ column; the interval columns `<column>_ci_low` / `<column>_ci_high` are used whe
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from .stats.equivalence import half_unit, verdict, verdict_kind
+
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
+MARGINS_KEY = "margins"
+
+
+class _Printed(float):
+    """A number from the ledger that remembers how it was typed ("92.0", "5e-05")."""
+    text: str
+
+
+class _LedgerLoader(yaml.SafeLoader):
+    """Safe YAML that keeps each number's text: a float's repr loses trailing zeros."""
+
+
+def _printed(loader, node):
+    value = _Printed(yaml.SafeLoader.construct_yaml_float(loader, node) if node.tag.endswith("float")
+                     else yaml.SafeLoader.construct_yaml_int(loader, node))
+    value.text = node.value
+    return value
+
+
+_LedgerLoader.add_constructor("tag:yaml.org,2002:float", _printed)
+_LedgerLoader.add_constructor("tag:yaml.org,2002:int", _printed)
 
 
 def ledger_files(path) -> list[Path]:
@@ -20,10 +44,23 @@ def ledger_files(path) -> list[Path]:
 
 
 def load_ledger(paths) -> list[dict]:
-    """All claims from a ledger directory, one file, or a list of files."""
+    """All claims from a ledger directory, one file, or a list of files, each with its margin.
+
+    The directory's files hold `claims:` lists (one per paper) and one `margins:` table of the
+    kinds of metric. Each claim gains `paper_text` (the value as typed), `rounding` (half a
+    unit of its last printed digit), `kind`, `margin` and `margin_reason`.
+    """
     if isinstance(paths, (str, Path)):
         paths = ledger_files(paths)
-    claims = [c for p in paths for c in yaml.safe_load(Path(p).read_text())["claims"]]
+    claims, kinds = [], None
+    for p in paths:
+        doc = yaml.load(Path(p).read_text(), Loader=_LedgerLoader) or {}
+        claims += doc.get("claims", [])
+        if MARGINS_KEY in doc:
+            kinds = doc[MARGINS_KEY]
+    if kinds is None:
+        kinds = yaml.load((Path(__file__).parents[1] / "claims" / "margins.yaml").read_text(),
+                          Loader=_LedgerLoader)[MARGINS_KEY]
     seen = set()
     for c in claims:
         missing = [k for k in REQUIRED if k not in c]
@@ -32,39 +69,54 @@ def load_ledger(paths) -> list[dict]:
         if c["id"] in seen:
             raise ValueError(f"duplicate claim id {c['id']}")
         seen.add(c["id"])
+        _attach_margin(c, kinds)
     return claims
 
 
-def paper_value(claims: list[dict], study: str, source: str, row: str, metric: str):
+def _attach_margin(claim: dict, kinds: dict) -> None:
+    value = claim["paper_value"]
+    claim["paper_text"] = value if isinstance(value, str) else getattr(value, "text", repr(value))  # YAML reads 5e-05 as a string
+    try:
+        claim["paper_value"] = float(claim["paper_text"])
+        claim["rounding"] = float(claim["tolerance"]) if "tolerance" in claim else half_unit(claim["paper_text"])
+    except ValueError as err:
+        raise ValueError(f"claim {claim['id']}: paper_value {value!r} is not a number as printed ({err})") from None
+    kind = claim.get("kind") or next(k for k, spec in kinds.items()
+                                     if re.search(str(spec["match"]), claim["metric"]))
+    if kind not in kinds:
+        raise ValueError(f"claim {claim['id']}: kind {kind!r} is not in the margins table ({sorted(kinds)})")
+    spec = kinds[kind]
+    if "margin" in claim:
+        if "margin_reason" not in claim:
+            raise ValueError(f"claim {claim['id']}: a margin of its own needs a margin_reason")
+        margin, reason = float(claim["margin"]), claim["margin_reason"]
+    else:
+        absolute = float(spec.get("abs", 0.0))
+        if spec.get("scale") == "proportion" and abs(claim["paper_value"]) <= 1:
+            absolute /= 100                                  # the paper printed a fraction
+        margin, reason = max(absolute, float(spec.get("rel", 0.0)) * abs(claim["paper_value"])), spec["reason"]
+    claim.update(kind=kind, margin=margin, margin_reason=reason)
+
+
+def find_claim(claims: list[dict], study: str, source: str, row: str, metric: str) -> dict | None:
     for c in claims:
         if (c["study"], c["source"], c["row"], c["metric"]) == (study, source, row, metric):
-            return c["paper_value"]
+            return c
     return None
 
 
-def rounding_tolerance(value: float) -> float:
-    """Half a unit of the last decimal the paper printed (0.63 -> 0.005)."""
-    text = repr(float(value))
-    decimals = len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
-    return 0.5 * 10 ** -decimals
+def paper_value(claims: list[dict], study: str, source: str, row: str, metric: str):
+    c = find_claim(claims, study, source, row, metric)
+    return None if c is None else c["paper_value"]
 
 
-def verdict(paper: float, estimate: float, ci_low: float | None = None, ci_high: float | None = None,
-            tol: float | None = None) -> str:
-    """'reproduced' when the paper's value, up to its printed rounding `tol`, lies in our
-    95% CI (or, for deterministic quantities without a CI, equals ours); otherwise
-    'differs' with the signed gap."""
-    if estimate is None or pd.isna(estimate):
-        return "pending"
-    tol = (rounding_tolerance(paper) if tol is None else tol) * (1 + 1e-9)
-    if ci_low is not None and not pd.isna(ci_low):
-        if ci_low - tol <= paper <= ci_high + tol:
-            return "reproduced (paper value inside our 95% CI)"
-        side = "above" if paper > ci_high else "below"
-        return f"differs: paper {side} our 95% CI by {abs(paper - (ci_high if side == 'above' else ci_low)):.4g}"
-    if abs(estimate - paper) <= tol:
-        return "reproduced (equal up to the paper's rounding)"
-    return f"differs: ours {estimate:.4g} vs paper {paper:.4g} ({estimate - paper:+.4g})"
+def judge(claim: dict | None, estimate, ci_low=None, ci_high=None) -> str:
+    """The equivalence verdict of our estimate (and its 95% CI) against one claim; "" without a claim."""
+    if claim is None:
+        return ""
+    basis = (claim.get("ours") or {}).get("point_basis", "no CI in the artefact")
+    return verdict(claim["paper_value"], estimate, ci_low, ci_high, margin=claim["margin"],
+                   rounding=claim["rounding"], point_basis=basis)
 
 
 def resolve(claim: dict, root: Path = Path(".")) -> dict:
@@ -89,7 +141,17 @@ def resolve(claim: dict, root: Path = Path(".")) -> dict:
     est = row[col]
     lo = row.get(f"{col}_ci_low")
     hi = row.get(f"{col}_ci_high")
-    return {"ours": est, "ci_low": lo, "ci_high": hi, "verdict": verdict(claim["paper_value"], est, lo, hi, claim.get("tolerance"))}
+    return {"ours": est, "ci_low": lo, "ci_high": hi, "verdict": judge(claim, est, lo, hi)}
+
+
+def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:
+    """`paper_<metric>` and `verdict_<metric>` for one table row (a dict or Series) that holds our
+    value in column `ours` (default: metric) and, when it has one, its CI in `<ours>_ci_low/high`."""
+    if claim is None:
+        return {}
+    col = ours or metric
+    return {f"paper_{metric}": claim["paper_value"],
+            f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"))}
 
 
 def render(claims: list[dict], root: Path = Path(".")) -> pd.DataFrame:
@@ -98,18 +160,20 @@ def render(claims: list[dict], root: Path = Path(".")) -> pd.DataFrame:
         r = resolve(c, root)
         rows.append({"id": c["id"], "paper": c["paper"], "study": c["study"], "source": c["source"],
                      "row": c["row"], "metric": c["metric"], "condition": c.get("condition", ""),
-                     "paper_value": c["paper_value"], **r,
+                     "paper_value": c["paper_text"], **r, "kind": c["kind"],
+                     "margin": c["margin"], "rounding": c["rounding"], "margin_reason": c["margin_reason"],
                      "paper_consistency": c.get("paper_consistency", ""), "note": c.get("note", "")})
     return pd.DataFrame(rows)
 
 
-VERDICT_KINDS = ("reproduced", "differs", "pending", "not run")
+VERDICT_KINDS = ("reproduced", "differs", "inconclusive", "pending", "not run")
+RULE = ("A paper value p stands for the band p +/- (margin + half a unit of its last printed digit); "
+        "the margin comes from the metric's kind (table below). **reproduced**: our whole 95% CI lies in "
+        "the band; **differs**: it lies wholly outside; **inconclusive**: it straddles an edge (the verdict "
+        "says how much more data would decide it). Without a CI the point estimate is compared, and the "
+        "verdict says so. `margin` below is the band's half-width minus the rounding.\n")
 PAPERS = {"000": "Entropy-guided token pruning", "001": "AD-TP", "002": "EAT",
           "003": "Differentiable range-partition entropy"}
-
-
-def verdict_kind(text: str) -> str:
-    return next((k for k in VERDICT_KINDS if str(text).startswith(k)), "other")
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
@@ -121,11 +185,17 @@ def to_markdown(frame: pd.DataFrame) -> str:
     kinds = frame["verdict"].map(verdict_kind)
     counts = pd.crosstab(frame["paper"], kinds).reindex(columns=list(VERDICT_KINDS), fill_value=0)
     out = [f"# Claims ledger\n\n{len(frame)} claims from four papers, each beside our measurement.\n",
+           RULE,
            "| paper | " + " | ".join(VERDICT_KINDS) + " |", "|---|" + "---|" * len(VERDICT_KINDS)]
     for paper, row in counts.iterrows():
         out.append(f"| {paper} {PAPERS.get(paper, '')} | " + " | ".join(str(row[k]) for k in VERDICT_KINDS) + " |")
     out.append("| **all** | " + " | ".join(str(counts[k].sum()) for k in VERDICT_KINDS) + " |\n")
-    cols = ["id", "source", "row", "metric", "paper_value", "ours", "ci_low", "ci_high", "verdict", "paper_consistency"]
+    out += ["\n## Margins of practical equivalence\n", "| kind | claims | reason |", "|---|---|---|"]
+    for kind, group in frame.groupby("kind", sort=True):
+        out.append(f"| {kind} | {len(group)} | {group['margin_reason'].iloc[0]} |")
+    out.append("")
+    cols = ["id", "source", "row", "metric", "paper_value", "margin", "ours", "ci_low", "ci_high", "verdict",
+            "paper_consistency"]
     for (paper, study), group in frame.groupby(["paper", "study"], sort=True):
         out += [f"## {paper} {PAPERS.get(paper, '')}: study `{study}`\n",
                 "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

@@ -15,7 +15,7 @@ DVC = [sys.executable, "-m", "dvc"]
 
 
 def dvc(cwd, *args):
-    run = subprocess.run([*DVC, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    run = subprocess.run([*DVC, *args], cwd=cwd, capture_output=True, text=True)
     assert run.returncode == 0, f"dvc {' '.join(args)}: {run.stdout[-2000:]}{run.stderr[-2000:]}"
     return run
 

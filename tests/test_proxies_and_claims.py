@@ -1,6 +1,7 @@
 import pytest
 
-from effbench.claims import load_ledger, paper_value, render, rounding_tolerance, verdict
+from effbench.claims import judge, load_ledger, paper_value, render
+from effbench.stats.equivalence import half_unit, more_data_factor, verdict
 from effbench.config import ROOT
 from effbench.cost.proxies import flops_proxy, latency_proxy, proxy_table
 
@@ -15,12 +16,64 @@ def test_paper_proxies_exactly_as_defined():
     assert flops_proxy(64, 64, 1.0) == 2 * 2 * 64**2 * 64
 
 
-def test_verdicts():
-    assert rounding_tolerance(0.63) == pytest.approx(0.005)
-    assert verdict(0.63, 0.625).startswith("reproduced")
-    assert verdict(0.27, 0.3167).startswith("differs")
-    assert verdict(0.55, 0.60, 0.53, 0.65).startswith("reproduced")
-    assert "above" in verdict(0.9, 0.60, 0.53, 0.65)
+def test_printed_precision_comes_from_the_typed_text():
+    assert half_unit("0.63") == pytest.approx(0.005)
+    assert half_unit("92.0") == pytest.approx(0.05)          # a float's repr would say 0.5
+    assert half_unit("1.0") == pytest.approx(0.05)
+    assert half_unit("0.0") == pytest.approx(0.05)
+    assert half_unit("64") == pytest.approx(0.5)
+    assert half_unit("5e-05") == pytest.approx(5e-6)         # repr-based precision gave 0.5
+    assert half_unit("1.5e-3") == pytest.approx(5e-5)
+    with pytest.raises(ValueError, match="not a printed number"):
+        half_unit("n/a")
+
+
+def test_ledger_keeps_what_the_paper_printed(tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text("claims:\n"
+                      "- {id: a, paper: '001', study: s, source: T1, row: r, metric: SST-2 accuracy, paper_value: 92.0}\n"
+                      "- {id: b, paper: '003', study: s, source: T2, row: r, metric: speedup, paper_value: 1.0}\n"
+                      "- {id: c, paper: '003', study: s, source: T2, row: r, metric: hull_error, paper_value: 0.0}\n"
+                      "- {id: d, paper: '000', study: s, source: T2, row: r, metric: accuracy, paper_value: 0.519}\n"
+                      "- {id: e, paper: '000', study: s, source: T2, row: r, metric: mse, paper_value: 5e-05,\n"
+                      "   margin: 1e-05, margin_reason: a test}\n")
+    c = {x["id"]: x for x in load_ledger([ledger, ROOT / "claims" / "margins.yaml"])}
+    assert c["a"]["paper_text"] == "92.0" and c["a"]["rounding"] == pytest.approx(0.05)
+    assert (c["a"]["kind"], c["a"]["margin"]) == ("proportion", 1.0)              # 1 pp on a percent scale
+    assert (c["d"]["kind"], c["d"]["margin"]) == ("proportion", pytest.approx(0.01))  # ... and on a fraction
+    assert (c["b"]["kind"], c["b"]["margin"]) == ("ratio", pytest.approx(0.1))
+    assert c["e"]["margin"] == 1e-05 and c["e"]["rounding"] == pytest.approx(5e-6)
+    # the examples: a typed 1.0 speed-up is not 1.45, a 0.0% hull error is not 0.49%
+    assert judge(c["b"], 1.45).startswith("differs: ours above")
+    assert judge(c["c"], 0.49).startswith("differs: ours above")
+    assert judge(c["b"], 1.05).startswith("reproduced (no CI in the artefact")
+
+
+def test_equivalence_verdicts():
+    m = dict(margin=0.01, rounding=0.0005)
+    # a wide interval no longer reproduces anything
+    assert verdict(0.9, 0.5, 0.0, 1.0, **m).startswith("inconclusive")
+    assert verdict(2.0, 4.3, 0.49, 8.11, margin=0.2, rounding=0.05).startswith("inconclusive")
+    # the whole CI inside the band: reproduced; wholly outside: differs, with the side
+    assert verdict(0.519, 0.52, 0.512, 0.527, **m).startswith("reproduced")
+    assert verdict(0.9, 0.60, 0.53, 0.65, **m).startswith("differs: ours below")
+    assert verdict(0.5, 0.60, 0.53, 0.65, **m).startswith("differs: ours above")
+    # point estimates (no CI): compared with the band, and the verdict says so
+    assert verdict(0.63, 0.625, margin=0.0, rounding=0.005).startswith("reproduced (no CI")
+    assert verdict(0.27, 0.3167, margin=0.027, rounding=0.005).startswith("differs")
+    assert verdict(0.5, None, **m).startswith("pending")
+    with pytest.raises(ValueError, match="reversed"):
+        verdict(0.5, 0.5, 0.6, 0.4, **m)
+
+
+def test_inconclusive_says_how_much_more_data_decides_it():
+    # band 0.49..0.51; estimate 0.50 with half-width 0.02: the CI must shrink to 0.01 -> 4x data
+    text = verdict(0.50, 0.50, 0.48, 0.52, margin=0.01, rounding=0.0)
+    assert text.startswith("inconclusive") and "about 4.0x" in text
+    assert more_data_factor(0.50, 0.48, 0.52, 0.49, 0.51) == pytest.approx(4.0)
+    # outside the band: estimate 0.56, edge 0.51 -> distance 0.05, half-width 0.1 -> 4x
+    assert more_data_factor(0.56, 0.46, 0.66, 0.49, 0.51) == pytest.approx(4.0)
+    assert "no sample size" in verdict(0.50, 0.51, 0.48, 0.54, margin=0.01, rounding=0.0)
 
 
 def test_ledger_loads_and_pending_rows_are_marked(tmp_path):

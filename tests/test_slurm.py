@@ -35,7 +35,7 @@ def test_smoke_geometry_jobs_through_slurm(cluster, tmp_path, monkeypatch):
         monkeypatch.setenv(key, value)
     t0 = time.perf_counter()
     # --cores 2: the test node has 2 CPUs, so timing jobs (threads = all cores) ask for 2
-    run = snakemake(tmp_path, "--profile", str(ROOT / "profiles" / "slurm"), *TARGETS, cores=2, timeout=1500)
+    run = snakemake(tmp_path, "--profile", str(ROOT / "profiles" / "slurm"), *TARGETS, cores=2)
     seconds = time.perf_counter() - t0
     assert run.returncode == 0, run.stderr[-4000:]
     out = run.stdout + run.stderr

@@ -5,8 +5,8 @@ from sklearn.metrics import roc_auc_score
 from effbench.stats.calibration import ece, fit_temperature, reliability_bins, scaled_probs
 from effbench.stats.intervals import (accuracy, auc, bootstrap_ci, delong_ci, delong_components, seed_t_interval,
                                       two_level_bootstrap, wilson_ci)
-from effbench.stats.tests import (cohens_h, delong_test, holm, mcnemar, non_inferior, paired_bootstrap,
-                                  power_two_proportions, sample_size_two_proportions)
+from effbench.stats.tests import (cohens_h, delong_test, holm, mcnemar, mcnemar_power, mcnemar_sample_size,
+                                  non_inferior, paired_bootstrap, power_two_proportions, sample_size_two_proportions)
 
 
 @pytest.fixture
@@ -124,7 +124,14 @@ def test_temperature_scaling_recovers_the_generating_temperature():
     logits = rng.normal(0, 3, (20000, 2))
     true_t = 2.5
     labels = np.array([rng.choice(2, p=p) for p in scaled_probs(logits, true_t)])
-    assert fit_temperature(logits, labels) == pytest.approx(true_t, rel=0.08)
+    fit = fit_temperature(logits, labels)
+    assert fit["temperature"] == pytest.approx(true_t, rel=0.08) and fit["at_bound"] == ""
+
+
+def test_temperature_at_a_bound_is_reported_not_hidden():
+    logits = np.array([[-1.0, 1.0], [1.0, -1.0]] * 50)      # separable: the NLL falls as T -> 0
+    fit = fit_temperature(logits, np.array([1, 0] * 50))
+    assert fit["at_bound"] == "lower" and fit["temperature"] == pytest.approx(0.05, rel=0.01)
 
 
 def test_seed_t_interval():
@@ -148,3 +155,94 @@ def test_count_based_bootstrap_equals_explicit_resampling(scored):
         assert auc_from_counts(counts, y, np.vstack([a, b]))[row, 0] == pytest.approx(roc_auc_score(y[idx], a[idx]))
         assert auc_from_counts(counts, y, np.vstack([a, b]))[row, 1] == pytest.approx(roc_auc_score(y[idx], b[idx]))
         assert accuracy_from_counts(counts, y, np.vstack([a, b]))[row, 1] == pytest.approx(accuracy(y[idx], b[idx]))
+
+
+# ---- edge cases: undefined resamples, singleton classes, continuity floors, paired power ----
+
+def test_undefined_auc_resamples_are_redrawn_and_counted_not_dropped():
+    y = np.array([1, 0, 0, 0, 0])
+    s = np.array([0.5, 0.6, 0.4, 0.3, 0.2])                  # AUC 0.75: the positive is not on top
+    r = bootstrap_ci(y, s, "auc", 2000)
+    assert r["n_redrawn"] > 0                                # P(no positive in a resample) = 0.8^5
+    assert r["estimate"] == pytest.approx(0.75) and r["ci_low"] < 0.75 <= r["ci_high"] <= 1.0
+
+
+def test_paired_bootstrap_with_a_rare_class_keeps_a_real_p_value():
+    rng = np.random.default_rng(5)
+    y = np.zeros(12, int)
+    y[[2, 7]] = 1
+    a, b = rng.random(12), rng.random(12)
+    r = paired_bootstrap(y, a[None], b[None], "auc", 2000)
+    assert r["n_redrawn"] > 0 and r["n_resamples"] == 2000
+    assert r["p_value"] > 1 / 2000                           # was 1/B: the NaN draws made every tail empty
+
+
+def test_one_class_labels_raise_a_clear_error():
+    with pytest.raises(ValueError, match="all 6 labels are negative"):
+        bootstrap_ci(np.zeros(6, int), np.linspace(0, 1, 6), "auc", 100)
+    with pytest.raises(ValueError, match="resamples are undefined"):
+        from effbench.stats.intervals import percentile_ci
+        percentile_ci(np.array([0.5, np.nan, 0.7]))
+
+
+def test_delong_with_a_singleton_class_says_so(scored):
+    y = np.array([1, 0, 0, 0, 0, 0])
+    a, b = np.array([0.9, 0.1, 0.2, 0.3, 0.4, 0.5]), np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    res = delong_test(y, a, b)
+    assert np.isnan(res["p_value"]) and "at least 2 positives" in res["note"] and res["delta"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2 positives"):
+        delong_ci(y, a)
+
+
+def test_delong_ci_stays_in_the_unit_interval():
+    rng = np.random.default_rng(2)
+    y = np.r_[np.ones(20), np.zeros(20)].astype(int)
+    s = np.r_[rng.normal(2.2, 1, 20), rng.normal(0, 1, 20)]
+    ci = delong_ci(y, s)
+    assert 0.9 < ci["estimate"] < 1 and ci["ci_low"] < ci["estimate"] < ci["ci_high"] < 1.0
+    se = ci["se"]
+    assert ci["estimate"] + 1.96 * se > 1.0                  # the Wald interval would have left [0, 1]
+
+
+def test_mcnemar_continuity_correction_is_floored_at_zero():
+    def pairs(b, c, both=40):
+        return (np.r_[np.ones(b), np.zeros(c), np.ones(both)].astype(bool),
+                np.r_[np.zeros(b), np.ones(c), np.ones(both)].astype(bool))
+    assert mcnemar(*pairs(13, 13))["p_value"] == 1.0          # statsmodels: 0.845
+    assert mcnemar(*pairs(13, 12))["p_value"] == 1.0
+    r = mcnemar(*pairs(30, 10))
+    from scipy.stats import chi2
+    assert r["p_value"] == pytest.approx(chi2.sf(9.025, 1))
+
+
+def _simulated_mcnemar_power(p10, p01, n, alpha=0.05, trials=4000, seed=0):
+    rng = np.random.default_rng(seed)
+    cells = rng.multinomial(n, [p10, p01, 1 - p10 - p01], trials)
+    b, c = cells[:, 0], cells[:, 1]
+    from scipy.stats import binomtest, chi2
+    p = [binomtest(min(bi, ci), bi + ci).pvalue if bi + ci < 25 else chi2.sf(max(abs(bi - ci) - 1, 0) ** 2 / (bi + ci), 1)
+         for bi, ci in zip(b, c)]
+    return float(np.mean(np.array(p) < alpha))
+
+
+def test_paired_power_matches_simulation_and_beats_the_unpaired_formula():
+    # A right on 3.5% more examples, B right on 0.5% more: accuracies 0.80 and 0.77, highly concordant
+    p10, p01, n = 0.035, 0.005, 400
+    planned = mcnemar_power(p10, p01, n)
+    assert planned == pytest.approx(_simulated_mcnemar_power(p10, p01, n), abs=0.04)
+    assert planned > 0.8 > 0.2 > power_two_proportions(0.80, 0.77, n)   # unpaired: 0.18
+    n80 = mcnemar_sample_size(p10, p01)
+    assert mcnemar_power(p10, p01, int(np.ceil(n80))) == pytest.approx(0.8, abs=0.01)
+    assert mcnemar_sample_size(0.02, 0.02) == float("inf")
+
+
+def test_classification_intervals_show_every_interval_of_paper_000(scored):
+    from effbench.stats.intervals import classification_intervals
+    y, a, b = scored
+    r = classification_intervals(y, np.vstack([a, b]), 500)
+    for m, alt in (("accuracy", "wilson"), ("auc", "delong")):
+        assert r[f"{m}_ci_low"] < r[m] < r[f"{m}_ci_high"]
+        assert r[f"{m}_{alt}_low"] < r[f"{m}_{alt}_high"]
+    lo, hi = wilson_ci(int(((a > 0.5) == y).sum()), y.size)
+    lo_b, hi_b = wilson_ci(int(((b > 0.5) == y).sum()), y.size)
+    assert r["accuracy_wilson_low"] == pytest.approx((lo + lo_b) / 2)

@@ -28,16 +28,26 @@ def ece(probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float:
     return float((bins["count"][used] * gap).sum() / bins["count"].sum())
 
 
-def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature T > 0 minimising the NLL of softmax(logits / T)."""
+def fit_temperature(logits: np.ndarray, labels: np.ndarray, bounds=(0.05, 20.0)) -> dict:
+    """The temperature T in `bounds` minimising the NLL of softmax(logits / T).
+
+    Returns {"temperature", "at_bound"}: at_bound is "lower" / "upper" when the optimum lies at
+    a bound (the unconstrained T is more extreme: e.g. separable logits want T -> 0), else "".
+    """
     logits = np.asarray(logits, float)
     idx = np.arange(labels.size)
 
     def nll(log_t):
         return -log_softmax(logits / np.exp(log_t), axis=1)[idx, labels].mean()
 
-    res = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-    return float(np.exp(res.x))
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    res = minimize_scalar(nll, bounds=(lo, hi), method="bounded")
+    # the bounded search never evaluates the bounds themselves: a bound no worse than its
+    # optimum means the NLL still falls past it
+    for name, edge in (("lower", lo), ("upper", hi)):
+        if nll(edge) <= res.fun:
+            return {"temperature": float(np.exp(edge)), "at_bound": name}
+    return {"temperature": float(np.exp(res.x)), "at_bound": ""}
 
 
 def scaled_probs(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

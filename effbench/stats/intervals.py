@@ -38,9 +38,20 @@ METRICS = {"accuracy": accuracy, "auc": auc}
 
 
 def percentile_ci(samples: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    samples = np.asarray(samples, float)
+    if not np.isfinite(samples).all():
+        raise ValueError(f"{int((~np.isfinite(samples)).sum())} of {samples.size} resamples are undefined: "
+                         "redraw them (bootstrap_metric does) instead of dropping them")
     tail = (1 - level) / 2 * 100
-    lo, hi = np.nanpercentile(samples, [tail, 100 - tail])
+    lo, hi = np.percentile(samples, [tail, 100 - tail])
     return float(lo), float(hi)
+
+
+def check_both_classes(labels) -> None:
+    """AUC (and DeLong) need positives and negatives: say so before any resampling."""
+    labels = np.asarray(labels, bool)
+    if labels.all() or not labels.any():
+        raise ValueError(f"AUC is undefined: all {labels.size} labels are {'positive' if labels.all() else 'negative'}")
 
 
 # ---- the bootstrap engine -------------------------------------------------------------
@@ -88,25 +99,49 @@ def auc_from_counts(counts: np.ndarray, labels, scores) -> np.ndarray:
 FROM_COUNTS = {"accuracy": accuracy_from_counts, "auc": auc_from_counts}
 
 
+def defined_resample_counts(rng: np.random.Generator, labels, n_resamples: int, metric: str,
+                            max_rounds: int = 1000) -> tuple[np.ndarray, int]:
+    """Resample counts on which `metric` is defined, and how many draws were redrawn.
+
+    AUC needs a positive and a negative in the resample; a resample without one is drawn
+    again (the bootstrap conditioned on both classes being present), never dropped, so the
+    interval always rests on `n_resamples` values and the redraw count is reported."""
+    labels = np.asarray(labels, bool)
+    counts = resample_counts(rng, labels.size, n_resamples)
+    if metric != "auc":
+        return counts, 0
+    check_both_classes(labels)
+    redrawn = 0
+    for _ in range(max_rounds):
+        bad = np.flatnonzero((counts[:, labels].sum(1) == 0) | (counts[:, ~labels].sum(1) == 0))
+        if bad.size == 0:
+            return counts, redrawn
+        redrawn += bad.size
+        counts[bad] = resample_counts(rng, labels.size, bad.size)
+    raise ValueError(f"AUC stayed undefined after {max_rounds} redraws: {labels.sum()} positives of {labels.size}")
+
+
 def bootstrap_metric(labels, scores, metric: str, n_resamples: int, rng: np.random.Generator,
-                     chunk: int = 2000) -> np.ndarray:
-    """(B, S) metric of every seed's scores on B shared example resamples."""
+                     chunk: int = 2000) -> tuple[np.ndarray, int]:
+    """(B, S) metric of every seed's scores on B shared example resamples, and the number of
+    resamples redrawn because the metric was undefined on them (see defined_resample_counts)."""
     labels = np.asarray(labels)
     scores = np.atleast_2d(np.asarray(scores, float))
     fn = FROM_COUNTS[metric]
-    parts = []
+    parts, redrawn = [], 0
     for start in range(0, n_resamples, chunk):
-        counts = resample_counts(rng, labels.size, min(chunk, n_resamples - start))
+        counts, r = defined_resample_counts(rng, labels, min(chunk, n_resamples - start), metric)
         parts.append(fn(counts, labels, scores))
-    return np.concatenate(parts)
+        redrawn += r
+    return np.concatenate(parts), redrawn
 
 
 def bootstrap_ci(labels, scores, metric: str = "accuracy", n_resamples: int = 2000,
                  level: float = 0.95, seed: int = 0) -> dict:
     """Percentile bootstrap over examples for one model (scores: (n,))."""
-    draws = bootstrap_metric(labels, scores, metric, n_resamples, np.random.default_rng(seed))[:, 0]
-    lo, hi = percentile_ci(draws, level)
-    return {"estimate": float(METRICS[metric](labels, scores)), "ci_low": lo, "ci_high": hi}
+    draws, redrawn = bootstrap_metric(labels, scores, metric, n_resamples, np.random.default_rng(seed))
+    lo, hi = percentile_ci(draws[:, 0], level)
+    return {"estimate": float(METRICS[metric](labels, scores)), "ci_low": lo, "ci_high": hi, "n_redrawn": redrawn}
 
 
 def two_level_bootstrap(labels, scores, metric: str = "accuracy", n_resamples: int = 2000,
@@ -118,13 +153,13 @@ def two_level_bootstrap(labels, scores, metric: str = "accuracy", n_resamples: i
     """
     scores = np.atleast_2d(np.asarray(scores, float))
     rng = np.random.default_rng(seed)
-    per_resample = bootstrap_metric(labels, scores, metric, n_resamples, rng)       # (B, S)
+    per_resample, redrawn = bootstrap_metric(labels, scores, metric, n_resamples, rng)       # (B, S)
     seeds = rng.integers(0, scores.shape[0], per_resample.shape)
     draws = np.take_along_axis(per_resample, seeds, axis=1).mean(1)
     lo, hi = percentile_ci(draws, level)
     per_seed = METRICS[metric](labels, scores)
     return {"estimate": float(per_seed.mean()), "ci_low": lo, "ci_high": hi,
-            "per_seed": per_seed.tolist()}
+            "per_seed": per_seed.tolist(), "n_redrawn": redrawn}
 
 
 def seed_t_interval(values, level: float = 0.95) -> tuple[float, float]:
@@ -158,6 +193,9 @@ def delong_components(labels, scores):
     scores = np.atleast_2d(np.asarray(scores, float))
     pos, neg = scores[:, labels], scores[:, ~labels]
     m, n = pos.shape[1], neg.shape[1]
+    if min(m, n) < 2:
+        # each class's component variance needs two examples; with one it is 0/0
+        raise ValueError(f"DeLong's variance needs at least 2 positives and 2 negatives; got {m} and {n}")
     tx = np.apply_along_axis(_midrank, 1, pos)
     ty = np.apply_along_axis(_midrank, 1, neg)
     tz = np.apply_along_axis(_midrank, 1, np.concatenate([pos, neg], axis=1))
@@ -175,8 +213,37 @@ def delong_covariance(labels, scores):
 
 
 def delong_ci(labels, scores, level: float = 0.95) -> dict:
+    """AUC with DeLong's standard error; the interval is built on the logit scale (delta
+    method), so it stays inside (0, 1); at an AUC of exactly 0 or 1 it is the point itself."""
     aucs, cov = delong_covariance(labels, np.asarray(scores)[None, :])
-    se = float(np.sqrt(cov[0, 0]))
+    a, se = float(aucs[0]), float(np.sqrt(cov[0, 0]))
     z = norm.ppf(0.5 + level / 2)
-    return {"estimate": float(aucs[0]), "se": se,
-            "ci_low": float(aucs[0] - z * se), "ci_high": float(aucs[0] + z * se)}
+    if 0 < a < 1:
+        logit, half = np.log(a / (1 - a)), z * se / (a * (1 - a))
+        lo, hi = 1 / (1 + np.exp(-(logit - half))), 1 / (1 + np.exp(-(logit + half)))
+    else:
+        lo = hi = a
+    return {"estimate": a, "se": se, "ci_low": float(lo), "ci_high": float(hi), "scale": "logit"}
+
+
+def classification_intervals(labels, probs, n_resamples: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """Accuracy and AUC of a model's seeds (probs: (S, n)) with every interval paper 000 names:
+    the two-level bootstrap (`<metric>_ci_low/high`, the primary one), and its §9.2 / §9.3
+    seed-wise Wilson (accuracy) and DeLong (AUC, logit scale) intervals, averaged over seeds
+    as its §9.1 summarises them (`accuracy_wilson_low/high`, `auc_delong_low/high`)."""
+    labels = np.asarray(labels)
+    probs = np.atleast_2d(np.asarray(probs, float))
+    out = {}
+    for metric in ("accuracy", "auc"):
+        r = two_level_bootstrap(labels, probs, metric, n_resamples, level, seed)
+        out.update({metric: r["estimate"], f"{metric}_ci_low": r["ci_low"], f"{metric}_ci_high": r["ci_high"],
+                    f"{metric}_bootstrap_redrawn": r["n_redrawn"]})
+    wilson = [wilson_ci(int(((p > 0.5) == labels.astype(bool)).sum()), labels.size, level) for p in probs]
+    out["accuracy_wilson_low"], out["accuracy_wilson_high"] = (float(v) for v in np.mean(wilson, axis=0))
+    try:
+        delong = [delong_ci(labels, p, level) for p in probs]
+        out["auc_delong_low"] = float(np.mean([d["ci_low"] for d in delong]))
+        out["auc_delong_high"] = float(np.mean([d["ci_high"] for d in delong]))
+    except ValueError:                                   # a class with one example: no DeLong variance
+        out["auc_delong_low"] = out["auc_delong_high"] = float("nan")
+    return out

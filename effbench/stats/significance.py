@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .intervals import METRICS, bootstrap_ci
-from .tests import cohens_h, delong_test, holm, mcnemar, non_inferior, paired_bootstrap, power_two_proportions
+from .tests import cohens_h, delong_test, holm, mcnemar, mcnemar_power, mcnemar_sample_size, non_inferior, paired_bootstrap
 
 
 def load_variant_preds(runs_root, variant: str) -> dict:
@@ -60,7 +60,13 @@ def compare(a: dict, b: dict, cfg: dict) -> list[dict]:
                       for sa, sb in zip(a["probs"], b["probs"])]
             row["secondary_test"] = "McNemar per seed"
             row["cohens_h"] = cohens_h(row["value_a"], row["value_b"])
-            row["power_at_n"] = power_two_proportions(row["value_a"], row["value_b"], labels.size, cfg["alpha"])
+            # planning figures for the paired design, from the observed discordance (mean over seeds)
+            pairs = [((sa > 0.5) == labels, (sb > 0.5) == labels) for sa, sb in zip(a["probs"], b["probs"])]
+            p10 = float(np.mean([(ra & ~rb).mean() for ra, rb in pairs]))
+            p01 = float(np.mean([(~ra & rb).mean() for ra, rb in pairs]))
+            row.update({"discordant_a_only": p10, "discordant_b_only": p01,
+                        "planning_power_paired": mcnemar_power(p10, p01, labels.size, cfg["alpha"]),
+                        "planning_n_for_80pct_power": mcnemar_sample_size(p10, p01, cfg["alpha"], 0.8)})
         else:
             seed_p = [delong_test(labels, sa, sb)["p_value"] for sa, sb in zip(a["probs"], b["probs"])]
             row["secondary_test"] = "DeLong per seed"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..artefacts import read_json, write_csv
-from ..claims import load_ledger, paper_value, verdict
+from ..claims import find_claim, load_ledger, paper_columns
 from ..stats.intervals import bootstrap_ci
 from ..stats.tests import mcnemar, paired_bootstrap
 from .adtp import ADTP, DENSE, RANDOM_RATIO, SHALLOW, STATIC, variants
@@ -53,11 +53,16 @@ def run_row(p: dict) -> dict:
             "scoring_gflops": float(p["scoring_flops"].mean() / 1e9)}
 
 
-def _paper(claims, column: str | None, name: str, metric: str):
+def _claim(claims, column: str | None, name: str, metric: str) -> dict | None:
     if column not in PAPER_ROWS:
         return None
     source, rows = PAPER_ROWS[column]
-    return paper_value(claims, "adtp", source, rows[name], f"{column} {metric}") if name in rows else None
+    return find_claim(claims, "adtp", source, rows[name], f"{column} {metric}") if name in rows else None
+
+
+def _set(frame: pd.DataFrame, i, values: dict) -> None:
+    for key, value in values.items():
+        frame.loc[i, key] = value
 
 
 def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None) -> pd.DataFrame:
@@ -98,10 +103,7 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
     column = t.get("paper_column")
     for i, r in frame.iterrows():
         for metric, ours in (("accuracy", "accuracy_pct"), ("flops_reduction_x", "flops_reduction_x")):
-            pv = _paper(claims, column, r["method"], metric)
-            if pv is not None:
-                frame.loc[i, f"paper_{metric}"] = pv
-                frame.loc[i, f"verdict_{metric}"] = verdict(pv, r[ours], r.get(f"{ours}_ci_low"), r.get(f"{ours}_ci_high"))
+            _set(frame, i, paper_columns(_claim(claims, column, r["method"], metric), metric, r, ours))
     if joined is not None and len(joined):
         frame = pd.concat([frame, joined], ignore_index=True)
     write_csv(out_path, frame)
@@ -151,10 +153,8 @@ def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path) -> p
             r.update({f"adaptive_minus_{k}": v for k, v in paired(preds["adaptive"], p, cfg["n_resamples"]).items()})
         column = t.get("paper_column")
         for metric, ours in (("accuracy", "accuracy_pct"), ("retention", "rho")):
-            pv = paper_value(claims, "adtp", "Table 4", row, f"{column} {metric}") if column else None
-            if pv is not None:
-                r[f"paper_{metric}"] = pv
-                r[f"verdict_{metric}"] = verdict(pv, r[ours], r.get(f"{ours}_ci_low"), r.get(f"{ours}_ci_high"))
+            claim = find_claim(claims, "adtp", "Table 4", row, f"{column} {metric}") if column else None
+            r.update(paper_columns(claim, metric, r, ours))
         rows.append(r)
     frame = pd.DataFrame(rows)
     write_csv(out_path, frame)
@@ -194,10 +194,8 @@ def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_p
         frame.insert(0, "m", frame["ig_steps"])
         frame["row"] = [f"m={m}" for m in frame["m"]]
         for i, r in frame.iterrows():
-            pv = paper_value(claims, "adtp", "Table 6", r["row"], f"{column} accuracy") if column else None
-            if pv is not None:
-                frame.loc[i, "paper_accuracy"] = pv
-                frame.loc[i, "verdict_accuracy"] = verdict(pv, r["accuracy_pct"], r["accuracy_pct_ci_low"], r["accuracy_pct_ci_high"])
+            claim = find_claim(claims, "adtp", "Table 6", r["row"], f"{column} accuracy") if column else None
+            _set(frame, i, paper_columns(claim, "accuracy", r, "accuracy_pct"))
         frame = frame.sort_values("m")
     if group == "ablation":
         drops = frame.loc[frame["row"] != ADTP, "minus_adtp_delta_pp"]

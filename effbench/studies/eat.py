@@ -256,10 +256,12 @@ def calibrate_exit(model: EATClassifier, x_val, y_val, pad, sep, cfg) -> dict:
     head = model.exit_heads[str(model.eat.exit_at)]
     z = trace(model, x_val, pad, sep_id=sep)["exit_logits"][model.eat.exit_at]
     before = ece(scaled_probs(z), y_val, cfg["calibration_bins"])
-    temperature = fit_temperature(z, y_val) if before > cfg["ece_threshold"] else 1.0
+    fit = fit_temperature(z, y_val) if before > cfg["ece_threshold"] else {"temperature": 1.0, "at_bound": ""}
+    temperature = fit["temperature"]
     head.temperature.fill_(temperature)
     after = ece(scaled_probs(z, temperature), y_val, cfg["calibration_bins"])
-    return {"exit_ece_before": before, "exit_temperature": temperature, "exit_ece_after": after}
+    return {"exit_ece_before": before, "exit_temperature": temperature, "exit_temperature_at_bound": fit["at_bound"],
+            "exit_ece_after": after}
 
 
 def evaluate_run(cfg, task, name, seed, model, tokenizer, directory, run_dir, calibration) -> dict:
@@ -435,7 +437,7 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
     delta accuracy in pp, avg depth, avg retention) plus throughput, FLOPs and the
     measured / FLOPs-predicted ratio; accuracy on the test split with a 95% CI over seeds and
     examples; the paper's row beside ours where the task stands in for one of its tables."""
-    from ..claims import load_ledger, paper_value, verdict
+    from ..claims import find_claim, load_ledger, paper_columns
     from ..stats.intervals import two_level_bootstrap
 
     cost = read_json(cost_path)["metrics"]
@@ -483,10 +485,11 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
             ledger_row = _paper_row(r["row"], r["tau"])
             for metric in PAPER_METRICS:
                 ours_col = {"speedup_vs_bert": "speedup_vs_dense"}.get(metric, metric)
-                pv = paper_value(claims, "eat", paper_table, ledger_row, metric) if ledger_row else None
-                frame.loc[i, f"paper_{metric}"] = pv
-                if pv is not None and r["row"] != DENSE and metric in ("speedup_vs_bert", "delta_acc_pp", "avg_retention"):
-                    frame.loc[i, f"verdict_{metric}"] = verdict(pv, r[ours_col])
+                found = paper_columns(find_claim(claims, "eat", paper_table, ledger_row, metric), metric, r, ours_col)
+                if r["row"] == DENSE or metric not in ("speedup_vs_bert", "delta_acc_pp", "avg_retention"):
+                    found.pop(f"verdict_{metric}", None)
+                for key, value in found.items():
+                    frame.loc[i, key] = value
     write_csv(out_path, frame)
     return frame
 

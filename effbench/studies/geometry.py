@@ -351,19 +351,11 @@ def _at_table(timings: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 
 
 def _with_paper(row: dict, claims, source: str, metrics) -> dict:
-    from ..claims import paper_value
+    """The row with the paper's value and our verdict beside each metric it states."""
+    from ..claims import find_claim, paper_columns
     for m in metrics:
-        row[f"paper_{m}"] = paper_value(claims, "geometry", source, row["row"], m)
+        row.update(paper_columns(find_claim(claims, "geometry", source, row["row"], m), m, row))
     return row
-
-
-def _verdicts(frame: pd.DataFrame, metrics) -> pd.DataFrame:
-    from ..claims import verdict
-    for m in metrics:
-        frame[f"verdict_{m}"] = [
-            verdict(r[f"paper_{m}"], r.get(m), r.get(f"{m}_ci_low"), r.get(f"{m}_ci_high"))
-            if pd.notna(r.get(f"paper_{m}")) and pd.notna(r.get(m)) else "" for _, r in frame.iterrows()]
-    return frame
 
 
 def table2(cfg, timings, claims) -> pd.DataFrame:
@@ -378,7 +370,7 @@ def table2(cfg, timings, claims) -> pd.DataFrame:
                     rows.append(_with_paper({"row": label, "family": family, "algorithm": alg, "preprocess": prep,
                                              "n": cfg["timing"]["table_n"], **s}, claims, "Table 2",
                                             ("runtime_ms", "speedup", "hull_error")))
-    return _verdicts(pd.DataFrame(rows), ("runtime_ms", "speedup", "hull_error"))
+    return pd.DataFrame(rows)
 
 
 def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics) -> pd.DataFrame:
@@ -403,7 +395,7 @@ def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics
                "surrogate_reduction_pct": 100 * float(np.mean([1 - r["surrogate_out"] / r["surrogate_in"] for r in m])),
                "entropy_reduction": 100 * (1 - s.get("entropy_bound_out", np.nan) / s.get("entropy_bound_in", np.nan))}
         rows.append(_with_paper(row, claims, source, metrics))
-    return _verdicts(pd.DataFrame(rows), metrics)
+    return pd.DataFrame(rows)
 
 
 TABLE15 = {"Ball-Based (General)": MAIN, "Halfspace-Aware": "halfspace", "Axis-Aligned Rectangles": "rectangle"}
@@ -431,7 +423,7 @@ def table20(cfg, timings, claims) -> pd.DataFrame:
             red = 100 * (1 - s["entropy_bound_out"] / s["entropy_bound_in"]) if "entropy_bound_in" in s else 0.0
             rows.append(_with_paper({"row": label, "preprocess": prep, **s, "entropy_reduction": red},
                                     claims, "Table 20", ("runtime_ms", "speedup", "entropy_reduction")))
-    return _verdicts(pd.DataFrame(rows), ("runtime_ms", "speedup", "entropy_reduction"))
+    return pd.DataFrame(rows)
 
 
 def table22(cfg, timings, claims) -> pd.DataFrame:
@@ -451,7 +443,7 @@ def table22(cfg, timings, claims) -> pd.DataFrame:
                                  "net_benefit_vs_chan_ms": raw_c["runtime_ms"] - chan["runtime_ms"],
                                  **_flops_floor(chan["points_in"], claims)},
                                 claims, "Table 22", ("entropynet", "chan_s_alg", "total_pipeline")))
-    return _verdicts(pd.DataFrame(rows), ("entropynet", "chan_s_alg", "total_pipeline"))
+    return pd.DataFrame(rows)
 
 
 def _flops_floor(n: float, claims) -> dict:
@@ -469,7 +461,7 @@ def table23(large: pd.DataFrame, claims) -> pd.DataFrame:
              "Convex Hull / EntropyNet + Chan's Alg.": "Convex Hull / EntropyNet + Chan’s Alg."}
     frame["row"] = frame["row"].map(lambda r: names.get(r, r))
     rows = [_with_paper(r, claims, "Table 23", ("total_time_s", "speedup_vs_scipy")) for r in frame.to_dict("records")]
-    return _verdicts(pd.DataFrame(rows), ("total_time_s", "speedup_vs_scipy"))
+    return pd.DataFrame(rows)
 
 
 def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
@@ -487,7 +479,7 @@ def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
            "break_even_calls": train * 1e3 / saving_ms if saving_ms > 0 else float("inf")}
     row = _with_paper(row, claims, "Table 8", ("training_overhead", "speedup"))
     row = _with_paper(row, claims, "Table 9", ("speedup_factor",))
-    return _verdicts(pd.DataFrame([row]), ("training_overhead", "speedup"))
+    return pd.DataFrame([row])
 
 
 def within_run_correlation(cfg, runs_root) -> pd.DataFrame:

@@ -196,11 +196,13 @@ def evaluate_seed(cfg: dict, spec: dict, model: TinyEncoder, data: dict, run_dir
         tl_val = pred["token_logits"].reshape(-1, 2)
         y_tok = np.repeat(labels, seq_len)
         tl_train = predict(model, data["train_tokens"])["token_logits"].reshape(-1, 2)
-        temp = fit_temperature(tl_train, np.repeat(data["train_labels"], seq_len))
+        fit = fit_temperature(tl_train, np.repeat(data["train_labels"], seq_len))
+        temp = fit["temperature"]
         metrics.update({
             "gate_token_accuracy": float((tl_val.argmax(1) == y_tok).mean()),
             "gate_ece": ece(scaled_probs(tl_val), y_tok, cfg["calibration_bins"]),
             "gate_temperature": temp,
+            "gate_temperature_at_bound": fit["at_bound"],
             "gate_ece_scaled": ece(scaled_probs(tl_val, temp), y_tok, cfg["calibration_bins"]),
         })
         arrays["token_entropy"] = token_entropy(torch.as_tensor(pred["token_logits"])).numpy()

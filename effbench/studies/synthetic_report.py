@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..artefacts import read_json, write_csv
-from ..claims import load_ledger, paper_value, verdict
-from ..stats.intervals import seed_t_interval, two_level_bootstrap
+from ..claims import find_claim, load_ledger, paper_columns
+from ..stats.intervals import classification_intervals, seed_t_interval
 from .synthetic import variants
 
 STUDY = "synthetic"
@@ -42,11 +42,7 @@ def load_preds(cfg: dict, runs_root, name: str) -> dict:
 
 def metric_intervals(cfg: dict, runs_root, name: str) -> dict:
     p = load_preds(cfg, runs_root, name)
-    out = {}
-    for metric in ("accuracy", "auc"):
-        r = two_level_bootstrap(p["labels"], p["probs"], metric, cfg["bootstrap_resamples"], seed=0)
-        out.update({metric: r["estimate"], f"{metric}_ci_low": r["ci_low"], f"{metric}_ci_high": r["ci_high"]})
-    return out
+    return classification_intervals(p["labels"], p["probs"], cfg["bootstrap_resamples"])
 
 
 def _seed_summary(runs: pd.DataFrame, name: str, columns) -> dict:
@@ -92,11 +88,7 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
                 row[f"speedup_x_b{bs}"] = b.get("speedup_vs_full")
                 row[f"gate_share_b{bs}"] = b["gate_share"]
         for metric in ("accuracy", "auc", "avg_kept", "flops_proxy_rel", "latency_proxy_paper_rel"):
-            pv = paper_value(claims, STUDY, TABLE2_SOURCE, name, metric)
-            row[f"paper_{metric}"] = pv
-            if pv is not None:
-                row[f"verdict_{metric}"] = verdict(pv, row.get(metric), row.get(f"{metric}_ci_low"),
-                                                   row.get(f"{metric}_ci_high"))
+            row.update(paper_columns(find_claim(claims, STUDY, TABLE2_SOURCE, name, metric), metric, row))
         rows.append(row)
     write_csv(out_dir / "table2.csv", pd.DataFrame(rows))
 

@@ -215,8 +215,8 @@ def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict
 
 def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.DataFrame:
     """Table 3 of paper 000 in shape: accuracy and AUC (95% CI), FLOPs, measured speed-ups."""
-    from ..claims import load_ledger, paper_value, verdict
-    from ..stats.intervals import two_level_bootstrap
+    from ..claims import find_claim, load_ledger, paper_columns
+    from ..stats.intervals import classification_intervals
     from ..stats.significance import load_variant_preds
 
     cost = read_json(cost_path)["metrics"]
@@ -229,9 +229,7 @@ def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.D
         p = load_variant_preds(runs_root, name)
         row = {"row": name, "gate": spec["gate"] or "none", "keep_ratio": spec["keep_ratio"],
                "n_seeds": len(spec["seeds"])}
-        for metric in ("accuracy", "auc"):
-            r = two_level_bootstrap(p["labels"], p["probs"], metric, 2000)
-            row.update({metric: r["estimate"], f"{metric}_ci_low": r["ci_low"], f"{metric}_ci_high": r["ci_high"]})
+        row.update(classification_intervals(p["labels"], p["probs"], 2000))
         row["delta_acc_pp"] = 100 * (row["accuracy"] - dense_acc)
         c = cost[name]
         row.update({"gflops": c["gflops_counted"], "gflops_analytic": c["gflops_analytic"],
@@ -247,10 +245,7 @@ def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.D
         row["measured_over_predicted_b32"] = row.get("speedup_b32", np.nan) / predicted
         ledger_row = {DENSE: "dense", main: "gated_p0.75"}.get(name)
         for metric in ("accuracy", "auc", "flops_reduction", "delta_acc_pp"):
-            pv = paper_value(claims, "text_gate", "Table 3", ledger_row, metric) if ledger_row else None
-            row[f"paper_{metric}"] = pv
-            if pv is not None:
-                row[f"verdict_{metric}"] = verdict(pv, row[metric], row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high"))
+            row.update(paper_columns(find_claim(claims, "text_gate", "Table 3", ledger_row, metric), metric, row))
         rows.append(row)
     frame = pd.DataFrame(rows)
     write_csv(out_path, frame)
