@@ -33,8 +33,8 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
 
 def _cross_checks(config: dict) -> list[str]:
     """Rules a JSON schema cannot state: keys that must name other keys' values."""
-    from .studies import text_gate
-    from .studies.synthetic import variants
+    from .studies.synthetic.plan import variants
+    from .studies.text_gate import plan as text_gate
 
     problems = []
     syn = config["synthetic"]
@@ -59,11 +59,11 @@ def _cross_checks(config: dict) -> list[str]:
     problems += _adtp_checks(config)
     problems += _geometry_checks(config)
     problems += _vit_checks(config)
-    from .studies import eat as eat_study
+    from .studies.eat import plan as eat_study
 
     # one list of EAT comparisons applies to every task: variants every task has
     known_by_study["eat"] = set.intersection(*(set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]))
-    from .studies import adtp as adtp_study
+    from .studies.adtp import plan as adtp_study
 
     a = config["adtp"]
     known_by_study["adtp"] = set.intersection(*(set(adtp_study.variants(a, t)) | set(adtp_study.evaluated_methods(a, t))

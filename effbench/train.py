@@ -39,7 +39,8 @@ def fit(model: torch.nn.Module,
     """
     history: list[dict] = []
     start = 0
-    state = torch.load(state_path, weights_only=False) if state_path and Path(state_path).exists() else None
+    # tensors, numbers, strings and containers only: no pickle of arbitrary objects
+    state = torch.load(state_path, weights_only=True) if state_path and Path(state_path).exists() else None
     if state is not None and state.get("resume_key") != resume_key:
         logging.getLogger(__name__).warning("%s belongs to another configuration; training from scratch", state_path)
         state = None
@@ -78,3 +79,13 @@ def fit(model: torch.nn.Module,
                             "history": history, "epoch": epoch + 1, "resume_key": resume_key}, tmp)
     model.eval()
     return history
+
+
+def adamw_with_warmup(model: torch.nn.Module, lr: float, weight_decay: float, warmup_ratio: float,
+                      total_steps: int):
+    """The optimiser of every fine-tuned text model: AdamW and a linear decay after a linear
+    warm-up over the first `warmup_ratio` of the steps (transformers' schedule)."""
+    from transformers import get_linear_schedule_with_warmup
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    return optimizer, get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)

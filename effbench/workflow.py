@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
@@ -12,10 +13,10 @@ def setup(smk, threads: int | None = None) -> dict:
         sys.stdout = sys.stderr = log
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
-    n = threads or smk.threads or smk.config.get("threads", 1)
-    try:
-        import torch
-        torch.set_num_threads(int(n))
-    except ImportError:
-        pass
+    n = int(threads or smk.threads or smk.config.get("threads", 1))
+    # a job pays for torch only if it uses it: pin an imported torch now, and one imported
+    # later through the OpenMP variable it reads when it starts
+    os.environ["OMP_NUM_THREADS"] = str(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
     return smk.config

@@ -8,7 +8,7 @@ ADTP_TRAINED = sorted({v for task in ADTP_TASKS for v in ADTP_VARIANTS[task]})
 
 
 def adtp_data_files(task):
-    return expand("{dir}/{split}.csv", dir=adtp_study.data_dir(ADTP_CFG, task), split=["train", "validation", "test"])
+    return expand("{dir}/{split}.csv", dir=text_tasks.data_dir(ADTP_CFG["tasks"][task]), split=["train", "validation", "test"])
 
 
 def adtp_run_files(task, variant, files=RUN_FILES, seeds=None):

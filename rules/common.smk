@@ -4,12 +4,14 @@ import glob
 import os
 import re
 
-from effbench.studies import synthetic as synthetic_study
-from effbench.studies import eat as eat_study
-from effbench.studies import adtp as adtp_study
-from effbench.studies import geometry as geometry_study
-from effbench.studies import vit as vit_study
-from effbench.studies import text_gate as text_gate_study
+# planning modules only: they import no torch, so a dry run or a no-op starts in seconds
+from effbench.data import tasks as text_tasks
+from effbench.studies.synthetic import plan as synthetic_study
+from effbench.studies.eat import plan as eat_study
+from effbench.studies.adtp import plan as adtp_study
+from effbench.studies.geometry import plan as geometry_study
+from effbench.studies.vit import plan as vit_study
+from effbench.studies.text_gate import plan as text_gate_study
 
 SYN = config["synthetic"]
 SYN_VARIANTS = synthetic_study.variants(SYN)

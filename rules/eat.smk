@@ -7,7 +7,7 @@ EAT_ABLATION_TASKS = [t for t in EAT_TASKS if EAT_CFG["tasks"][t]["ablation"]]
 
 
 def eat_data_files(task):
-    return expand("{dir}/{split}.csv", dir=eat_study.data_dir(EAT_CFG, task), split=["train", "validation", "test"])
+    return expand("{dir}/{split}.csv", dir=text_tasks.data_dir(EAT_CFG["tasks"][task]), split=["train", "validation", "test"])
 
 
 def eat_run_files(task, variant, files=RUN_FILES, seeds=None):
@@ -111,7 +111,7 @@ def eat_targets():
         out += [f"results/eat/{task}/figures/{fig}.png" for fig in ("frontier", "retention", "exits")]
         if task in EAT_ABLATION_TASKS:
             out += [f"results/eat/{task}/tables/ablation.csv", f"results/eat/{task}/figures/ablation.png"]
-        if eat_study.binary_task(EAT_CFG, task):
+        if text_tasks.binary(EAT_CFG["tasks"][task]):
             out += [f"results/eat/{task}/significance.csv"]
     return out
 

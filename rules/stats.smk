@@ -20,9 +20,9 @@ def significance_targets():
     out = []
     for study in config["stats"]["comparisons"]:
         if study == "eat":
-            out += [f"results/eat/{t}/significance.csv" for t in EAT_TASKS if eat_study.binary_task(EAT_CFG, t)]
+            out += [f"results/eat/{t}/significance.csv" for t in EAT_TASKS if text_tasks.binary(EAT_CFG["tasks"][t])]
         elif study == "adtp":    # rules/adtp.smk: adtp_significance
-            out += [f"results/adtp/{t}/significance.csv" for t in ADTP_TASKS if adtp_study.binary_task(ADTP_CFG, t)]
+            out += [f"results/adtp/{t}/significance.csv" for t in ADTP_TASKS if text_tasks.binary(ADTP_CFG["tasks"][t])]
         else:
             out.append(f"results/{study}/significance.csv")
     return out

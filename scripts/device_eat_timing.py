@@ -24,8 +24,8 @@ import torch
 def export(cfg: dict, task: str, bundle: Path) -> None:
     from safetensors.torch import load_file, save_file
 
+    from effbench.data import tasks as text_tasks
     from effbench.models.backbones import load_encoder
-    from effbench.studies import eat
 
     seed = cfg["tasks"][task]["seeds"][0]
     run = Path("results/eat") / task / "runs" / "eat" / f"seed{seed}"
@@ -36,7 +36,7 @@ def export(cfg: dict, task: str, bundle: Path) -> None:
     encoder, tokenizer = load_encoder(cfg["backbone"])
     encoder.config.to_json_file(bundle / "config.json")
     tokenizer.save_pretrained(bundle / "tokenizer")
-    directory = Path(eat.data_dir(cfg, task))
+    directory = Path(text_tasks.data_dir(cfg["tasks"][task]))
     (bundle / "test.csv").write_text((directory / "test.csv").read_text())
     metrics = json.loads((run / "metrics.json").read_text())
     (bundle / "expected.json").write_text(json.dumps({
@@ -49,8 +49,8 @@ def build(bundle: Path, kind: str, device, dtype):
     from safetensors.torch import load_file
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from effbench.models.eat import EATSettings, apply_eat, truncate_layers
-    from effbench.models.text_classifier import TextClassifier
+    from effbench.models.eat import EATSettings, apply_eat
+    from effbench.models.text_classifier import TextClassifier, truncate_layers
 
     expected = json.loads((bundle / "expected.json").read_text())
     config = BertConfig.from_json_file(bundle / "config.json")

@@ -6,19 +6,18 @@ import math
 
 import numpy as np
 import pytest
+import tiny_bert
 import torch
+from tiny_bert import CLS, PAD, SEP
 
 from effbench.cost.flops import count_flops
 from effbench.data.text import DataSourceError, load_newsgroups
-from effbench.models.adtp import (ADTPSettings, apply_adtp, attention_received, candidate_ratios, counts_per_block,
-                                  example_flops)
+from effbench.models.adtp import ADTPSettings, apply_adtp, attention_received, candidate_ratios, counts_per_block, example_flops
 from effbench.models.text_classifier import TextClassifier
 from effbench.pruning import attribution as attr
-from effbench.studies import adtp as study
-from effbench.studies.adtp_report import paired
-
-import tiny_bert
-from tiny_bert import CLS, PAD, SEP
+from effbench.studies.adtp.plan import targets, variants
+from effbench.studies.adtp.tables import paired
+from effbench.studies.adtp.teacher import ratio_grid
 
 
 def tiny_model(layers=4):
@@ -191,18 +190,18 @@ def test_variants_and_targets_follow_the_config():
     import yaml
 
     cfg = yaml.safe_load(open("config.yaml"))["adtp"]
-    v = study.variants(cfg, "rotten_tomatoes")
+    v = variants(cfg, "rotten_tomatoes")
     assert {"dense", "shallow", "adtp", "adtp_no_teacher", "adtp_no_ce", "adtp_no_logit", "adtp_no_ig",
             "adtp_no_retainer", "adtp_list10", "adtp_list20", "adtp_m3", "adtp_m5", "adtp_alpha0.9",
             "adtp_beta4", "adtp_gamma4"} == set(v)
     assert v["adtp_no_ig"]["beta"] == 0 and v["adtp_list20"]["n_candidates"] == 20 and v["adtp_m5"]["ig_steps"] == 5
-    assert set(study.variants(cfg, "spam")) == {"dense", "shallow", "adtp"}
-    assert study.ratio_grid(cfg, "rotten_tomatoes") == candidate_ratios(20)
-    assert study.ratio_grid(cfg, "spam") == candidate_ratios(5)
-    targets = study.targets(cfg)
-    assert "results/adtp/rotten_tomatoes/figures/sensitivity.png" in targets
-    assert "results/adtp/fortunes/significance.csv" not in targets     # 37 classes: no binary paired suite
-    assert "results/adtp/spam/significance.csv" in targets
+    assert set(variants(cfg, "spam")) == {"dense", "shallow", "adtp"}
+    assert ratio_grid(cfg, "rotten_tomatoes") == candidate_ratios(20)
+    assert ratio_grid(cfg, "spam") == candidate_ratios(5)
+    planned = targets(cfg)
+    assert "results/adtp/rotten_tomatoes/figures/sensitivity.png" in planned
+    assert "results/adtp/fortunes/significance.csv" not in planned     # 37 classes: no binary paired suite
+    assert "results/adtp/spam/significance.csv" in planned
 
 
 def test_run_tasks_must_name_tasks():

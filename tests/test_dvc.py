@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from smoke import EXPENSIVE, clone, jobs_run, snakemake
 
 pytestmark = pytest.mark.slow

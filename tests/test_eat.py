@@ -3,15 +3,16 @@ BertConfig models (the checks are about masks, shapes and numbers, not learned w
 import math
 
 import numpy as np
-
 import pytest
 import torch
+from tiny_bert import ragged_batch, tiny_model
 
 from effbench.cost.flops import count_flops
 from effbench.models.attention import attention_flops, band_mask, bert_block, dense_attention, window_attention
-from effbench.models.eat import EATSettings, apply_eat, distillation_loss, trace_flops, truncate_layers
+from effbench.models.eat import EATSettings, apply_eat, trace_flops
+from effbench.models.losses import distillation_loss
+from effbench.models.text_classifier import truncate_layers
 from effbench.pruning.tokens import keep_counts_protected
-from tiny_bert import ragged_batch, tiny_model
 
 
 @pytest.mark.parametrize("t,w", [(10, 4), (40, 4), (97, 8), (13, 16), (200, 16)])
@@ -188,7 +189,7 @@ def test_exit_and_pruning_blocks_are_checked():
 
 @pytest.mark.parametrize("patience", [False, True])
 def test_outcome_at_tau_derived_from_the_no_exit_trace_equals_running_at_tau(patience):
-    from effbench.studies.eat import at_tau, trace
+    from effbench.studies.eat.evaluate import at_tau, trace
 
     model = eat(EATSettings(half_window=4, exit_layers=[3, 4], patience=patience))
     lengths = [40, 9, 23, 3, 31, 16, 12, 27]
@@ -234,7 +235,7 @@ def test_sep_tokens_are_protected_for_sentence_pairs():
 
 
 def test_pruning_schedule_follows_algorithm_2():
-    from effbench.studies.eat import prune_schedule
+    from effbench.studies.eat.train import prune_schedule
 
     ratios = [prune_schedule(e, s, 10, 0.3, dense_epochs=1, epochs=3) for e in range(3) for s in range(10)]
     assert ratios[:10] == [0.0] * 10
@@ -243,7 +244,7 @@ def test_pruning_schedule_follows_algorithm_2():
 
 
 def test_tau_is_the_smallest_within_the_margin_of_dense():
-    from effbench.studies.eat import choose_tau
+    from effbench.studies.eat.evaluate import choose_tau
 
     rows = {0.8: {"accuracy": 0.80}, 0.85: {"accuracy": 0.835}, 0.9: {"accuracy": 0.842}, 0.95: {"accuracy": 0.845}}
     assert choose_tau(rows, dense_accuracy=0.845, max_drop_pp=1.0) == 0.85

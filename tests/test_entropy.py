@@ -6,8 +6,14 @@ import pytest
 import torch
 
 from effbench.entropy.range_partition import structural_entropy_bound, structural_entropy_exact
-from effbench.entropy.surrogates import (Surrogate, anchor_assignments, entropy_of_masses, h_diff,
-                                         halfspace_assignments, rectangle_assignments)
+from effbench.entropy.surrogates import (
+    Surrogate,
+    anchor_assignments,
+    entropy_of_masses,
+    h_diff,
+    halfspace_assignments,
+    rectangle_assignments,
+)
 
 
 def test_h_diff_matches_the_formula():

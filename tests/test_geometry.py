@@ -7,7 +7,9 @@ import torch
 from effbench.data.points import FAMILIES, mnist_images, point_set
 from effbench.geometry import entropynet as en
 from effbench.geometry import hulls
-from effbench.studies import geometry as study
+from effbench.studies.geometry.plan import runs
+from effbench.studies.geometry.sets import sets_for
+from effbench.studies.geometry.tables import summarise_method
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -52,7 +54,7 @@ def test_delaunay_error():
 
 
 def test_point_families_are_deterministic_and_distinct():
-    a, b = study.sets_for("test", "uniform", 100, 2, seed=5), study.sets_for("test", "uniform", 100, 2, seed=5)
+    a, b = sets_for("test", "uniform", 100, 2, seed=5), sets_for("test", "uniform", 100, 2, seed=5)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     digits = point_set("mnist", 0, np.random.default_rng(0))
     assert digits.min() >= 0 and digits.max() <= 1 and len(np.unique(digits, axis=0)) == len(digits)
@@ -62,8 +64,8 @@ def test_point_families_are_deterministic_and_distinct():
 
 
 def test_train_and_test_sets_come_from_independent_streams():
-    train = study.sets_for("train", "uniform", 50, 3, seed=0)
-    test = study.sets_for("test", "uniform", 50, 3, seed=0)
+    train = sets_for("train", "uniform", 50, 3, seed=0)
+    test = sets_for("test", "uniform", 50, 3, seed=0)
     assert not any(np.array_equal(a, b) for a in train for b in test)
 
 
@@ -101,7 +103,7 @@ def _cfg(**over):
 
 def test_runs_cover_main_variant_on_every_family_and_sweeps_on_one():
     cfg = _cfg()
-    r = study.runs(cfg)
+    r = runs(cfg)
     assert {(f, "ball", s) for f in cfg["families"] for s in cfg["seeds"]} <= set(r)
     assert {v for f, v, s in r if v != "ball"} == set(cfg["sweep"])
     assert all(f == cfg["sweep_family"] and s == cfg["seeds"][0] for f, v, s in r if v != "ball")
@@ -115,15 +117,16 @@ def test_speedup_is_paired_per_set_and_averaged_over_seeds():
             rows += [{"family": "uniform", "seed": seed, "size": 100, "set": s, "algorithm": "qhull", "preprocess": p,
                       "variant": v, "median_ms": m, "hull_error_pct": e, "hausdorff": 0.0, "points_in": 100, "points_out": 100}
                      for p, v, m, e in (("none", "", base, 0.0), ("entropynet", "ball", base / 2, 0.1 * seed))]
-    out = study.summarise_method(pd.DataFrame(rows), "qhull", "entropynet", "ball")
+    out = summarise_method(pd.DataFrame(rows), "qhull", "entropynet", "ball")
     assert out["speedup"] == pytest.approx(2.0) and out["speedup_ci_low"] == pytest.approx(2.0)
     assert out["hull_error"] == pytest.approx(0.1) and out["hull_error_ci_low"] < 0.1 < out["hull_error_ci_high"]
     assert out["ci_over"] == "3 seeds"
 
 
 def test_geometry_config_cross_checks():
-    from effbench.config import ConfigError, validate
     import yaml
+
+    from effbench.config import ConfigError, validate
     config = yaml.safe_load(open("config.yaml"))
     config["geometry"]["sweep"] = ["k8", "nonsense"]
     config["geometry"]["timing"]["table_n"] = 12345

@@ -4,7 +4,6 @@ import json
 import pandas as pd
 import pytest
 import yaml
-
 from smoke import SMOKE, snakemake
 
 pytestmark = pytest.mark.slow

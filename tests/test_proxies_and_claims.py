@@ -1,9 +1,9 @@
 import pytest
 
 from effbench.claims import judge, load_ledger, paper_value, render
-from effbench.stats.equivalence import half_unit, more_data_factor, verdict
 from effbench.config import ROOT
 from effbench.cost.proxies import flops_proxy, latency_proxy, proxy_table
+from effbench.stats.equivalence import half_unit, more_data_factor, verdict
 
 
 def test_paper_proxies_exactly_as_defined():

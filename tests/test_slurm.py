@@ -4,9 +4,8 @@ all cores, the correlation study and a figure."""
 import subprocess
 import time
 
-import pytest
-
 import local_slurm
+import pytest
 from smoke import jobs_run, snakemake
 
 from effbench.config import ROOT

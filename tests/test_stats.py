@@ -3,10 +3,28 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from effbench.stats.calibration import ece, fit_temperature, reliability_bins, scaled_probs
-from effbench.stats.intervals import (accuracy, auc, bootstrap_ci, delong_ci, delong_components, seed_t_interval,
-                                      two_level_bootstrap, wilson_ci)
-from effbench.stats.tests import (cohens_h, delong_test, holm, mcnemar, mcnemar_power, mcnemar_sample_size,
-                                  non_inferior, paired_bootstrap, power_two_proportions, sample_size_two_proportions)
+from effbench.stats.intervals import (
+    accuracy,
+    auc,
+    bootstrap_ci,
+    delong_ci,
+    delong_components,
+    seed_t_interval,
+    two_level_bootstrap,
+    wilson_ci,
+)
+from effbench.stats.tests import (
+    cohens_h,
+    delong_test,
+    holm,
+    mcnemar,
+    mcnemar_power,
+    mcnemar_sample_size,
+    non_inferior,
+    paired_bootstrap,
+    power_two_proportions,
+    sample_size_two_proportions,
+)
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import comb
 
-from effbench.data.synthetic import (SyntheticSpec, _position_likelihoods, bayes_accuracy, bayes_posterior,
-                                     generate, idf_weights)
+from effbench.data.synthetic import SyntheticSpec, _position_likelihoods, bayes_accuracy, bayes_posterior, generate, idf_weights
 
 
 def test_generator_is_deterministic_and_shaped():

@@ -5,8 +5,15 @@ import zipfile
 import pandas as pd
 import pytest
 
-from effbench.data.text import (ROTTEN_TOMATOES, DataSourceError, load_glue_hub, make_splits, read_glue_tsv,
-                                read_rotten_tomatoes, split_statistics)
+from effbench.data.text import (
+    ROTTEN_TOMATOES,
+    DataSourceError,
+    load_glue_hub,
+    make_splits,
+    read_glue_tsv,
+    read_rotten_tomatoes,
+    split_statistics,
+)
 
 
 @pytest.fixture
@@ -114,12 +121,12 @@ def test_local_source_builds_the_study_splits_from_a_glue_fixture(glue_dir, tmp_
     import yaml
 
     from effbench.config import ROOT
-    from effbench.studies import text_gate
+    from effbench.studies.text_gate.train import prepare_data
 
     cfg = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text())["text_gate"]
     cfg.update(source="local", task="SST-2", local_dir=str(glue_dir), val_fraction=0.2, test_fraction=0.2)
     out = tmp_path / "sst2"
-    text_gate.prepare_data(cfg, out)
+    prepare_data(cfg, out)
     test = pd.read_csv(out / "test.csv")
     assert len(test) == 10                                   # GLUE dev is the test split (labels of GLUE test are hidden)
     assert len(pd.read_csv(out / "train.csv")) + len(pd.read_csv(out / "validation.csv")) == 40

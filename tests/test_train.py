@@ -6,7 +6,8 @@ import yaml
 
 from effbench.config import ROOT
 from effbench.data.synthetic import SyntheticSpec
-from effbench.studies import synthetic
+from effbench.studies.synthetic.plan import datasets, variants
+from effbench.studies.synthetic.train import load_dataset, make_dataset, train_seed
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +20,8 @@ def cfg():
 @pytest.fixture(scope="module")
 def data(cfg, tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "base.npz"
-    synthetic.make_dataset(cfg, "base", path)
-    return synthetic.load_dataset(path)
+    make_dataset(cfg, "base", path)
+    return load_dataset(path)
 
 
 def _history(run_dir):
@@ -29,8 +30,8 @@ def _history(run_dir):
 
 @pytest.mark.parametrize("variant", ["entropy_topk", "gumbel", "random"])
 def test_same_config_same_numbers(cfg, data, tmp_path, variant):
-    a = synthetic.train_seed(cfg, variant, data, 42, tmp_path / "a", tmp_path / "sa")
-    b = synthetic.train_seed(cfg, variant, data, 42, tmp_path / "b", tmp_path / "sb")
+    a = train_seed(cfg, variant, data, 42, tmp_path / "a", tmp_path / "sa")
+    b = train_seed(cfg, variant, data, 42, tmp_path / "b", tmp_path / "sb")
     assert a == b
     assert _history(tmp_path / "a") == _history(tmp_path / "b")
 
@@ -80,7 +81,7 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(tmp_path):
 
 
 def test_training_learns_and_writes_per_example_predictions(cfg, data, tmp_path):
-    m = synthetic.train_seed(cfg, "full", data, 44, tmp_path / "run", tmp_path / "s")
+    m = train_seed(cfg, "full", data, 44, tmp_path / "run", tmp_path / "s")
     hist = _history(tmp_path / "run")
     assert hist[-1]["train_loss"] < hist[0]["train_loss"]       # real optimisation, not a script
     with np.load(tmp_path / "run" / "preds.npz") as z:
@@ -90,7 +91,7 @@ def test_training_learns_and_writes_per_example_predictions(cfg, data, tmp_path)
 
 
 def test_entropy_gate_run_keeps_floor_pl_tokens(cfg, data, tmp_path):
-    m = synthetic.train_seed(cfg, "entropy_topk", data, 45, tmp_path / "run", tmp_path / "s")
+    m = train_seed(cfg, "entropy_topk", data, 45, tmp_path / "run", tmp_path / "s")
     assert m["avg_kept"] == int(cfg["keep_ratio"] * cfg["data"]["seq_len"])
     assert 0 <= m["gate_ece"] <= 1 and m["gate_temperature"] > 0
     with np.load(tmp_path / "run" / "preds.npz") as z:
@@ -99,18 +100,18 @@ def test_entropy_gate_run_keeps_floor_pl_tokens(cfg, data, tmp_path):
 
 
 def test_variant_expansion_from_config(cfg):
-    v = synthetic.variants(cfg)
+    v = variants(cfg)
     assert v["full"]["keep_ratio"] == 1.0 and v["entropy_topk"]["keep_ratio"] == cfg["keep_ratio"]
     assert v["entropy_topk_p0.3"]["keep_ratio"] == 0.3
     assert v["full_noise0.3"]["dataset"] == "noise0.3"
     assert v["entropy_topk_idf"]["idf"] is True
-    assert set(synthetic.datasets(cfg)) == {"base", "noise0.3"}
-    assert SyntheticSpec.from_config(synthetic.datasets(cfg)["noise0.3"]).noise_rate == 0.3
+    assert set(datasets(cfg)) == {"base", "noise0.3"}
+    assert SyntheticSpec.from_config(datasets(cfg)["noise0.3"]).noise_rate == 0.3
 
 
 def test_a_checkpoint_of_another_config_is_not_resumed(cfg, data, tmp_path):
-    first = synthetic.train_seed(cfg, "full", data, 46, tmp_path / "a", tmp_path / "s")
+    first = train_seed(cfg, "full", data, 46, tmp_path / "a", tmp_path / "s")
     other = dict(cfg, train=dict(cfg["train"], lr=cfg["train"]["lr"] * 3))
-    changed = synthetic.train_seed(other, "full", data, 46, tmp_path / "b", tmp_path / "s")   # same state dir
-    fresh = synthetic.train_seed(other, "full", data, 46, tmp_path / "c", tmp_path / "s_fresh")
+    changed = train_seed(other, "full", data, 46, tmp_path / "b", tmp_path / "s")   # same state dir
+    fresh = train_seed(other, "full", data, 46, tmp_path / "c", tmp_path / "s_fresh")
     assert changed == fresh and changed != first

@@ -8,8 +8,14 @@ import torch
 
 from effbench.data.images import CORRUPTIONS, corrupt, foreground_patches
 from effbench.models.vit import ViT, attention_flops, gather_keys
-from effbench.pruning.key_support import (Selector, block_scores, cluster_assignments, keep_blocks,
-                                          mean_run_length, support_from_scores)
+from effbench.pruning.key_support import (
+    Selector,
+    block_scores,
+    cluster_assignments,
+    keep_blocks,
+    mean_run_length,
+    support_from_scores,
+)
 
 
 def _masked_dense(q, k, v, idx):

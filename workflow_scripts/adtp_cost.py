@@ -1,6 +1,7 @@
-from effbench.studies import adtp
+from effbench.studies.adtp.cost import measure_cost
+from effbench.studies.adtp.plan import runs_root
 from effbench.workflow import setup
 
 config = setup(snakemake)
 task = snakemake.wildcards.adtp_task
-adtp.measure_cost(config["adtp"], task, adtp.runs_root(task), snakemake.output[0], snakemake.threads)
+measure_cost(config["adtp"], task, runs_root(task), snakemake.output[0], snakemake.threads)

@@ -1,6 +1,7 @@
-from effbench.studies import adtp
+from effbench.studies.adtp.methods import evaluate_methods
+from effbench.studies.adtp.plan import runs_root
 from effbench.workflow import setup
 
 config = setup(snakemake)
 task = snakemake.params.task
-adtp.evaluate_methods(config["adtp"], task, adtp.runs_root(task), snakemake.output.table)
+evaluate_methods(config["adtp"], task, runs_root(task), snakemake.output.table)

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from effbench.studies import adtp
+from effbench.studies.adtp.data import prepare_newsgroups
 from effbench.workflow import setup
 
 config = setup(snakemake)
-adtp.prepare_newsgroups(config["adtp"], Path(snakemake.output.stats).parent)
+prepare_newsgroups(config["adtp"], Path(snakemake.output.stats).parent)

@@ -1,6 +1,6 @@
-from effbench.studies import eat
+from effbench.studies.eat.cost import measure_cost
 from effbench.workflow import setup
 
 config = setup(snakemake)
 task = snakemake.wildcards.eat_task
-eat.measure_cost(config["eat"], task, f"results/eat/{task}/runs", snakemake.output[0], threads=snakemake.threads)
+measure_cost(config["eat"], task, f"results/eat/{task}/runs", snakemake.output[0], threads=snakemake.threads)

@@ -1,5 +1,5 @@
-from effbench.studies import eat
+from effbench.studies.eat.probe import probe_exit_features
 from effbench.workflow import setup
 
 config = setup(snakemake)
-eat.probe_exit_features(config["eat"], snakemake.wildcards.eat_task, snakemake.output[0])
+probe_exit_features(config["eat"], snakemake.wildcards.eat_task, snakemake.output[0])

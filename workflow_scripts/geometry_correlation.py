@@ -1,5 +1,5 @@
-from effbench.studies import geometry
+from effbench.studies.geometry.correlation import correlation
 from effbench.workflow import setup
 
 config = setup(snakemake)
-geometry.correlation(config["geometry"], snakemake.output.sets, snakemake.output.summary)
+correlation(config["geometry"], snakemake.output.sets, snakemake.output.summary)

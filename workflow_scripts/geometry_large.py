@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from effbench.studies import geometry
+from effbench.studies.geometry.timing import time_large
+from effbench.studies.geometry.train import load_net
 from effbench.workflow import setup
 
 config = setup(snakemake)
-geometry.time_large(config["geometry"], geometry.load_net(config["geometry"], Path(snakemake.input[0]).parent),
+time_large(config["geometry"], load_net(config["geometry"], Path(snakemake.input[0]).parent),
                     snakemake.output[0])

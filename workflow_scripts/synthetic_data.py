@@ -1,5 +1,5 @@
-from effbench.studies import synthetic
+from effbench.studies.synthetic.train import make_dataset
 from effbench.workflow import setup
 
 config = setup(snakemake)
-synthetic.make_dataset(config["synthetic"], snakemake.wildcards.dataset, snakemake.output.npz)
+make_dataset(config["synthetic"], snakemake.wildcards.dataset, snakemake.output.npz)

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from effbench.studies import synthetic
+from effbench.studies.synthetic.train import train_variant
 from effbench.workflow import setup
 
 config = setup(snakemake)
 out_root = Path(snakemake.output[0]).parents[2]   # results/synthetic/runs
-synthetic.train_variant(config["synthetic"], snakemake.wildcards.variant, snakemake.input[0],
+train_variant(config["synthetic"], snakemake.wildcards.variant, snakemake.input[0],
                         out_root, snakemake.params.state_dir)

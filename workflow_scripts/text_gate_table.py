@@ -1,6 +1,6 @@
-from effbench.studies import text_gate
+from effbench.studies.text_gate.tables import write_table
 from effbench.workflow import setup
 
 config = setup(snakemake)
-text_gate.write_table(config["text_gate"], "results/text_gate/runs", snakemake.input.cost[0],
+write_table(config["text_gate"], "results/text_gate/runs", snakemake.input.cost[0],
                       snakemake.input.claims, snakemake.output[0])

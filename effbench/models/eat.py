@@ -21,6 +21,7 @@ from torch import nn
 from ..exits import ExitHead, should_exit
 from ..pruning.tokens import gather_tokens, keep_counts_protected, select_counts
 from .attention import attention_flops, bert_block
+from .losses import distillation_loss
 from .text_classifier import TextClassifier
 
 
@@ -107,12 +108,6 @@ def pool(h: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
     return (h * weights).sum(1) / weights.sum(1)
 
 
-def distillation_loss(student_logits, teacher_logits, temperature: float) -> torch.Tensor:
-    """T^2 KL(p_teacher^T || p_student^T) (Hinton et al.; EAT Eq. 2 without mu)."""
-    return F.kl_div(F.log_softmax(student_logits / temperature, -1), F.log_softmax(teacher_logits / temperature, -1),
-                    reduction="batchmean", log_target=True) * temperature ** 2
-
-
 def apply_eat(model: TextClassifier, settings: EATSettings, dropout: float = 0.1) -> EATClassifier:
     n_layers = len(model.layers)
     heads = set(settings.exit_layers)
@@ -131,13 +126,6 @@ def apply_eat(model: TextClassifier, settings: EATSettings, dropout: float = 0.1
     model.eat = settings
     hidden, n_classes = model.encoder.config.hidden_size, model.head.out_features
     model.exit_heads = nn.ModuleDict({str(d): ExitHead(hidden, n_classes, dropout) for d in settings.exit_layers})
-    return model
-
-
-def truncate_layers(model: TextClassifier, n_layers: int) -> TextClassifier:
-    """The shallow dense baseline: the backbone's first n blocks (the DistilBERT analogue)."""
-    model.encoder.encoder.layer = model.encoder.encoder.layer[:n_layers]
-    model.encoder.config.num_hidden_layers = n_layers
     return model
 
 

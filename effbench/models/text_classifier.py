@@ -69,3 +69,10 @@ def apply_gate(model: TextClassifier, kind: str, keep_ratio: float, after_layer:
     model.gate = Gate(kind, model.encoder.config.hidden_size, model.head.out_features, keep_ratio=keep_ratio)
     model.gate_after = after_layer
     return model
+
+
+def truncate_layers(model: TextClassifier, n_layers: int) -> TextClassifier:
+    """The shallow dense baseline: the backbone's first n blocks (the DistilBERT analogue)."""
+    model.encoder.encoder.layer = model.encoder.encoder.layer[:n_layers]
+    model.encoder.config.num_hidden_layers = n_layers
+    return model

@@ -15,7 +15,7 @@ from sklearn.metrics import roc_curve  # noqa: E402
 
 from ..artefacts import read_json, save_figure  # noqa: E402
 from ..stats.calibration import reliability_bins  # noqa: E402
-from ..studies.synthetic import variants  # noqa: E402
+from ..studies.synthetic.plan import variants  # noqa: E402
 from .style import PAPER_MARKER, apply_style, colour  # noqa: E402
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import torch
 
-from ..artefacts import provenance, read_json, write_json
-from ..cost.timing import pin_threads, time_interleaved
-from ..stats.intervals import accuracy
-from .synthetic import load_dataset, load_model, predict, variants
+from ...artefacts import provenance, read_json, write_json
+from ...cost.timing import pin_threads, time_interleaved
+from ...stats.intervals import accuracy
+from .plan import variants
+from .train import load_dataset, load_model, predict
 
 
 class TimingGuardError(RuntimeError):

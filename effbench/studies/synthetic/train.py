@@ -1,7 +1,4 @@
-"""The synthetic track of the entropy-gate study: which variants exist, how one is trained
-and evaluated. Reusable pieces (data, model, gates, loop, stats, cost) live elsewhere in
-the package; this module only wires them for this study.
-"""
+"""The synthetic track: data, the tiny encoder with its gate, training and evaluation per seed."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,71 +6,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..artefacts import config_hash, provenance, save_weights, seed_everything, write_json, write_npz
-from ..cost.flops import count_flops
-from ..cost.proxies import proxy_table
-from ..data.synthetic import SyntheticSpec, bayes_accuracy, bayes_posterior, generate, idf_weights
-from ..models.tiny_encoder import TinyEncoder
-from ..pruning.gates import Gate, token_entropy
-from ..stats.calibration import ece, fit_temperature, scaled_probs
-from ..stats.intervals import accuracy, auc
-from ..train import fit
-
-BASE_DATASET = "base"
-MAIN_LABELS = {"none": "full"}
+from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json, write_npz
+from ...cost.flops import count_flops
+from ...cost.proxies import proxy_table
+from ...data.synthetic import SyntheticSpec, bayes_accuracy, bayes_posterior, generate, idf_weights
+from ...models.tiny_encoder import TinyEncoder
+from ...pruning.gates import Gate, token_entropy
+from ...stats.calibration import ece, fit_temperature, scaled_probs
+from ...stats.intervals import accuracy, auc
+from ...train import fit
+from .plan import datasets, variants
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def datasets(cfg: dict) -> dict[str, dict]:
-    """Named generator settings: the base task and one per noise rate of the stress sweep."""
-    out = {BASE_DATASET: dict(cfg["data"])}
-    for rate in cfg["ablation"]["noise_rates"]:
-        if rate != cfg["data"]["noise_rate"]:
-            out[f"noise{_fmt(rate)}"] = {**cfg["data"], "noise_rate": rate}
-    return out
-
-
-def _dataset_for_noise(cfg, rate):
-    return BASE_DATASET if rate == cfg["data"]["noise_rate"] else f"noise{_fmt(rate)}"
-
-
-def variants(cfg: dict) -> dict[str, dict]:
-    """Every trained variant: name -> {gate, keep_ratio, idf, dataset, group}.
-
-    main: each gate in cfg['gates'] at the main keep ratio; keep-ratio sweep; noise-flip
-    stress sweep; IDF on (at the base noise rate and the harshest one).
-    """
-    p, abl = cfg["keep_ratio"], cfg["ablation"]
-    out = {}
-
-    def add(name, gate, group, keep_ratio=p, idf=False, dataset=BASE_DATASET):
-        out.setdefault(name, {"gate": gate, "keep_ratio": 1.0 if gate == "none" else keep_ratio,
-                              "idf": idf, "dataset": dataset, "group": group})
-
-    for gate in cfg["gates"]:
-        add(MAIN_LABELS.get(gate, gate), gate, "main")
-    for gate in abl["keep_ratio_gates"]:
-        for ratio in abl["keep_ratios"]:
-            name = MAIN_LABELS.get(gate, gate) if ratio == p else f"{gate}_p{_fmt(ratio)}"
-            add(name, gate, "keep_ratio", keep_ratio=ratio)
-    for gate in abl["noise_gates"]:
-        for rate in abl["noise_rates"]:
-            if rate != cfg["data"]["noise_rate"]:
-                add(f"{MAIN_LABELS.get(gate, gate)}_noise{_fmt(rate)}", gate, "noise",
-                    dataset=_dataset_for_noise(cfg, rate))
-    if abl["idf"]:
-        add("entropy_topk_idf", "entropy_topk", "idf", idf=True)
-        harsh = max(abl["noise_rates"])
-        if harsh != cfg["data"]["noise_rate"]:
-            add(f"entropy_topk_idf_noise{_fmt(harsh)}", "entropy_topk", "idf", idf=True,
-                dataset=_dataset_for_noise(cfg, harsh))
-    return out
-
-
-# ---------------------------------------------------------------- data
 def make_dataset(cfg: dict, name: str, out_path) -> None:
     spec = SyntheticSpec.from_config(datasets(cfg)[name])
     data = generate(spec, cfg["data_seed"])
@@ -93,7 +37,6 @@ def load_dataset(path) -> dict:
         return {k: z[k] for k in z.files}
 
 
-# ---------------------------------------------------------------- model
 def build_model(cfg: dict, spec: dict, data: dict) -> TinyEncoder:
     g = cfg["gate_settings"]
     gate = Gate(spec["gate"], cfg["model"]["dim"], 2, keep_ratio=spec["keep_ratio"],
@@ -126,7 +69,6 @@ def _split_metrics(model, tokens, labels, prefix) -> dict:
             f"{prefix}_auc": float(auc(labels, p1))}
 
 
-# ---------------------------------------------------------------- train + evaluate
 def train_seed(cfg: dict, name: str, data: dict, seed: int, run_dir: Path, state_dir: Path) -> dict:
     spec = variants(cfg)[name]
     seed_everything(seed)

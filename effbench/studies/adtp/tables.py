@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..artefacts import read_json, write_csv
-from ..claims import find_claim, load_ledger, paper_columns
-from ..stats.intervals import bootstrap_ci
-from ..stats.tests import mcnemar, paired_bootstrap
-from .adtp import ADTP, DENSE, RANDOM_RATIO, SHALLOW, STATIC, variants
+from ...artefacts import read_json, write_csv
+from ...claims import find_claim, load_ledger, paper_columns
+from ...stats.intervals import bootstrap_ci
+from ...stats.tests import mcnemar, paired_bootstrap
+from .plan import ADTP, DENSE, RANDOM_RATIO, SHALLOW, STATIC, variants
 
 # which paper table each offline task stands in for, and which of its rows our models are
 PAPER_ROWS = {"SST-2": ("Table 1", {DENSE: "BERT6 (S)", ADTP: "AD-TP6"}),

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..artefacts import read_json, write_csv
-from ..claims import find_claim, load_ledger, paper_columns
-from ..stats.intervals import classification_intervals, seed_t_interval
-from .synthetic import variants
+from ...artefacts import read_json, write_csv
+from ...claims import find_claim, load_ledger, paper_columns
+from ...stats.intervals import classification_intervals, seed_t_interval
+from .plan import variants
 
 STUDY = "synthetic"
 TABLE2_SOURCE = "Table 2"

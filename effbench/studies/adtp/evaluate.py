@@ -1,0 +1,78 @@
+"""AD-TP's evaluation: one per-example trace (ratio, kept tokens, FLOPs) written as preds."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...artefacts import provenance, write_json, write_npz
+from ...data import tasks
+from ...data.batching import collate, encode, sequential_order
+from ...models.adtp import ADTPClassifier, example_flops
+from .data import split_frame
+from .plan import variants
+from .teacher import _padded
+
+
+@torch.no_grad()
+def trace(model, encoded, pad_id: int, sep_id=None, batch_size: int = 64, ratio=None, scores=None,
+          scorer: str | None = None) -> dict:
+    """Per example: class probabilities, the ratio used, tokens per block, kept tokens, length
+    and analytic FLOPs. ratio: None (ARP), a float, or one per example; scores: a list of
+    per-token arrays (None: TSP)."""
+    model.eval()
+    n, n_layers = len(encoded), len(model.layers)
+    probs = np.zeros((n, model.head.out_features))
+    ratio_used = np.ones(n)
+    tokens = np.zeros((n, n_layers), int)
+    for idx in sequential_order(list(map(len, encoded)), batch_size):
+        batch = collate([encoded[i] for i in idx], pad_id, sep_id)
+        if isinstance(model, ADTPClassifier):
+            r = ratio if ratio is None or np.isscalar(ratio) else torch.as_tensor(np.asarray(ratio)[idx])
+            s = None if scores is None else torch.as_tensor(_padded([scores[i] for i in idx], batch["input_ids"].shape[1]))
+            out = model(**batch, ratio=r, scores=s, scorer=scorer)
+            ratio_used[idx] = out["ratio"].numpy()
+        else:
+            out = model(**batch)
+        probs[idx] = out["logits"].softmax(-1).numpy()
+        tokens[idx] = out["tokens"].numpy()
+    length = np.array(list(map(len, encoded)))
+    flops = np.array([example_flops(model, t, scorer or ("tsp" if scores is None else "external")) for t in tokens])
+    return {"probs": probs, "ratio": ratio_used, "tokens": tokens, "length": length,
+            "kept": tokens[:, -1], "flops": flops}
+
+
+def summarise(tr: dict, labels: np.ndarray) -> dict:
+    return {"accuracy": float((tr["probs"].argmax(1) == labels).mean()), "mean_ratio": float(tr["ratio"].mean()),
+            "retention": float((tr["kept"] / tr["length"]).mean()), "gflops": float(tr["flops"].mean() / 1e9),
+            "n": int(len(labels))}
+
+
+def write_preds(run_dir, tr: dict, labels: np.ndarray, extra_flops=None) -> None:
+    """preds.npz in the shape every statistic reads (probs: class-1 probability on binary tasks)."""
+    probs = tr["probs"][:, 1] if tr["probs"].shape[1] == 2 else tr["probs"].max(1)
+    write_npz(Path(run_dir) / "preds.npz", ids=np.arange(len(labels)), labels=labels, probs=probs,
+              probs_all=tr["probs"], ratio=tr["ratio"], tokens=tr["tokens"], kept=tr["kept"], length=tr["length"],
+              flops=tr["flops"], scoring_flops=np.zeros(len(labels)) if extra_flops is None else extra_flops)
+
+
+def evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir, extra: dict) -> dict:
+    pair = tasks.is_pair(tasks.data_dir(cfg["tasks"][task]))
+    pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
+    rows, test_trace, test_labels = {}, None, None
+    for split in ("validation", "test"):
+        frame = split_frame(cfg, task, split)
+        tr = trace(model, encode(tokenizer, frame, cfg["tasks"][task]["max_length"]), pad, sep)
+        rows[split] = summarise(tr, frame["label"].to_numpy())
+        if split == "test":
+            test_trace, test_labels = tr, frame["label"].to_numpy()
+    write_preds(run_dir, test_trace, test_labels)
+    spec = variants(cfg, task)[name]
+    metrics = {**rows, **extra, "n_layers": len(model.layers), "spec": spec}
+    write_json(Path(run_dir) / "metrics.json",
+               {"provenance": provenance(cfg, seed=seed, task=task, variant=name,
+                                         settings=asdict(model.adtp) if isinstance(model, ADTPClassifier) else None),
+                "metrics": metrics})
+    return metrics

@@ -1,0 +1,46 @@
+"""AD-TP's models: the backbone classifier with the ARP + TSP retainer patched in, built or loaded."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+
+from ...data import tasks
+from ...models.adtp import ADTPClassifier, ADTPSettings, apply_adtp
+from ...models.backbones import load_encoder
+from ...models.text_classifier import TextClassifier, truncate_layers
+from .plan import variants
+
+
+def settings(cfg: dict, spec: dict, sep_token_id=None) -> ADTPSettings:
+    a = cfg["adtp"]
+    return ADTPSettings(prune_after=list(a["prune_after"]), n_candidates=spec.get("n_candidates", a["n_candidates"]),
+                        tsp_hidden=a["tsp_hidden"], sep_token_id=sep_token_id)
+
+
+def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
+    encoder, tokenizer = load_encoder(cfg["backbone"])
+    model = TextClassifier(encoder, n_classes, cfg["dropout"])
+    if spec["kind"] == "shallow":
+        truncate_layers(model, cfg["shallow_layers"])
+    elif spec["kind"] == "adtp":
+        apply_adtp(model, settings(cfg, spec, tasks.sep_id(tokenizer, pair)))
+    return model, tokenizer
+
+
+def load_trained(cfg: dict, task: str, name: str, run_dir):
+    directory = tasks.data_dir(cfg["tasks"][task])
+    model, tokenizer = build(cfg, variants(cfg, task)[name], tasks.n_classes(directory), tasks.is_pair(directory))
+    model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
+    return model.eval(), tokenizer
+
+
+def as_pruner(cfg: dict, dense: TextClassifier, tokenizer, pair: bool) -> ADTPClassifier:
+    """The dense model with the pruning path (its ARP / TSP unused: ratio and scores are given)."""
+    torch.manual_seed(0)
+    return apply_adtp(dense, settings(cfg, {}, tasks.sep_id(tokenizer, pair))).eval()
+
+
+def special_ids(tokenizer) -> list[int]:
+    return [tokenizer.cls_token_id, tokenizer.sep_token_id]

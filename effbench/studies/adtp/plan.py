@@ -1,0 +1,86 @@
+"""AD-TP's plan: variants, targets and the runs layout of each task. No torch: the DAG imports it."""
+from __future__ import annotations
+
+from ...data import tasks
+
+DENSE, SHALLOW, ADTP = "dense", "shallow", "adtp"
+STATIC, RANDOM_RATIO = "adtp_static", "adtp_random_ratio"
+ABLATIONS = {"adtp_no_teacher": {"teacher": False}, "adtp_no_ce": {"ce": False}, "adtp_no_logit": {"alpha": 0.0},
+             "adtp_no_ig": {"beta": 0.0}, "adtp_no_retainer": {"gamma": 0.0}}
+SCORERS = ("attention", "random", "ig", "residual")
+HISTORY_EXAMPLES = 128
+
+
+def variants(cfg: dict, task: str) -> dict[str, dict]:
+    """Trained variants of one task: name -> spec (kind, loss weights, m, list length, seeds, group)."""
+    t, a = cfg["tasks"][task], cfg["adtp"]
+    seeds = t["seeds"]
+    main = {"kind": "adtp", "alpha": cfg["loss"]["alpha"], "beta": cfg["loss"]["beta"], "gamma": cfg["loss"]["gamma"],
+            "ce": True, "teacher": True, "ig_steps": a["ig_steps"], "n_candidates": a["n_candidates"]}
+    out = {DENSE: {"kind": "dense", "seeds": seeds, "group": "main"},
+           SHALLOW: {"kind": "shallow", "seeds": seeds, "group": "main"},
+           ADTP: {**main, "seeds": seeds, "group": "main"}}
+    extra = set(t["extras"])
+    if "ablation" in extra:
+        out.update({name: {**main, **off, "seeds": seeds[:1], "group": "ablation"} for name, off in ABLATIONS.items()})
+    if "candidates" in extra:
+        out.update({f"adtp_list{n}": {**main, "n_candidates": n, "seeds": seeds[:1], "group": "candidates"}
+                    for n in cfg["candidate_lists"] if n != a["n_candidates"]})
+    if "ig_steps" in extra:
+        out.update({f"adtp_m{m}": {**main, "ig_steps": m, "seeds": seeds[:1], "group": "ig_steps"}
+                    for m in cfg["ig_steps_grid"] if m != a["ig_steps"]})
+    if "sensitivity" in extra:
+        for weight, values in cfg["sensitivity"].items():
+            for v in values:
+                if v != main[weight]:
+                    out.setdefault(f"adtp_{weight}{v:g}", {**main, weight: v, "seeds": seeds[:1], "group": "sensitivity"})
+    return out
+
+
+def runs_root(task: str) -> str:
+    """Where a task's runs live: results/adtp/runs/<task>/<variant>/seed<k>/ (one DVC-cached tree
+    for all tasks, beside teacher/, evaluated/ and cost/; tables and figures under results/adtp/<task>/)."""
+    return f"results/adtp/runs/{task}"
+
+
+GROUP_TABLES = ("ablation", "candidates", "ig_steps", "sensitivity")
+
+
+def group_tables(cfg: dict, task: str) -> list[str]:
+    return [g for g in GROUP_TABLES if g in cfg["tasks"][task]["extras"]]
+
+
+def targets(cfg: dict) -> list[str]:
+    """Every table and figure of the study (what `snakemake adtp` builds)."""
+    out = ["results/adtp/tables/summary.csv"]
+    for task in cfg["run_tasks"]:
+        t = cfg["tasks"][task]
+        root = f"results/adtp/{task}"
+        out += [f"{root}/tables/{name}.csv" for name in ("methods", "retainer", "consistency")]
+        out += [f"{root}/tables/{g}.csv" for g in group_tables(cfg, task)]
+        out.append(f"{root}/figures/budget.png")
+        if "sensitivity" in t["extras"]:
+            out.append(f"{root}/figures/sensitivity.png")
+        if tasks.binary(cfg["tasks"][task]):
+            out.append(f"{root}/significance.csv")
+    return out
+
+
+def joined_inputs(config: dict, task: str) -> dict:
+    """The entropy gate's and EAT's tables on the same offline task, when they exist in this
+    config (adtp.join_other_studies): their rows join the methods table for reference."""
+    a = config["adtp"]
+    if not a["join_other_studies"] or a["tasks"][task]["source"] != "rotten_tomatoes":
+        return {}
+    out = {}
+    if config["text_gate"]["source"] == "rotten_tomatoes":
+        out["text_gate"] = "results/text_gate/tables/table3.csv"
+    eat_tasks = [name for name, t in config["eat"]["tasks"].items() if t["source"] == "rotten_tomatoes"]
+    if eat_tasks:
+        out["eat"] = f"results/eat/{eat_tasks[0]}/tables/frontier.csv"
+    return out
+
+
+def evaluated_methods(cfg: dict, task: str) -> list[str]:
+    """Run directories `evaluate_methods` writes (for the paired tests)."""
+    return [STATIC, RANDOM_RATIO] + [f"{k}_matched" for k in cfg["tasks"][task]["scorers"]]

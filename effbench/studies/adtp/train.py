@@ -1,0 +1,125 @@
+"""AD-TP's training: (1 - a) CE + a KD + b L_IG + g (L_ARP + L_TSP), and the dense / shallow models."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+
+from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json
+from ...data import tasks
+from ...data.batching import bucketed_order, collate, encode
+from ...models.adtp import ADTPClassifier, candidate_ratios
+from ...models.losses import distillation_loss
+from ...pruning import attribution as attr
+from ...train import adamw_with_warmup, fit
+from .data import split_frame
+from .evaluate import evaluate_run, trace
+from .model import build, special_ids
+from .plan import HISTORY_EXAMPLES, variants
+
+
+def adtp_loss(model: ADTPClassifier, out: dict, batch: dict, labels, spec: dict, teacher: dict | None, kappa: float,
+              pad_id: int, specials, temperature: float) -> torch.Tensor:
+    """L = (1 - a) CE + a KD + b MSE(a_student, fused) + g (CE(ARP, label) + MSE(TSP, fused)).
+    teacher: this batch's logits, raw attributions and ARP labels (None: no teacher, kappa = 1)."""
+    mask = batch["attention_mask"].bool()
+    alpha, beta, gamma = spec["alpha"], spec["beta"], spec["gamma"]
+    loss = out["logits"].new_zeros(())
+    if spec["ce"]:
+        loss = loss + (1 - alpha) * F.cross_entropy(out["logits"], labels)
+    use_teacher = spec["teacher"] and teacher is not None
+    if use_teacher and alpha > 0:
+        loss = loss + alpha * distillation_loss(out["logits"], teacher["logits"], temperature)
+    a_teacher = attr.dual_normalise(teacher["attributions"], mask) if use_teacher else None
+    if not use_teacher:
+        kappa = 1.0
+    train_ig = use_teacher and beta > 0 and kappa < 1          # L_IG is 0 when the fused target is the student
+    a_student = None
+    if train_ig or (gamma > 0 and kappa > 0):
+        ig = attr.differentiable_ig(model, batch, labels, spec["ig_steps"], pad_id, specials, create_graph=train_ig)
+        a_student = attr.dual_normalise(attr.token_magnitude(ig), mask)
+    fused = attr.fuse(a_teacher, None if a_student is None else a_student.detach(), kappa)
+    if train_ig:
+        loss = loss + beta * attr.masked_mse(a_student, fused, mask)
+    if gamma > 0:
+        loss = loss + gamma * (F.cross_entropy(out["arp_logits"], teacher["arp_target"])
+                               + attr.masked_mse(out["tsp"], fused, mask))
+    return loss
+
+
+def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, dense_dir=None, cache_path=None) -> dict:
+    tcfg, tc = cfg["tasks"][task], cfg["train"]
+    spec = variants(cfg, task)[name]
+    directory = tasks.data_dir(cfg["tasks"][task])
+    seed_everything(seed)
+    pair = tasks.is_pair(directory)
+    # init: the student and the shallow model start from the pretrained backbone ("pretrained") or
+    # from the dense fine-tuned teacher of their seed ("dense")
+    model, tokenizer = build(cfg, spec, tasks.n_classes(directory), pair)
+    if spec["kind"] != "dense" and cfg["init"] == "dense":
+        # every weight the variant shares with the dense model comes from it (the shallow model: its first
+        # blocks); only the retainer's new heads start fresh
+        state, own = load_file(Path(dense_dir) / "model.safetensors"), model.state_dict()
+        fresh = [k for k in own if k not in state and not k.startswith(("arp.", "tsp."))]
+        if fresh:
+            raise RuntimeError(f"dense checkpoint lacks weights of {name}: {fresh[:5]}")
+        model.load_state_dict({**own, **{k: v for k, v in state.items() if k in own}}, strict=True)
+    pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
+    train = split_frame(cfg, task, "train")
+    val = split_frame(cfg, task, "validation").head(HISTORY_EXAMPLES)
+    x_train, x_val = encode(tokenizer, train, tcfg["max_length"]), encode(tokenizer, val, tcfg["max_length"])
+    y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
+    lengths = list(map(len, x_train))
+    teacher = None
+    if spec["kind"] in ("adtp", "shallow"):
+        with np.load(cache_path) as z:
+            teacher = {"logits": torch.as_tensor(z["logits"]), "attributions": torch.as_tensor(z["attributions"])}
+            if spec["kind"] == "adtp":
+                teacher["arp_target"] = attr.retention_targets(torch.as_tensor(z["agrees"]), z["grid"].tolist(),
+                                                               candidate_ratios(spec["n_candidates"]))
+    epochs = tc["dense_epochs"] if spec["kind"] == "dense" else tc["epochs"]
+    steps_per_epoch = -(-len(x_train) // tc["batch_size"])
+    total_steps = epochs * steps_per_epoch
+    specials = special_ids(tokenizer)
+
+    def batches(epoch):
+        rng = np.random.default_rng([seed, epoch])
+        for step, idx in enumerate(bucketed_order(lengths, tc["batch_size"], rng)):
+            yield collate([x_train[i] for i in idx], pad, sep), torch.as_tensor(y_train[idx]), idx, epoch * steps_per_epoch + step
+
+    def step_loss(m, batch):
+        x, y, idx, step = batch
+        out = m(**x)
+        if spec["kind"] == "dense":
+            return F.cross_entropy(out["logits"], y)
+        if spec["kind"] == "shallow":
+            return (1 - cfg["loss"]["alpha"]) * F.cross_entropy(out["logits"], y) + cfg["loss"]["alpha"] * \
+                distillation_loss(out["logits"], teacher["logits"][idx], cfg["loss"]["temperature"])
+        width = x["input_ids"].shape[1]
+        rows = {"logits": teacher["logits"][idx], "attributions": teacher["attributions"][idx, :width],
+                "arp_target": teacher["arp_target"][idx]}
+        kappa = attr.kappa_at(step, total_steps, *cfg["adtp"]["kappa"])
+        return adtp_loss(m, out, x, y, spec, rows, kappa, pad, specials, cfg["loss"]["temperature"])
+
+    def evaluate(m):
+        tr = trace(m, x_val, pad, sep_id=sep)
+        return {"val_accuracy": float((tr["probs"].argmax(1) == y_val).mean()), "val_mean_ratio": float(tr["ratio"].mean())}
+
+    optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
+                                             total_steps)
+    t0 = time.perf_counter()
+    history = fit(model, optimizer, batches, step_loss, evaluate, epochs, seed,
+                  state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
+                  scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
+    train_seconds = time.perf_counter() - t0
+    run_dir = Path(run_dir)
+    save_weights(model, run_dir / "model.safetensors")
+    write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, task=task, variant=name),
+                                          "history": history})
+    return evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir,
+                        {"train_seconds_this_process": train_seconds, "train_epochs": epochs,
+                         "train_examples": len(x_train)})

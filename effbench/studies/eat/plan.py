@@ -1,0 +1,27 @@
+"""EAT's plan: which variants a task trains (names, levers, seeds). No torch: the DAG imports it."""
+from __future__ import annotations
+
+DENSE, SHALLOW, EAT = "dense", "shallow", "eat"
+ABLATIONS = {"eat_no_prune": {"prune": False}, "eat_no_window": {"window": False}, "eat_no_distill": {"distill": False}}
+DENSE_CONTINUED = "dense_continued"   # the dense model trained as long again as EAT is (init: dense)
+NO_EXIT = "eat_no_exit"          # evaluation-time ablation of the trained EAT model
+PATIENCE = "eat_patience"        # evaluation-time variant: confidence and agreement of blocks 3 and 4
+HISTORY_EXAMPLES = 128           # validation examples behind the per-epoch history (the final evaluation uses all)
+
+
+def variants(cfg: dict, task: str) -> dict[str, dict]:
+    """Trained variants of one task: name -> {kind, prune, window, distill, seeds}."""
+    seeds = cfg["tasks"][task]["seeds"]
+    distill = cfg["distill"]["weight"] > 0
+    out = {DENSE: {"kind": "dense", "seeds": seeds}, SHALLOW: {"kind": "shallow", "distill": distill, "seeds": seeds},
+           EAT: {"kind": "eat", "prune": True, "window": True, "distill": distill, "seeds": seeds}}
+    if cfg["tasks"][task]["ablation"]:
+        for name, off in ABLATIONS.items():
+            out[name] = {**out[EAT], **off, "seeds": seeds[:1]}
+        if cfg["init"] == "dense":   # every lever off: what EAT's extra epochs alone give the dense model
+            out[DENSE_CONTINUED] = {"kind": "dense", "continued": True, "distill": False, "seeds": seeds[:1]}
+    return out
+
+
+def tau_key(tau) -> str:
+    return "none" if tau is None else f"{tau:g}"

@@ -1,0 +1,24 @@
+"""The geometry study's plan: EntropyNet runs (family, variant, seed) and their paths. No torch."""
+from __future__ import annotations
+
+MAIN = "ball"
+DISPLAY = {"uniform": "Synthetic (High)", "parabolic": "Synthetic (Parabolic)", "mnist": "QuickDraw (Low)"}
+METHOD_NAMES = {"none": "Raw", "sort": "Heuristic Sort", "kmeans": "k-means", "akl_toussaint": "Akl-Toussaint",
+                "entropynet": "EntropyNet (Ours)"}
+
+
+def variant_settings(cfg: dict, variant: str) -> dict:
+    """The surrogate and loss settings of one variant: the base settings with its overrides."""
+    return {**cfg["surrogate"], **cfg["variants"][variant]}
+
+
+def runs(cfg: dict) -> list[tuple[str, str, int]]:
+    """(family, variant, seed) of every EntropyNet to train: the main variant on every family
+    with all seeds; the other variants on the sweep family with the first `variant_seeds`."""
+    out = [(f, MAIN, s) for f in cfg["families"] for s in cfg["seeds"]]
+    out += [(cfg["sweep_family"], v, s) for v in cfg["sweep"] for s in cfg["seeds"][: cfg["variant_seeds"]]]
+    return out
+
+
+def run_dir(family: str, variant: str, seed: int) -> str:
+    return f"results/geometry/entropynet/{family}/{variant}/seed{seed}"

@@ -1,0 +1,219 @@
+"""The geometry tables: paper 003's Tables 2, 8/9, 15-17, 20, 22, 23 and the lambda sweep, from timings and runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...artefacts import read_json, write_csv
+from ...geometry import hulls
+from ...stats.intervals import seed_t_interval
+from .plan import DISPLAY, MAIN, METHOD_NAMES, variant_settings
+
+
+def _interval(values) -> tuple[float, float, float]:
+    values = np.asarray(values, float)
+    lo, hi = seed_t_interval(values)
+    return float(values.mean()), lo, hi
+
+
+def summarise_method(timings: pd.DataFrame, algorithm: str, prep: str, variant: str = "") -> dict:
+    """Mean and 95% t-interval of runtime, speed-up over raw input (same algorithm, same set),
+    hull error and Hausdorff distance. The unit is the seed where there are several, else the set."""
+    base = timings[(timings.algorithm == algorithm) & (timings.preprocess == "none")]
+    rows = timings[(timings.algorithm == algorithm) & (timings.preprocess == prep) & (timings.variant.fillna("") == variant)]
+    if rows.empty:
+        return {}
+    merged = rows.merge(base[["seed", "size", "set", "median_ms"]], on=["seed", "size", "set"], suffixes=("", "_raw"))
+    merged["speedup"] = merged["median_ms_raw"] / merged["median_ms"]
+    unit = "seed" if merged["seed"].nunique() > 1 else "set"
+    per = merged.groupby(unit).agg(runtime_ms=("median_ms", "mean"), speedup=("speedup", lambda s: float(np.exp(np.log(s).mean()))),
+                                   hull_error=("hull_error_pct", "mean"), hausdorff=("hausdorff", "mean"),
+                                   points_out=("points_out", "mean"))
+    out = {"ci_over": f"{len(per)} {unit}s", "points_in": float(merged["points_in"].mean())}
+    for col in ("runtime_ms", "speedup", "hull_error", "hausdorff"):
+        out[col], out[f"{col}_ci_low"], out[f"{col}_ci_high"] = _interval(per[col])
+    out["points_out"] = float(per["points_out"].mean())
+    for col in ("entropy_bound_in", "entropy_bound_out", "delaunay_error", "forward_ms", "hull_on_output_ms",
+                "forward_gflops_per_point"):
+        if col in merged and merged[col].notna().any():
+            out[col] = float(merged[col].mean())
+    return out
+
+
+def _at_table(timings: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    return timings[(timings["size"] == cfg["timing"]["table_n"]) | (timings["family"] == "mnist")]
+
+
+def _with_paper(row: dict, claims, source: str, metrics) -> dict:
+    """The row with the paper's value and our verdict beside each metric it states."""
+    from ...claims import find_claim, paper_columns
+    for m in metrics:
+        row.update(paper_columns(find_claim(claims, "geometry", source, row["row"], m), m, row))
+    return row
+
+
+def table2(cfg, timings, claims) -> pd.DataFrame:
+    rows = []
+    for family in [f for f in ("uniform", "parabolic") if f in cfg["families"]]:
+        t = _at_table(timings[timings.family == family], cfg)
+        for alg in hulls.ALGORITHMS:
+            for prep in (*hulls.PREPROCESSORS, "entropynet"):
+                s = summarise_method(t, alg, prep, MAIN if prep == "entropynet" else "")
+                if s:
+                    label = f"{DISPLAY[family]} / {METHOD_NAMES[prep]}" + ("" if alg == "qhull" else " [Chan]")
+                    rows.append(_with_paper({"row": label, "family": family, "algorithm": alg, "preprocess": prep,
+                                             "n": cfg["timing"]["table_n"], **s}, claims, "Table 2",
+                                            ("runtime_ms", "speedup", "hull_error")))
+    return pd.DataFrame(rows)
+
+
+def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics) -> pd.DataFrame:
+    """One row per variant (uniform sweep family, QHull, table size)."""
+    t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
+    rows = []
+    for label, variant in labels.items():
+        if variant != MAIN and variant not in cfg["sweep"]:
+            continue
+        s = summarise_method(t, "qhull", "entropynet", variant)
+        if not s:
+            continue
+        seeds = cfg["seeds"] if variant == MAIN else cfg["seeds"][: cfg["variant_seeds"]]
+        m = [read_json(Path(runs_root) / cfg["sweep_family"] / variant / f"seed{k}" / "metrics.json")["metrics"] for k in seeds]
+        row = {"row": label, "variant": variant, **s, "speedup_vs_raw": s["speedup"],
+               "speedup_vs_raw_ci_low": s["speedup_ci_low"], "speedup_vs_raw_ci_high": s["speedup_ci_high"],
+               "hull_error_hausdorff_10_3": 1e3 * s["hausdorff"],
+               "hull_error_hausdorff_10_3_ci_low": 1e3 * s["hausdorff_ci_low"],
+               "hull_error_hausdorff_10_3_ci_high": 1e3 * s["hausdorff_ci_high"],
+               "training_time_min": float(np.mean([r["train_seconds"] for r in m])) / 60,
+               "lambda": m[0]["lambda"], "k": m[0]["k"], "kind": m[0]["kind"],
+               "surrogate_reduction_pct": 100 * float(np.mean([1 - r["surrogate_out"] / r["surrogate_in"] for r in m])),
+               "entropy_reduction": 100 * (1 - s.get("entropy_bound_out", np.nan) / s.get("entropy_bound_in", np.nan))}
+        rows.append(_with_paper(row, claims, source, metrics))
+    return pd.DataFrame(rows)
+
+
+TABLE15 = {"Ball-Based (General)": MAIN, "Halfspace-Aware": "halfspace", "Axis-Aligned Rectangles": "rectangle"}
+TABLE16 = {"8": "k8", "16": MAIN, "32": "k32", "64": "k64"}
+TABLE17 = {"Full method (k-means++ init)": MAIN, "Fixed anchors": "fixed_anchors",
+           "$\\alpha = 1$ (low temp)": "alpha1", "$\\lambda = 1.0$ (too large)": "lambda1"}
+
+
+def lambda_sweep(cfg, timings, runs_root, claims) -> pd.DataFrame:
+    labels = {f"lambda={variant_settings(cfg, v)['lambda']:g}": v for v in [MAIN, *cfg["sweep"]]
+              if v == MAIN or variant_settings(cfg, v)["lambda"] != cfg["surrogate"]["lambda"]
+              and {**cfg["variants"][v]}.keys() == {"lambda"}}
+    frame = variant_table(cfg, timings, runs_root, claims, "Fig. 6", labels, ())
+    return frame.sort_values("lambda") if not frame.empty else frame
+
+
+def table20(cfg, timings, claims) -> pd.DataFrame:
+    t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
+    names = {"none": "Raw Input", "sort": "Heuristic Sort", "kmeans": "k-means", "akl_toussaint": "Akl-Toussaint",
+             "entropynet": "Entropy Regularization"}
+    rows = []
+    for prep, label in names.items():
+        s = summarise_method(t, "qhull", prep, MAIN if prep == "entropynet" else "")
+        if s:
+            red = 100 * (1 - s["entropy_bound_out"] / s["entropy_bound_in"]) if "entropy_bound_in" in s else 0.0
+            rows.append(_with_paper({"row": label, "preprocess": prep, **s, "entropy_reduction": red},
+                                    claims, "Table 20", ("runtime_ms", "speedup", "entropy_reduction")))
+    return pd.DataFrame(rows)
+
+
+def table22(cfg, timings, claims) -> pd.DataFrame:
+    rows = []
+    for family in [f for f in ("uniform", "mnist") if f in cfg["families"]]:
+        t = _at_table(timings[timings.family == family], cfg)
+        chan = summarise_method(t, "chan", "entropynet", MAIN)
+        raw_q = summarise_method(t, "qhull", "none")
+        raw_c = summarise_method(t, "chan", "none")
+        if not chan:
+            continue
+        rows.append(_with_paper({"row": DISPLAY[family], "family": family, "n": chan["points_in"],
+                                 "entropynet": chan.get("forward_ms"), "chan_s_alg": chan.get("hull_on_output_ms"),
+                                 "total_pipeline": chan["runtime_ms"], "raw_chan_ms": raw_c["runtime_ms"],
+                                 "raw_qhull_ms": raw_q["runtime_ms"],
+                                 "net_benefit_vs_qhull_ms": raw_q["runtime_ms"] - chan["runtime_ms"],
+                                 "net_benefit_vs_chan_ms": raw_c["runtime_ms"] - chan["runtime_ms"],
+                                 **_flops_floor(chan["points_in"], chan["forward_gflops_per_point"], claims)},
+                                claims, "Table 22", ("entropynet", "chan_s_alg", "total_pipeline")))
+    return pd.DataFrame(rows)
+
+
+def _flops_floor(n: float, gflops_per_point: float, claims) -> dict:
+    """The arithmetic one EntropyNet forward needs at n points (torch's count in the timing
+    job), and the rate the paper's 0.8 ms forward (Table 22, Synthetic High) would imply at that n."""
+    from ...claims import paper_value
+    gflops = gflops_per_point * int(round(n))
+    paper_ms = paper_value(claims, "geometry", "Table 22", "Synthetic (High)", "entropynet")
+    return {"forward_gflops": gflops, "tflops_per_s_for_paper_forward_time": gflops / paper_ms if paper_ms else np.nan}
+
+
+def table23(large: pd.DataFrame, claims) -> pd.DataFrame:
+    frame = large.copy()
+    names = {"Convex Hull / SciPy ConvexHull": "Convex Hull / SciPy ConvexHull",
+             "Convex Hull / EntropyNet + Chan's Alg.": "Convex Hull / EntropyNet + Chan’s Alg."}
+    frame["row"] = frame["row"].map(lambda r: names.get(r, r))
+    rows = [_with_paper(r, claims, "Table 23", ("total_time_s", "speedup_vs_scipy")) for r in frame.to_dict("records")]
+    return pd.DataFrame(rows)
+
+
+def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
+    """Tables 8/9 from our numbers: N_min = T / ((1 - 1/S) t_raw), S the measured end-to-end
+    speed-up of EntropyNet + QHull, T its training time; no break-even where S <= 1."""
+    t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
+    s = summarise_method(t, "qhull", "entropynet", MAIN)
+    raw = summarise_method(t, "qhull", "none")
+    train = np.mean([read_json(Path(runs_root) / cfg["sweep_family"] / MAIN / f"seed{k}" / "metrics.json")["metrics"]["train_seconds"]
+                     for k in cfg["seeds"]])
+    saving_ms = (1 - 1 / s["speedup"]) * raw["runtime_ms"]
+    row = {"row": "EntropyNet (Geometry)", "training_overhead": train / 60, "speedup": s["speedup"],
+           "speedup_ci_low": s["speedup_ci_low"], "speedup_ci_high": s["speedup_ci_high"],
+           "speedup_factor": s["speedup"], "t_raw_ms": raw["runtime_ms"], "saving_per_call_ms": saving_ms,
+           "break_even_calls": train * 1e3 / saving_ms if saving_ms > 0 else float("inf")}
+    row = _with_paper(row, claims, "Table 8", ("training_overhead", "speedup"))
+    row = _with_paper(row, claims, "Table 9", ("speedup_factor",))
+    return pd.DataFrame([row])
+
+
+def within_run_correlation(cfg, runs_root) -> pd.DataFrame:
+    """The paper's E.3 measured 'across training': R^2 between the surrogate of S' and the
+    structural-entropy bound of S' over the epochs of each main run (validation sets)."""
+    from scipy.stats import linregress
+    rows = []
+    for family in cfg["families"]:
+        for seed in cfg["seeds"]:
+            h = pd.DataFrame(read_json(Path(runs_root) / family / MAIN / f"seed{seed}" / "history.json")["history"])
+            fit_ = linregress(h["surrogate_out"], h["entropy_bound_out"]) if len(h) > 2 else None
+            rows.append({"row": f"{family} seed{seed}", "family": family, "seed": seed, "epochs": len(h),
+                         "r_squared": fit_.rvalue ** 2 if fit_ else np.nan, "slope": fit_.slope if fit_ else np.nan,
+                         "surrogate_first": h["surrogate_out"].iloc[0], "surrogate_last": h["surrogate_out"].iloc[-1],
+                         "surrogate_of_input_last": h["surrogate_in"].iloc[-1],
+                         "bound_input": h["entropy_bound_in"].iloc[0], "bound_first": h["entropy_bound_out"].iloc[0],
+                         "bound_last": h["entropy_bound_out"].iloc[-1], "effective_cells_last": h["effective_cells"].iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+def write_tables(cfg: dict, timing_csvs, large_csv, runs_root, claims_paths, out_dir) -> dict:
+    from ...claims import load_ledger
+    claims = load_ledger(claims_paths)
+    timings = pd.concat([pd.read_csv(p) for p in timing_csvs], ignore_index=True)
+    timings["variant"] = timings["variant"].fillna("")
+    out_dir = Path(out_dir)
+    tables = {"table2": table2(cfg, timings, claims),
+              "table15": variant_table(cfg, timings, runs_root, claims, "Table 15", TABLE15, ("speedup_vs_raw", "hull_error")),
+              "table16": variant_table(cfg, timings, runs_root, claims, "Table 16", TABLE16,
+                                       ("speedup", "hull_error", "training_time_min")),
+              "table17": variant_table(cfg, timings, runs_root, claims, "Table 17", TABLE17,
+                                       ("speedup", "hull_error_hausdorff_10_3")),
+              "lambda_sweep": lambda_sweep(cfg, timings, runs_root, claims),
+              "table20": table20(cfg, timings, claims),
+              "table22": table22(cfg, timings, claims),
+              "table23": table23(pd.read_csv(large_csv), claims),
+              "break_even": break_even(cfg, timings, runs_root, claims),
+              "within_run_correlation": within_run_correlation(cfg, runs_root)}
+    for name, frame in tables.items():
+        write_csv(out_dir / f"{name}.csv", frame)
+    return tables

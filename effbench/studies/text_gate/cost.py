@@ -1,0 +1,58 @@
+"""The text gate's cost job: FLOPs (counted and analytic) and interleaved timing of every variant."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from ...artefacts import provenance, read_json, write_json
+from ...data.batching import encode
+from ...stats.intervals import accuracy
+from .plan import DENSE, variants
+from .train import load_trained, predict, validation_frame
+
+
+def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict:
+    """FLOPs and wall time of every variant (first seed). Each model's accuracy is recomputed
+    first and must equal its evaluation; then all models are timed interleaved."""
+    from ...cost.text_cost import flops_per_example, latency_batch1, throughput, time_tokeniser
+    from ...cost.timing import pin_threads
+
+    threads = pin_threads(threads)
+    cc = cfg["cost"]
+    val = validation_frame(cfg, data_dir)
+    models, encoded, result = {}, {}, {}
+    for name, spec in variants(cfg).items():
+        seed = spec["seeds"][0]
+        run_dir = Path(runs_root) / name / f"seed{seed}"
+        model, tokenizer = load_trained(cfg, name, run_dir)
+        encoded[name] = encode(tokenizer, val, cfg["max_length"])
+        pad = tokenizer.pad_token_id
+        torch.manual_seed(seed + 10_000)
+        acc = float(accuracy(val["label"].to_numpy(), predict(model, encoded[name], pad)["probs"][:, 1]))
+        expected = read_json(run_dir / "metrics.json")["metrics"]["accuracy"]
+        if abs(acc - expected) > 1e-9:
+            raise RuntimeError(f"{name}: timed weights give accuracy {acc}, evaluation said {expected}")
+        flops = flops_per_example(model, encoded[name][: cc["flops_examples"]], pad)
+        models[name] = model
+        result[name] = {"seed": seed, "keep_ratio": spec["keep_ratio"], "accuracy_recomputed": acc,
+                        "gflops_counted": float(flops["counted"].mean() / 1e9),
+                        "gflops_analytic": float(flops["analytic"].mean() / 1e9)}
+    latency = latency_batch1(models, encoded, pad, cc["latency_examples"], cc["warmup"])
+    sweeps = {b: throughput(models, encoded, pad, b, cc["repeats"]) for b in cc["batch_sizes"]}
+    for name in models:
+        result[name]["latency_b1"] = latency[name]
+        result[name]["throughput"] = {str(b): sweeps[b][name] for b in cc["batch_sizes"]}
+    result["tokeniser"] = time_tokeniser(tokenizer, val["text"].tolist(), cfg["max_length"])
+    dense = result[DENSE]
+    for name in models:
+        entry = result[name]
+        entry["flops_reduction"] = 1 - entry["gflops_counted"] / dense["gflops_counted"]
+        entry["speedup_b1"] = dense["latency_b1"]["median_ms"] / entry["latency_b1"]["median_ms"]
+        for b, t in entry["throughput"].items():
+            t["speedup"] = t["examples_per_s"] / dense["throughput"][b]["examples_per_s"]
+    write_json(out_path, {"provenance": provenance(cfg, threads=threads, note="CPU, fp32, eager attention, "
+                                                   "torch.inference_mode; models timed interleaved; latency per "
+                                                   "example at batch 1"),
+                          "metrics": result})
+    return result

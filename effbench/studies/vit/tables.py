@@ -1,0 +1,169 @@
+"""The ViT tables: paper 003's Tables 4, 5 and 19 in shape, from evaluations, costs and runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...artefacts import read_json, write_csv
+from ...data.images import CORRUPTIONS
+from ...stats.intervals import seed_t_interval
+from .plan import METHODS, variants
+
+
+def _mean_ci(values) -> tuple[float, float, float]:
+    v = np.asarray(values, float)
+    lo, hi = seed_t_interval(v)
+    return float(v.mean()), lo, hi
+
+
+def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict, claims) -> dict[str, pd.DataFrame]:
+    from ...claims import paper_value
+    s = cfg["inference"]["headline_sparsity"]
+    clean = evals[~evals["selector"].str.startswith("corruption")]
+
+    def acc(variant, selector, sparsity):
+        r = clean[(clean.variant == variant) & (clean.selector == selector) & np.isclose(clean.sparsity, sparsity)]
+        return r
+
+    def cost_row(variant, impl, mode, batch_key):
+        r = cost[(cost.variant == variant) & (cost.impl == impl) & (cost["mode"] == mode)]
+        r = r[r["batch"] == 1] if batch_key == "b1" else r[r["batch"] > 1]
+        return r.iloc[0] if len(r) else None
+
+    def block(variant, selector):
+        return acc(variant, selector, s)["mean_block_length"].mean()
+
+    def pv(source, row, metric):
+        return paper_value(claims, "vit", source, row, metric)
+
+    rows4 = []
+    for label, variant, selector in (("Top- b by magnitude", "dense", "magnitude"), ("L1 penalty (tuned)", "l1", "magnitude"),
+                                     ("Entropy Reg. (ours)", "entropy", "entropy")):
+        m, lo, hi = _mean_ci(acc(variant, selector, s)["accuracy"] * 100)
+        c = cost_row(variant, "manual", "sparse", "b1")
+        rows4.append({"row": label, "variant": variant, "selector": selector, "sparsity": s, "top_1": m,
+                      "top_1_ci_low": lo, "top_1_ci_high": hi, "latency_ms": c["median_ms"] if c is not None else np.nan,
+                      "mean_block_length": block(variant, selector),
+                      "paper_top_1": pv("Table 4", label, "top_1"), "paper_latency_ms": pv("Table 4", label, "latency_ms"),
+                      "paper_mean_block_length": pv("Table 4", label, "mean_block_length")})
+    rows5 = []
+    base = cost_row("dense", "manual", "dense", "b1")
+    base_tp = cost_row("dense", "manual", "dense", "batch")
+    for label, variant, impl, mode, selector, sp in (
+            ("Dense Baseline", "dense", "manual", "dense", "none", 0.0),
+            ("SDPA dense (FlashAttention analogue)", "dense", "sdpa", "dense", "none", 0.0),
+            ("L1 Pruning", "l1", "manual", "sparse", "magnitude", s),
+            ("Entropy Reg. (Ours)", "entropy", "manual", "sparse", "entropy", s),
+            ("SDPA + L1", "l1", "sdpa", "sparse", "magnitude", s),
+            ("SDPA + Ours", "entropy", "sdpa", "sparse", "entropy", s)):
+        m, lo, hi = _mean_ci(acc(variant, selector, sp)["accuracy"] * 100)
+        c, tp = cost_row(variant, impl, mode, "b1"), cost_row(variant, impl, mode, "batch")
+        flops_red = 100 * (1 - c["flops_total_sparse"] / c["flops_total"]) if mode == "sparse" else 0.0
+        paper_label = {"SDPA dense (FlashAttention analogue)": "FlashAttention v2",
+                       "SDPA + Ours": "FlashAttention v2 + Ours", "SDPA + L1": "FlashAttention v2 + L1"}.get(label, label)
+        rows5.append({"row": label, "paper_row": paper_label, "variant": variant, "impl": impl, "mode": mode,
+                      "top_1_acc": m, "top_1_acc_ci_low": lo, "top_1_acc_ci_high": hi, "flops_red": flops_red,
+                      "keys_per_query": c["kept_keys"] if mode == "sparse" else c["tokens"],
+                      "sparsity_in_sparse_layers": 1 - c["kept_keys"] / c["tokens"] if mode == "sparse" else 0.0,
+                      "attention_share_of_flops": c["flops_attention_share"],
+                      "latency_ms": c["median_ms"], "wall_clock_speedup": base["median_ms"] / c["median_ms"],
+                      "throughput_img_s": tp["images_per_s"], "throughput_speedup": tp["images_per_s"] / base_tp["images_per_s"],
+                      "attention_matrix_mb_batch": tp["attention_matrix_mb"],
+                      **{f"paper_{k}": pv("Table 5", paper_label, k) for k in
+                         ("top_1_acc", "flops_red", "latency_ms", "wall_clock_speedup", "throughput_img_s")}})
+    tables = {"table4": pd.DataFrame(rows4), "table5": pd.DataFrame(rows5)}
+    # Table 19: entropy + magnitude pruning at a higher sparsity
+    hi_s = cfg["inference"]["combined_sparsity"]
+    rows19 = []
+    for label, variant, selector, sp in (("Entropy Reg.", "entropy", "entropy", s), ("Magnitude Pruning", "dense", "magnitude", hi_s),
+                                         ("Entropy Reg. + Pruning", "entropy", "combined", hi_s)):
+        m, lo, hi = _mean_ci(acc(variant, selector, sp)["accuracy"] * 100)
+        rows19.append({"row": label, "accuracy": m, "accuracy_ci_low": lo, "accuracy_ci_high": hi, "sparsity": 100 * sp,
+                       "paper_accuracy": pv("Table 19", label, "accuracy"), "paper_sparsity": pv("Table 19", label, "sparsity")})
+    tables["table19"] = pd.DataFrame(rows19)
+    # robustness (Table 27 shape) and IoU (Table 18 shape)
+    corr = evals[evals["selector"].str.startswith("corruption")].copy()
+    corr["error"] = 1 - corr["accuracy"]
+    rows_r = []
+    for variant, label in (("dense", "Standard"), ("l1", "L1 Regularization"), ("entropy", "Entropy Reg. (Ours)")):
+        for mode in ("dense", "sparse"):
+            mce = _mce(corr, variant, mode)
+            m, lo, hi = _mean_ci(mce)
+            iou_sel = "none" if mode == "dense" else METHODS[variants(cfg)[variant]["kind"]]
+            iou = acc(variant, iou_sel, 0.0 if mode == "dense" else s)["iou"]
+            im, ilo, ihi = _mean_ci(iou)
+            rows_r.append({"row": f"{label} [{mode} attention]", "variant": variant, "attention": mode,
+                           "mce": m, "mce_ci_low": lo, "mce_ci_high": hi, "iou": im, "iou_ci_low": ilo, "iou_ci_high": ihi,
+                           "clean_accuracy": acc(variant, iou_sel, 0.0 if mode == "dense" else s)["accuracy"].mean()})
+    tables["robustness"] = pd.DataFrame(rows_r)
+    # training overhead (Table 6) and break-even
+    dense_epoch = np.mean([m["seconds_per_epoch"] for (v, _), m in metrics.items() if v == "dense"])
+    rows6 = []
+    for variant in ("l1", "entropy"):
+        per = np.mean([m["seconds_per_epoch"] for (v, _), m in metrics.items() if v == variant])
+        rows6.append({"row": variant, "seconds_per_epoch": per, "dense_seconds_per_epoch": dense_epoch,
+                      "runtime_overhead_naive": 100 * (per / dense_epoch - 1)})
+    tables["table6"] = pd.DataFrame(rows6)
+    ours = tables["table5"].set_index("row").loc["Entropy Reg. (Ours)"]
+    t_train = (np.mean([m["train_seconds"] for (v, _), m in metrics.items() if v == "entropy"])
+               - np.mean([m["train_seconds"] for (v, _), m in metrics.items() if v == "dense"]))
+    saving = (1 - 1 / ours["wall_clock_speedup"]) * base["median_ms"]
+    tables["break_even"] = pd.DataFrame([{"row": "ViT (MNIST-5k, batch 1)", "training_overhead_s": t_train,
+                                          "speedup": ours["wall_clock_speedup"], "t_batch_ms": base["median_ms"],
+                                          "saving_per_call_ms": saving,
+                                          "break_even_calls": t_train * 1e3 / saving if saving > 0 else float("inf")}])
+    # the lambda sweep and the fine patch
+    sweep = []
+    for name, spec in variants(cfg).items():
+        if spec["kind"] == "entropy" and spec["patch"] == cfg["model"]["patch"]:
+            r = acc(name, "entropy", s)
+            sweep.append({"row": f"lambda={spec['lambda']:g}", "lambda": spec["lambda"], "accuracy": r["accuracy"].mean(),
+                          "mean_block_length": r["mean_block_length"].mean(), "iou": r["iou"].mean(),
+                          "dense_attention_accuracy": acc(name, "none", 0.0)["accuracy"].mean()})
+    tables["lambda_sweep"] = pd.DataFrame(sweep).sort_values("lambda")
+    if cfg["fine_patch"]:
+        fp = cfg["fine_patch"]
+        rows_f = []
+        for kind in ("dense", "l1", "entropy"):
+            name = f"{kind}_patch{fp}"
+            sel = METHODS[kind]
+            c_d, c_s = cost_row(name, "manual", "dense", "batch"), cost_row(name, "manual", "sparse", "batch")
+            rows_f.append({"row": name, "patch": fp, "tokens": c_d["tokens"],
+                           "attention_share_of_flops": c_d["flops_attention_share"],
+                           "accuracy_dense_attention": acc(name, "none", 0.0)["accuracy"].mean(),
+                           "accuracy_sparse": acc(name, sel, s)["accuracy"].mean(),
+                           "mean_block_length": acc(name, sel, s)["mean_block_length"].mean(),
+                           "throughput_speedup": c_s["images_per_s"] / c_d["images_per_s"],
+                           "latency_speedup_b1": cost_row(name, "manual", "dense", "b1")["median_ms"]
+                           / cost_row(name, "manual", "sparse", "b1")["median_ms"],
+                           "sdpa_throughput_speedup": cost_row(name, "sdpa", "sparse", "batch")["images_per_s"]
+                           / cost_row(name, "sdpa", "dense", "batch")["images_per_s"]})
+        tables["fine_patch"] = pd.DataFrame(rows_f)
+    return tables
+
+
+def _mce(corr: pd.DataFrame, variant: str, mode: str) -> list[float]:
+    """Per seed: mean over corruptions of (sum of errors over severities / the dense model's, same
+    attention mode), x 100. The dense model is 100 by construction (CIFAR-C uses AlexNet)."""
+    out = []
+    for seed, g in corr[(corr.variant == variant) & corr.selector.str.endswith(mode)].groupby("seed"):
+        base = corr[(corr.variant == "dense") & corr.selector.str.endswith(mode) & (corr.seed == seed)]
+        ratios = [g[g.corruption == c]["error"].sum() / max(base[base.corruption == c]["error"].sum(), 1e-9)
+                  for c in CORRUPTIONS]
+        out.append(100 * float(np.mean(ratios)))
+    return out
+
+
+def write_tables(cfg: dict, eval_paths, cost_path, metric_paths, claims_paths, out_dir) -> dict:
+    from ...claims import load_ledger
+    evals = pd.concat([pd.read_csv(p) for p in eval_paths], ignore_index=True)
+    metrics = {}
+    for p in metric_paths:
+        m = read_json(p)
+        metrics[(m["provenance"]["variant"], m["provenance"]["seed"])] = m["metrics"]
+    tables = summarise(cfg, evals, pd.read_csv(cost_path), metrics, load_ledger(claims_paths))
+    for name, frame in tables.items():
+        write_csv(Path(out_dir) / f"{name}.csv", frame)
+    return tables

@@ -1,0 +1,135 @@
+"""ViT training with the entropy regulariser on key-to-anchor assignments (or L1, or none)."""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+
+from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json
+from ...data.images import splits
+from ...models.vit import ViT
+from ...pruning.key_support import Selector, cluster_assignments
+from ...train import fit
+from .plan import FASHION_PATH, METHODS, variants
+
+
+def data_splits(cfg: dict) -> dict:
+    d = cfg["data"]
+    return splits(d["validation"], d["test"], d["split_seed"], d["source"], FASHION_PATH)
+
+
+def build(cfg: dict, spec: dict) -> tuple[ViT, torch.nn.ParameterDict]:
+    m = cfg["model"]
+    model = ViT(patch=spec["patch"], dim=m["dim"], depth=m["depth"], heads=m["heads"], mlp_ratio=m["mlp_ratio"])
+    k = int(math.floor(math.sqrt(model.tokens)))
+    anchors = torch.nn.ParameterDict()
+    if spec["kind"] == "entropy":
+        for layer in cfg["regularizer"]["layers"]:
+            anchors[str(layer)] = torch.nn.Parameter(torch.randn(m["heads"], k, m["dim"] // m["heads"]))
+    return model, anchors
+
+
+@torch.no_grad()
+def init_anchors(model: ViT, anchors, images: torch.Tensor, seed: int) -> None:
+    """Anchors start at keys the untrained model produces (a random subset per layer and head),
+    so no anchor starts out of reach of every key (far anchors give a trivially low entropy)."""
+    record = {}
+    model(images, record=record)
+    g = torch.Generator().manual_seed(seed)
+    for layer, a in anchors.items():
+        keys = record["keys"][int(layer)].transpose(0, 1).flatten(1, 2)             # (H, B*N, d)
+        pick = torch.randperm(keys.shape[1], generator=g)[: a.shape[1]]
+        a.copy_(keys[:, pick])
+
+
+def alpha_at(cfg: dict, epoch: int, epochs: int | None = None) -> float:
+    r, epochs = cfg["regularizer"], epochs or cfg["train"]["epochs"]
+    return r["alpha_start"] + (r["alpha_end"] - r["alpha_start"]) * epoch / max(epochs - 1, 1)
+
+
+def key_entropy(keys: torch.Tensor, anchors: torch.Tensor, alpha: float) -> torch.Tensor:
+    """H_diff of each image's keys per head: (B, H)."""
+    mass = cluster_assignments(keys, anchors, alpha).mean(2)
+    return -(mass * mass.clamp_min(1e-12).log()).sum(-1)
+
+
+def _tensor(images):
+    return torch.from_numpy(np.ascontiguousarray(images))
+
+
+def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
+    spec = variants(cfg)[name]
+    reg = cfg["regularizer"]
+    tc = {**cfg["train"], "epochs": spec.get("epochs", cfg["train"]["epochs"])}
+    seed_everything(seed)
+    data = data_splits(cfg)
+    x_train, y_train = _tensor(data["train"][0]), torch.from_numpy(data["train"][1])
+    x_val, y_val = _tensor(data["validation"][0]), torch.from_numpy(data["validation"][1])
+    model, anchors = build(cfg, spec)
+    if spec["kind"] == "entropy":
+        init_anchors(model, anchors, x_train[: tc["batch_size"]], seed)
+    wrapper = torch.nn.ModuleDict({"model": model, "anchors": anchors})
+    optimizer = torch.optim.AdamW(wrapper.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    active = range(reg["epochs_active"][0], min(reg["epochs_active"][1], tc["epochs"]))
+    state = {"alpha": alpha_at(cfg, 0, tc["epochs"]), "epoch": 0}
+
+    def batches(epoch):
+        state.update(alpha=alpha_at(cfg, epoch, tc["epochs"]), epoch=epoch)
+        order = torch.randperm(len(x_train))
+        return [order[i: i + tc["batch_size"]] for i in range(0, len(order), tc["batch_size"])]
+
+    def step_loss(w, idx):
+        record = {}
+        logits = w["model"](x_train[idx], record=record if spec["kind"] != "dense" else None)
+        loss = F.cross_entropy(logits, y_train[idx])
+        if spec["kind"] != "dense" and state["epoch"] in active:
+            keys = record["keys"]
+            if spec["kind"] == "l1":
+                loss = loss + spec["lambda"] * torch.stack([keys[layer].abs().mean() for layer in reg["layers"]]).mean()
+            else:
+                h = torch.stack([key_entropy(keys[layer], w["anchors"][str(layer)], state["alpha"]).mean()
+                                 for layer in reg["layers"]])
+                loss = loss + spec["lambda"] * h.mean()
+        return loss
+
+    def evaluate(w):
+        record = {}
+        logits = w["model"](x_val, record=record)
+        out = {"val_accuracy": float((logits.argmax(1) == y_val).float().mean()), "alpha": state["alpha"]}
+        if spec["kind"] == "entropy":
+            out["key_entropy"] = float(torch.stack([key_entropy(record["keys"][layer], w["anchors"][str(layer)],
+                                                                state["alpha"]).mean() for layer in reg["layers"]]).mean())
+        return out
+
+    t0 = time.perf_counter()
+    history = fit(wrapper, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
+                  state_path=Path(state_dir) / f"{name}.seed{seed}.pt", desc=name,
+                  resume_key=config_hash({"train": tc, "spec": spec, "model": cfg["model"], "reg": reg}))
+    seconds = time.perf_counter() - t0
+    out_dir = Path(out_dir)
+    save_weights(wrapper, out_dir / "model.safetensors")
+    prov = provenance({"train": tc, "spec": spec}, seed, variant=name)
+    write_json(out_dir / "history.json", {"provenance": prov, "history": history})
+    write_json(out_dir / "metrics.json", {"provenance": prov, "metrics": {
+        **history[-1], "train_seconds": seconds, "seconds_per_epoch": seconds / tc["epochs"], **spec}})
+    return history[-1]
+
+
+def load_run(cfg: dict, name: str, directory) -> tuple[ViT, dict]:
+    spec = variants(cfg)[name]
+    model, anchors = build(cfg, spec)
+    wrapper = torch.nn.ModuleDict({"model": model, "anchors": anchors})
+    wrapper.load_state_dict(load_file(str(Path(directory) / "model.safetensors")), strict=True)
+    wrapper.eval()
+    return model, {int(k): v.detach() for k, v in anchors.items()}
+
+
+def selector_for(cfg: dict, name: str, anchors: dict, sparsity: float, kind: str | None = None) -> Selector:
+    spec = variants(cfg)[name]
+    return Selector(kind or METHODS[spec["kind"]], sparsity, cfg["inference"]["block"],
+                    cfg["inference"]["sparse_layers"], anchors, alpha=cfg["regularizer"]["alpha_end"])
