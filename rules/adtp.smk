@@ -12,8 +12,8 @@ def adtp_data_files(task):
 
 
 def adtp_run_files(task, variant, files=RUN_FILES, seeds=None):
-    return expand("results/adtp/runs/{task}/{variant}/seed{seed}/{file}", task=task, variant=variant,
-                  seed=seeds or ADTP_VARIANTS[task][variant]["seeds"], file=files)
+    return [f"{paths.run_dir('adtp', variant, seed, task)}/{file}"
+            for seed in seeds or ADTP_VARIANTS[task][variant]["seeds"] for file in files]
 
 
 def adtp_first_seed(task):
@@ -29,16 +29,16 @@ def adtp_train_inputs(wildcards):
 
 
 def adtp_evaluated_files(task, files=("preds.npz", "metrics.json")):
-    return expand("results/adtp/runs/{task}/{method}/seed{seed}/{file}", task=task,
-                  method=adtp_study.evaluated_methods(ADTP_CFG, task), seed=adtp_first_seed(task), file=files)
+    return [f"{paths.run_dir('adtp', method, adtp_first_seed(task), task)}/{file}"
+            for method in adtp_study.evaluated_methods(ADTP_CFG, task) for file in files]
 
 
 def adtp_comparison_preds(wildcards):
     """preds.npz of every model in stats.comparisons.adtp (evaluation-time methods: first seed)."""
     task = wildcards.adtp_task
     names = {v for pair in config["stats"]["comparisons"]["adtp"] for v in pair}
-    return [f for v in sorted(names) for f in expand("results/adtp/runs/{task}/{v}/seed{seed}/preds.npz", task=task, v=v,
-            seed=ADTP_VARIANTS[task].get(v, {"seeds": [adtp_first_seed(task)]})["seeds"])]
+    return [f for v in sorted(names)
+            for f in adtp_run_files(task, v, ["preds.npz"], ADTP_VARIANTS[task].get(v, {"seeds": [adtp_first_seed(task)]})["seeds"])]
 
 
 rule newsgroups_data:
@@ -57,7 +57,7 @@ rule adtp_teacher_cache:
     whether it keeps its prediction when pruned to each candidate ratio (the ARP's labels)."""
     input:
         data=lambda w: adtp_data_files(w.adtp_task),
-        dense="results/adtp/runs/{adtp_task}/dense/seed{seed}/model.safetensors",
+        dense=paths.run_dir("adtp", "dense", "{seed}", "{adtp_task}") + "/model.safetensors",
     output:
         npz="results/adtp/teacher/{adtp_task}/seed{seed}.npz",
         json="results/adtp/teacher/{adtp_task}/seed{seed}.json",
@@ -71,11 +71,8 @@ rule adtp_teacher_cache:
 
 rule adtp_train:
     input: unpack(adtp_train_inputs)
-    output: "results/adtp/runs/{adtp_task}/{adtp_variant}/seed{seed}/model.safetensors",
-            "results/adtp/runs/{adtp_task}/{adtp_variant}/seed{seed}/history.json",
-            "results/adtp/runs/{adtp_task}/{adtp_variant}/seed{seed}/metrics.json",
-            "results/adtp/runs/{adtp_task}/{adtp_variant}/seed{seed}/preds.npz",
-    params: state_dir=lambda w: f"results/adtp/state/{w.adtp_task}"
+    output: [f"{paths.run_dir('adtp', '{adtp_variant}', '{seed}', '{adtp_task}')}/{f}" for f in RUN_FILES]
+    params: state_dir=lambda w: paths.state_dir("adtp", w.adtp_task)
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS), adtp_variant="|".join(map(re.escape, ADTP_TRAINED))
     log: "logs/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.log"
     benchmark: "benchmarks/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.tsv"
@@ -94,7 +91,7 @@ for _task in ADTP_TASKS:    # one rule per task: the methods it evaluates depend
         output:
             table=f"results/adtp/evaluated/{_task}.csv",
             runs=adtp_evaluated_files(_task),
-        params: task=_task
+        params: task=_task, runs=paths.runs_root("adtp", _task)
         log: f"logs/adtp/{_task}/methods.log"
         benchmark: f"benchmarks/adtp/{_task}/methods.tsv"
         threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
@@ -106,6 +103,7 @@ rule adtp_consistency:
     """Table 5: the trained TSP against IG (the AD-TP model's own, and the teacher's) on validation."""
     input: lambda w: [f for v in ("dense", "adtp") for f in adtp_run_files(w.adtp_task, v, ["model.safetensors"], [adtp_first_seed(w.adtp_task)])]
     output: report("results/adtp/{adtp_task}/tables/consistency.csv", caption="../report/adtp_consistency.rst", category="adtp")
+    params: runs=lambda w: paths.runs_root("adtp", w.adtp_task)
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
     log: "logs/adtp/{adtp_task}/consistency.log"
     benchmark: "benchmarks/adtp/{adtp_task}/consistency.tsv"
@@ -117,7 +115,8 @@ rule adtp_consistency:
 rule adtp_cost:
     """Analytic FLOPs checked against torch's counter; batch-1 latency and throughput of every deployable method."""
     input: lambda w: [f for v in ("dense", "shallow", "adtp") for f in adtp_run_files(w.adtp_task, v, ["model.safetensors", "metrics.json"], [adtp_first_seed(w.adtp_task)])]
-    output: "results/adtp/cost/{adtp_task}.json"
+    output: paths.cost_file("adtp", "{adtp_task}")
+    params: runs=lambda w: paths.runs_root("adtp", w.adtp_task)
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
     log: "logs/adtp/{adtp_task}/cost.log"
     benchmark: "benchmarks/adtp/{adtp_task}/cost.tsv"
@@ -131,7 +130,7 @@ def adtp_table_inputs(task):
             "runs": [f for v, s in ADTP_VARIANTS[task].items() for f in adtp_run_files(task, v, ["preds.npz", "metrics.json"])]
                     + adtp_evaluated_files(task),
             "evaluated": f"results/adtp/evaluated/{task}.csv",
-            "cost": f"results/adtp/cost/{task}.json",
+            "cost": paths.cost_file("adtp", task),
             "claims": LEDGER}
 
 
@@ -148,7 +147,7 @@ for _task in ADTP_TASKS:    # one rule per task: which group tables it writes de
             retainer=report(f"results/adtp/{_task}/tables/retainer.csv", caption="../report/adtp_retainer.rst", category="adtp"),
             groups=[report(f"results/adtp/{_task}/tables/{g}.csv", caption="../report/adtp_groups.rst", category="adtp")
                     for g in adtp_study.group_tables(ADTP_CFG, _task)],
-        params: task=_task
+        params: task=_task, runs=paths.runs_root("adtp", _task)
         log: f"logs/adtp/{_task}/tables.log"
         benchmark: f"benchmarks/adtp/{_task}/tables.tsv"
         resources: mem_mb=2000, runtime=10
@@ -181,12 +180,14 @@ rule adtp_significance:
     """The statistics suite's paired tests and Holm correction for stats.comparisons.adtp (binary tasks)."""
     input: adtp_comparison_preds
     output: report("results/adtp/{adtp_task}/significance.csv", caption="../report/significance.rst", category="statistics")
-    params: runs=lambda w: f"results/adtp/runs/{w.adtp_task}"
+    params:
+        runs=lambda w: paths.runs_root("adtp", w.adtp_task),
+        comparisons="adtp",
     wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
     log: "logs/adtp/{adtp_task}/significance.log"
     benchmark: "benchmarks/adtp/{adtp_task}/significance.tsv"
     resources: mem_mb=2000, runtime=20
-    script: "../workflow_scripts/adtp_significance.py"
+    script: "../workflow_scripts/significance.py"
 
 
 rule adtp:

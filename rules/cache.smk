@@ -10,12 +10,12 @@ CACHED = {
     "text_gate": [f for v in TG_VARIANTS for f in tg_run_files(v)] + ["results/text_gate/cost/cost.json"],
     "eat": [f for task in EAT_TASKS for f in (
         [g for v in EAT_VARIANTS[task] for g in eat_run_files(task, v)]
-        + [f"results/eat/{task}/cost.json", f"results/eat/{task}/exit_feature_probe.json"])],
+        + [paths.cost_file("eat", task), f"results/eat/probe/{task}.json"])],
     "adtp": [f for task in ADTP_TASKS for f in (
         [g for v in ADTP_VARIANTS[task] for g in adtp_run_files(task, v)]
         + expand("results/adtp/teacher/{task}/seed{seed}.{ext}", task=task, ext=["npz", "json"],
                  seed=ADTP_VARIANTS[task]["dense"]["seeds"])
-        + adtp_evaluated_files(task) + [f"results/adtp/evaluated/{task}.csv", f"results/adtp/cost/{task}.json"])],
+        + adtp_evaluated_files(task) + [f"results/adtp/evaluated/{task}.csv", paths.cost_file("adtp", task)])],
     "geometry": geo_run_files(GEO_RUNS) + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
                 + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
     "vit": vit_run_files(["model.safetensors", "history.json", "metrics.json", "eval.csv"]) + ["results/vit/cost.csv"],

@@ -5,6 +5,7 @@ import os
 import re
 
 # planning modules only: they import no torch, so a dry run or a no-op starts in seconds
+from effbench import paths
 from effbench.data import tasks as text_tasks
 from effbench.studies.synthetic import plan as synthetic_study
 from effbench.studies.eat import plan as eat_study

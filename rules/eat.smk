@@ -11,8 +11,8 @@ def eat_data_files(task):
 
 
 def eat_run_files(task, variant, files=RUN_FILES, seeds=None):
-    return expand("results/eat/{task}/runs/{variant}/seed{seed}/{file}", task=task, variant=variant,
-                  seed=seeds or EAT_VARIANTS[task][variant]["seeds"], file=files)
+    return [f"{paths.run_dir('eat', variant, seed, task)}/{file}"
+            for seed in seeds or EAT_VARIANTS[task][variant]["seeds"] for file in files]
 
 
 def eat_train_inputs(wildcards):
@@ -36,11 +36,8 @@ rule glue_data:
 
 rule eat_train:
     input: unpack(eat_train_inputs)
-    output: "results/eat/{eat_task}/runs/{eat_variant}/seed{seed}/" + "model.safetensors",
-            "results/eat/{eat_task}/runs/{eat_variant}/seed{seed}/history.json",
-            "results/eat/{eat_task}/runs/{eat_variant}/seed{seed}/metrics.json",
-            "results/eat/{eat_task}/runs/{eat_variant}/seed{seed}/preds.npz",
-    params: state_dir=lambda w: f"results/eat/{w.eat_task}/state"
+    output: [f"{paths.run_dir('eat', '{eat_variant}', '{seed}', '{eat_task}')}/{f}" for f in RUN_FILES]
+    params: state_dir=lambda w: paths.state_dir("eat", w.eat_task)
     wildcard_constraints: eat_task="|".join(EAT_TASKS), eat_variant=r"dense|dense_continued|shallow|eat|eat_no_\w+"
     log: "logs/eat/{eat_task}/train.{eat_variant}.seed{seed}.log"
     benchmark: "benchmarks/eat/{eat_task}/train.{eat_variant}.seed{seed}.tsv"
@@ -58,7 +55,8 @@ def eat_first_seed_runs(wildcards):
 rule eat_cost:
     """FLOPs (analytic, checked against torch's counter) and CPU latency / throughput of every operating point."""
     input: eat_first_seed_runs
-    output: "results/eat/{eat_task}/cost.json"
+    output: paths.cost_file("eat", "{eat_task}")
+    params: runs=lambda w: paths.runs_root("eat", w.eat_task)
     wildcard_constraints: eat_task="|".join(EAT_TASKS)
     log: "logs/eat/{eat_task}/cost.log"
     benchmark: "benchmarks/eat/{eat_task}/cost.tsv"
@@ -70,9 +68,10 @@ rule eat_cost:
 rule eat_frontier_table:
     input:
         runs=lambda w: [f for v in EAT_VARIANTS[w.eat_task] for f in eat_run_files(w.eat_task, v, ["preds.npz", "metrics.json"])],
-        cost="results/eat/{eat_task}/cost.json",
+        cost=paths.cost_file("eat", "{eat_task}"),
         claims=LEDGER,
     output: report("results/eat/{eat_task}/tables/frontier.csv", caption="../report/eat_frontier_table.rst", category="eat")
+    params: runs=lambda w: paths.runs_root("eat", w.eat_task)
     wildcard_constraints: eat_task="|".join(EAT_TASKS)
     log: "logs/eat/{eat_task}/frontier_table.log"
     benchmark: "benchmarks/eat/{eat_task}/frontier_table.tsv"
@@ -104,27 +103,15 @@ rule eat_figure:
     script: "../workflow_scripts/eat_figure.py"
 
 
-def eat_targets():
-    out = []
-    for task in EAT_TASKS:
-        out += [f"results/eat/{task}/tables/frontier.csv", f"results/eat/{task}/exit_feature_probe.json"]
-        out += [f"results/eat/{task}/figures/{fig}.png" for fig in ("frontier", "retention", "exits")]
-        if task in EAT_ABLATION_TASKS:
-            out += [f"results/eat/{task}/tables/ablation.csv", f"results/eat/{task}/figures/ablation.png"]
-        if text_tasks.binary(EAT_CFG["tasks"][task]):
-            out += [f"results/eat/{task}/significance.csv"]
-    return out
-
-
 rule eat:
     """Target: the whole EAT study."""
-    input: eat_targets()
+    input: eat_study.targets(EAT_CFG)
 
 
 rule eat_exit_probe:
     """Why the exit heads pool: a linear probe of the pretrained backbone's [CLS] vs mean state per block."""
     input: lambda w: eat_data_files(w.eat_task)
-    output: "results/eat/{eat_task}/exit_feature_probe.json"
+    output: "results/eat/probe/{eat_task}.json"
     wildcard_constraints: eat_task="|".join(EAT_TASKS)
     log: "logs/eat/{eat_task}/exit_probe.log"
     benchmark: "benchmarks/eat/{eat_task}/exit_probe.tsv"

@@ -20,8 +20,8 @@ def geo_family_runs(wildcards):
 
 rule geometry_train:
     """One EntropyNet with its surrogate (hull-preserving loss + lambda * H)."""
-    output: expand("results/geometry/entropynet/{{geo_family}}/{{geo_variant}}/seed{{seed}}/{file}", file=GEO_RUN_FILES)
-    params: state_dir="results/geometry/state"
+    output: [f"{geometry_study.run_dir('{geo_family}', '{geo_variant}', '{seed}')}/{f}" for f in GEO_RUN_FILES]
+    params: state_dir=paths.state_dir("geometry")
     wildcard_constraints: geo_family="|".join(GEO["families"]), geo_variant="|".join(re.escape(v) for v in GEO["variants"])
     log: "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log"
     benchmark: "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
@@ -71,6 +71,7 @@ rule geometry_tables:
         runs=geo_run_files(GEO_RUNS, ["metrics.json", "history.json"]),
         claims=LEDGER,
     output: GEO_TABLE_OUTPUTS
+    params: runs=paths.runs_root("geometry")
     log: "logs/geometry/tables.log"
     benchmark: "benchmarks/geometry/tables.tsv"
     resources: mem_mb=2000, runtime=10

@@ -10,10 +10,10 @@ def run_seeds(study, variant):
 
 
 def comparison_preds(wildcards):
-    pairs = config["stats"]["comparisons"][wildcards.study.split("/")[0]]
-    variants = sorted({v for pair in pairs for v in pair})
-    return {v: expand("results/{study}/runs/{variant}/seed{seed}/preds.npz", study=wildcards.study,
-                      variant=v, seed=run_seeds(wildcards.study, v)) for v in variants}
+    study, *task = wildcards.study.split("/", 1)
+    variants = sorted({v for pair in config["stats"]["comparisons"][study] for v in pair})
+    return {v: [f"{paths.run_dir(study, v, seed, *task)}/preds.npz" for seed in run_seeds(wildcards.study, v)]
+            for v in variants}
 
 
 def significance_targets():
@@ -31,6 +31,9 @@ def significance_targets():
 rule significance:
     input: unpack(comparison_preds)
     output: report("results/{study}/significance.csv", caption="../report/significance.rst", category="statistics")
+    params:
+        runs=lambda w: paths.runs_root(*w.study.split("/", 1)),
+        comparisons=lambda w: w.study.split("/")[0],
     wildcard_constraints: study=r"synthetic|text_gate|eat/[A-Za-z0-9_-]+"
     log: "logs/{study}/significance.log"
     benchmark: "benchmarks/{study}/significance.tsv"

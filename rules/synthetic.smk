@@ -14,7 +14,7 @@ rule synthetic_train:
     """All seeds of one variant in one job, so torch is imported once."""
     input: syn_dataset_of
     output: syn_run_files("{variant}")
-    params: state_dir="results/synthetic/state"
+    params: state_dir=paths.state_dir("synthetic")
     log: "logs/synthetic/train_{variant}.log"
     benchmark: "benchmarks/synthetic/train.{variant}.tsv"
     threads: 1
@@ -28,6 +28,7 @@ rule synthetic_timing:
         data="data/generated/synthetic/base.npz",
         runs=[syn_run_files(v, ["model.safetensors", "metrics.json"]) for v in SYN["timing"]["variants"]],
     output: "results/synthetic/cost/timing.json"
+    params: runs=paths.runs_root("synthetic")
     log: "logs/synthetic/timing.log"
     benchmark: "benchmarks/synthetic/timing.tsv"
     threads: workflow.cores
@@ -44,6 +45,7 @@ rule synthetic_tables:
     output:
         [report(f, caption="../report/synthetic_table.rst", category="synthetic", subcategory="tables")
          for f in expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES)],
+    params: runs=paths.runs_root("synthetic"), data_dir="data/generated/synthetic"
     log: "logs/synthetic/tables.log"
     benchmark: "benchmarks/synthetic/tables.tsv"
     resources: mem_mb=2000, runtime=20
@@ -59,6 +61,7 @@ rule synthetic_figure:
         png=report("results/synthetic/figures/{figure}.png", caption="../report/synthetic_figure.rst",
                    category="synthetic", subcategory="figures"),
         pdf="results/synthetic/figures/{figure}.pdf",
+    params: runs=paths.runs_root("synthetic")
     log: "logs/synthetic/figure_{figure}.log"
     benchmark: "benchmarks/synthetic/figure.{figure}.tsv"
     resources: mem_mb=1000, runtime=10

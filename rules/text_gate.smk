@@ -50,7 +50,7 @@ rule text_gate_dense:
     """The dense fine-tuned checkpoint: baseline and initialisation of every gated variant."""
     input: rules.text_data.output.splits
     output: tg_run_files("dense")
-    params: state_dir="results/text_gate/state", data_dir=TG_DATA
+    params: state_dir=paths.state_dir("text_gate"), data_dir=TG_DATA
     log: "logs/text_gate/train.dense.log"
     benchmark: "benchmarks/text_gate/train.dense.tsv"
     threads: workflow.cores
@@ -68,7 +68,7 @@ for _group in ("main", "grid"):
             data=rules.text_data.output.splits,
             dense=tg_run_files("dense", ["model.safetensors"]),
         output: tg_group_files(_group)
-        params: state_dir="results/text_gate/state", data_dir=TG_DATA
+        params: state_dir=paths.state_dir("text_gate"), data_dir=TG_DATA
         wildcard_constraints: tg_variant=tg_group_pattern(_group)
         log: "logs/text_gate/train.{tg_variant}.log"
         benchmark: "benchmarks/text_gate/train.{tg_variant}.tsv"
@@ -81,7 +81,7 @@ rule text_gate_cost:
     """FLOPs (counted and analytic) and measured CPU latency / throughput of every variant."""
     input: [tg_run_files(v, ["model.safetensors", "metrics.json"]) for v in TG_VARIANTS]
     output: "results/text_gate/cost/cost.json"
-    params: data_dir=TG_DATA
+    params: data_dir=TG_DATA, runs=paths.runs_root("text_gate")
     log: "logs/text_gate/cost.log"
     benchmark: "benchmarks/text_gate/cost.tsv"
     threads: workflow.cores
@@ -95,6 +95,7 @@ rule text_gate_table:
         cost=rules.text_gate_cost.output,
         claims=LEDGER,
     output: report("results/text_gate/tables/table3.csv", caption="../report/text_gate_table.rst", category="text_gate")
+    params: runs=paths.runs_root("text_gate")
     log: "logs/text_gate/table.log"
     benchmark: "benchmarks/text_gate/table.tsv"
     resources: mem_mb=2000, runtime=10

@@ -36,7 +36,7 @@ rule vit_train:
             "results/vit/runs/{vit_variant}/seed{seed}/history.json",
             "results/vit/runs/{vit_variant}/seed{seed}/metrics.json",
             "results/vit/runs/{vit_variant}/seed{seed}/eval.csv",
-    params: state_dir="results/vit/state"
+    params: state_dir=paths.state_dir("vit")
     wildcard_constraints: vit_variant="|".join(re.escape(v) for v in VIT_VARIANTS)
     log: "logs/vit/train.{vit_variant}.seed{seed}.log"
     benchmark: "benchmarks/vit/train.{vit_variant}.seed{seed}.tsv"

@@ -24,11 +24,12 @@ import torch
 def export(cfg: dict, task: str, bundle: Path) -> None:
     from safetensors.torch import load_file, save_file
 
+    from effbench import paths
     from effbench.data import tasks as text_tasks
     from effbench.models.backbones import load_encoder
 
     seed = cfg["tasks"][task]["seeds"][0]
-    run = Path("results/eat") / task / "runs" / "eat" / f"seed{seed}"
+    run = Path(paths.run_dir("eat", "eat", seed, task))
     bundle.mkdir(parents=True, exist_ok=True)
     state = load_file(run / "model.safetensors")
     save_file({k: v.half().contiguous() if v.is_floating_point() else v for k, v in state.items()},

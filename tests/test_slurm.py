@@ -25,7 +25,7 @@ def cluster(tmp_path_factory):
 
 
 TARGETS = ["results/geometry/figures/correlation.png",                      # correlation job -> figure job
-           "results/geometry/entropynet/uniform/ball/seed0/metrics.json",      # a training job
+           "results/geometry/runs/uniform/ball/seed0/metrics.json",      # a training job
            "results/geometry/timing/mnist.csv"]                                # two more trainings -> a timing job
 
 

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from effbench.studies.adtp.plan import runs_root
 from effbench.studies.adtp.tables import joined_rows, write_group, write_methods, write_retainer, write_summary
 from effbench.workflow import setup
 
@@ -10,7 +9,7 @@ if snakemake.rule == "adtp_summary":
     write_summary(cfg, {p.split("/")[2]: p for p in inputs}, outputs[0])
 else:
     task = snakemake.params.task
-    runs = runs_root(task)
+    runs = snakemake.params.runs
     joined = joined_rows(inputs.get("text_gate"), inputs.get("eat"))
     write_methods(cfg, task, runs, inputs.evaluated, inputs.cost, inputs.claims, outputs.methods, joined)
     write_retainer(cfg, task, runs, inputs.claims, outputs.retainer)

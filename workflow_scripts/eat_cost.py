@@ -3,4 +3,4 @@ from effbench.workflow import setup
 
 config = setup(snakemake)
 task = snakemake.wildcards.eat_task
-measure_cost(config["eat"], task, f"results/eat/{task}/runs", snakemake.output[0], threads=snakemake.threads)
+measure_cost(config["eat"], task, snakemake.params.runs, snakemake.output[0], threads=snakemake.threads)

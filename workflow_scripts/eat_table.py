@@ -8,5 +8,5 @@ task = snakemake.wildcards.eat_task
 if snakemake.rule == "eat_ablation_table":
     write_ablation(pd.read_csv(snakemake.input[0]), snakemake.output[0])
 else:
-    write_frontier(config["eat"], task, f"results/eat/{task}/runs", snakemake.input.cost,
-                       snakemake.input.claims, snakemake.output[0])
+    write_frontier(config["eat"], task, snakemake.params.runs, snakemake.input.cost, snakemake.input.claims,
+                   snakemake.output[0])

@@ -2,5 +2,5 @@ from effbench.studies.text_gate.tables import write_table
 from effbench.workflow import setup
 
 config = setup(snakemake)
-write_table(config["text_gate"], "results/text_gate/runs", snakemake.input.cost[0],
-                      snakemake.input.claims, snakemake.output[0])
+write_table(config["text_gate"], snakemake.params.runs, snakemake.input.cost[0], snakemake.input.claims,
+            snakemake.output[0])

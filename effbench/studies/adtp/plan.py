@@ -37,12 +37,6 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
     return out
 
 
-def runs_root(task: str) -> str:
-    """Where a task's runs live: results/adtp/runs/<task>/<variant>/seed<k>/ (one DVC-cached tree
-    for all tasks, beside teacher/, evaluated/ and cost/; tables and figures under results/adtp/<task>/)."""
-    return f"results/adtp/runs/{task}"
-
-
 GROUP_TABLES = ("ablation", "candidates", "ig_steps", "sensitivity")
 
 

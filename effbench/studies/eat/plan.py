@@ -1,6 +1,8 @@
 """EAT's plan: which variants a task trains (names, levers, seeds). No torch: the DAG imports it."""
 from __future__ import annotations
 
+from ...data import tasks
+
 DENSE, SHALLOW, EAT = "dense", "shallow", "eat"
 ABLATIONS = {"eat_no_prune": {"prune": False}, "eat_no_window": {"window": False}, "eat_no_distill": {"distill": False}}
 DENSE_CONTINUED = "dense_continued"   # the dense model trained as long again as EAT is (init: dense)
@@ -25,3 +27,16 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
 
 def tau_key(tau) -> str:
     return "none" if tau is None else f"{tau:g}"
+
+
+def targets(cfg: dict) -> list[str]:
+    """Every table and figure of the study (what `snakemake eat` builds)."""
+    out = []
+    for task, t in cfg["tasks"].items():
+        out += [f"results/eat/{task}/tables/frontier.csv", f"results/eat/probe/{task}.json"]
+        out += [f"results/eat/{task}/figures/{fig}.png" for fig in ("frontier", "retention", "exits")]
+        if t["ablation"]:
+            out += [f"results/eat/{task}/tables/ablation.csv", f"results/eat/{task}/figures/ablation.png"]
+        if tasks.binary(t):
+            out.append(f"results/eat/{task}/significance.csv")
+    return out

@@ -1,6 +1,8 @@
 """The geometry study's plan: EntropyNet runs (family, variant, seed) and their paths. No torch."""
 from __future__ import annotations
 
+from ... import paths
+
 MAIN = "ball"
 DISPLAY = {"uniform": "Synthetic (High)", "parabolic": "Synthetic (Parabolic)", "mnist": "QuickDraw (Low)"}
 METHOD_NAMES = {"none": "Raw", "sort": "Heuristic Sort", "kmeans": "k-means", "akl_toussaint": "Akl-Toussaint",
@@ -21,4 +23,4 @@ def runs(cfg: dict) -> list[tuple[str, str, int]]:
 
 
 def run_dir(family: str, variant: str, seed: int) -> str:
-    return f"results/geometry/entropynet/{family}/{variant}/seed{seed}"
+    return paths.run_dir("geometry", variant, seed, family)       # the family is the study's task

@@ -1,7 +1,0 @@
-from effbench.artefacts import write_csv
-from effbench.stats.significance import study_significance
-from effbench.workflow import setup
-
-config = setup(snakemake)
-frame = study_significance(snakemake.params.runs, config["stats"]["comparisons"]["adtp"], config["stats"])
-write_csv(snakemake.output[0], frame)
