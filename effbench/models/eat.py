@@ -38,56 +38,76 @@ class EATSettings:
     sep_token_id: int | None = None   # set: [SEP] tokens are protected like [CLS] (sentence pairs)
 
 
+@dataclass
+class Running:
+    """The rows of a batch still running, and their state: B' <= B rows of T' <= T tokens."""
+    rows: torch.Tensor    # (B',) each row's index in the original batch
+    h: torch.Tensor       # (B', T', C) hidden states
+    mask: torch.Tensor    # (B', T') real tokens still kept
+    ids: torch.Tensor     # (B', T') their token ids (to protect [SEP])
+
+    def keep(self, stay: torch.Tensor) -> None:
+        """Drop the rows that exited, then the padding only they needed."""
+        self.rows, self.h, self.mask, self.ids = self.rows[stay], self.h[stay], self.mask[stay], self.ids[stay]
+        if self.rows.numel():
+            width = int(self.mask.sum(1).max())
+            self.h, self.mask, self.ids = self.h[:, :width], self.mask[:, :width], self.ids[:, :width]
+
+
 class EATClassifier(TextClassifier):
     eat: EATSettings
 
     def forward(self, input_ids, attention_mask, token_type_ids=None, tau: float | None = None,
                 prune_ratio: float | None = None) -> dict:
-        """tau None: no exit (training, or the no-exit ablation); every head still runs."""
+        """Blocks run on the rows and tokens still running: after an exit block, rows whose head is
+        confident (tau) leave with its logits; after a pruning block, the lowest-norm tokens leave.
+        tau None: no exit (training, or the no-exit ablation); every head still runs."""
         s = self.eat
         ratio = s.prune_ratio if prune_ratio is None else prune_ratio
-        mask, ids = attention_mask.bool(), input_ids
-        h = self.encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
+        h = self.encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)   # (B, T, C)
         n, n_layers = h.shape[0], len(self.layers)
-        rows = torch.arange(n, device=h.device)                 # original index of each running row
-        tokens = torch.zeros(n, n_layers, dtype=torch.long)      # tokens each block processed
-        exit_layer = torch.full((n,), n_layers, dtype=torch.long)
-        logits = h.new_zeros(n, self.head.out_features)
+        run = Running(torch.arange(n, device=h.device), h, attention_mask.bool(), input_ids)
+        tokens = torch.zeros(n, n_layers, dtype=torch.long)        # (B, L) tokens each block processed
+        exit_layer = torch.full((n,), n_layers, dtype=torch.long)  # (B,) the block each row left after
+        logits = h.new_zeros(n, self.head.out_features)            # (B, K) filled as rows leave
         exit_logits, previous = {}, None
         for depth, layer in enumerate(self.layers, start=1):
-            tokens[rows, depth - 1] = mask.sum(1)
-            h = bert_block(layer, h, mask, s.half_window)
+            tokens[run.rows, depth - 1] = run.mask.sum(1)
+            run.h = bert_block(layer, run.h, run.mask, s.half_window)
             if str(depth) in self.exit_heads:
                 head = self.exit_heads[str(depth)]
-                current = head(pool(h, mask, s.exit_pooling))
+                current = head(pool(run.h, run.mask, s.exit_pooling))                      # (B', K)
                 exit_logits[depth] = current
                 if tau is not None and depth == s.exit_at:
-                    done = should_exit(current, tau, head.temperature, previous if s.patience else None)
-                    logits[rows[done]] = current[done]
-                    exit_layer[rows[done]] = depth
-                    stay = ~done
-                    rows, h, mask, ids, current = rows[stay], h[stay], mask[stay], ids[stay], current[stay]
-                    if rows.numel() == 0:
+                    done = should_exit(current, tau, head.temperature, previous if s.patience else None)  # (B',)
+                    logits[run.rows[done]] = current[done]
+                    exit_layer[run.rows[done]] = depth
+                    run.keep(~done)
+                    current = current[~done]
+                    if run.rows.numel() == 0:
                         break
-                    width = int(mask.sum(1).max())                 # drop padding the exited rows needed
-                    h, mask, ids = h[:, :width], mask[:, :width], ids[:, :width]
                 previous = current
             if depth in s.prune_after and ratio > 0 and depth < n_layers:
-                protect = torch.zeros_like(mask)
-                protect[:, 0] = True                                # [CLS] is never pruned
-                if s.sep_token_id is not None:
-                    protect |= ids == s.sep_token_id
-                counts = keep_counts_protected(mask.sum(1), 1 - ratio, (protect & mask).sum(1))
-                index, valid = select_counts(h.detach().norm(dim=-1), mask, counts, protect)
-                h, ids, mask = gather_tokens(h, index), gather_tokens(ids, index), valid
-        if rows.numel():
-            final = self.head(self.dropout(h[:, 0]))
+                self.prune(run, ratio)
+        if run.rows.numel():
+            final = self.head(self.dropout(run.h[:, 0]))                                  # (B', K)
             if tau is None:
                 logits = final                                      # no exits: keep the graph simple
             else:
-                logits[rows] = final
+                logits[run.rows] = final
         return {"logits": logits, "exit_logits": exit_logits, "exit_layer": exit_layer, "tokens": tokens,
                 "input_mask": attention_mask.bool()}
+
+    def prune(self, run: Running, ratio: float) -> None:
+        """Remove `ratio` of each row's unprotected tokens, the lowest L2 norms first ([CLS] and,
+        for sentence pairs, [SEP] stay); the kept tokens move to the front, T' shrinks."""
+        protect = torch.zeros_like(run.mask)                                             # (B', T')
+        protect[:, 0] = True
+        if self.eat.sep_token_id is not None:
+            protect |= run.ids == self.eat.sep_token_id
+        counts = keep_counts_protected(run.mask.sum(1), 1 - ratio, (protect & run.mask).sum(1))   # (B',)
+        index, valid = select_counts(run.h.detach().norm(dim=-1), run.mask, counts, protect)     # (B', T'')
+        run.h, run.ids, run.mask = gather_tokens(run.h, index), gather_tokens(run.ids, index), valid
 
     def loss(self, out: dict, labels: torch.Tensor, teacher_logits: torch.Tensor | None = None,
              distill_weight: float = 0.0, temperature: float = 2.0) -> torch.Tensor:
