@@ -4,10 +4,21 @@
 #   snakemake --cores 1 results/synthetic/figures/val_auc.png   one artefact
 import os
 
+from snakemake.utils import min_version
+
 from effbench.config import validate
 
+min_version("9.0")
+
+
 configfile: os.path.join(workflow.basedir, "config.yaml")
-validate(config)   # bad input fails here, naming the key, before any job runs
+
+
+report: "report/workflow.rst"
+
+
+validate(config)  # bad input fails here, naming the key, before any job runs
+
 
 include: "rules/common.smk"
 include: "rules/data.smk"

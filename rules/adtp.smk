@@ -7,49 +7,20 @@ ADTP_VARIANTS = {task: adtp_study.variants(ADTP_CFG, task) for task in ADTP_TASK
 ADTP_TRAINED = sorted({v for task in ADTP_TASKS for v in ADTP_VARIANTS[task]})
 
 
-def adtp_data_files(task):
-    return expand("{dir}/{split}.csv", dir=text_tasks.data_dir(ADTP_CFG["tasks"][task]), split=["train", "validation", "test"])
-
-
-def adtp_run_files(task, variant, files=RUN_FILES, seeds=None):
-    return [f"{paths.run_dir('adtp', variant, seed, task)}/{file}"
-            for seed in seeds or ADTP_VARIANTS[task][variant]["seeds"] for file in files]
-
-
-def adtp_first_seed(task):
-    return ADTP_CFG["tasks"][task]["seeds"][0]
-
-
-def adtp_train_inputs(wildcards):
-    inputs = {"data": adtp_data_files(wildcards.adtp_task)}
-    if wildcards.adtp_variant != "dense":    # the teacher: its checkpoint and its cached attributions
-        inputs["dense"] = adtp_run_files(wildcards.adtp_task, "dense", ["model.safetensors"], [wildcards.seed])
-        inputs["cache"] = f"results/adtp/teacher/{wildcards.adtp_task}/seed{wildcards.seed}.npz"
-    return inputs
-
-
-def adtp_evaluated_files(task, files=("preds.npz", "metrics.json")):
-    return [f"{paths.run_dir('adtp', method, adtp_first_seed(task), task)}/{file}"
-            for method in adtp_study.evaluated_methods(ADTP_CFG, task) for file in files]
-
-
-def adtp_comparison_preds(wildcards):
-    """preds.npz of every model in stats.comparisons.adtp (evaluation-time methods: first seed)."""
-    task = wildcards.adtp_task
-    names = {v for pair in config["stats"]["comparisons"]["adtp"] for v in pair}
-    return [f for v in sorted(names)
-            for f in adtp_run_files(task, v, ["preds.npz"], ADTP_VARIANTS[task].get(v, {"seeds": [adtp_first_seed(task)]})["seeds"])]
-
-
 rule newsgroups_data:
     """20 Newsgroups from the dataset hub (or a local copy of its files): adtp.newsgroups."""
     output:
         splits=expand("data/text/newsgroups/{split}.csv", split=["train", "validation", "test"]),
         stats="data/text/newsgroups/stats.json",
-    log: "logs/data/newsgroups.log"
-    benchmark: "benchmarks/data/newsgroups.tsv"
-    resources: mem_mb=4000, runtime=20
-    script: "../workflow_scripts/adtp_newsgroups.py"
+    log:
+        "logs/data/newsgroups.log",
+    benchmark:
+        "benchmarks/data/newsgroups.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    script:
+        "../workflow_scripts/adtp_newsgroups.py"
 
 
 rule adtp_teacher_cache:
@@ -57,139 +28,232 @@ rule adtp_teacher_cache:
     whether it keeps its prediction when pruned to each candidate ratio (the ARP's labels)."""
     input:
         data=lambda w: adtp_data_files(w.adtp_task),
-        dense=paths.run_dir("adtp", "dense", "{seed}", "{adtp_task}") + "/model.safetensors",
+        dense=f"{paths.run_dir('adtp', 'dense', '{seed}', '{adtp_task}')}/model.safetensors",
     output:
         npz="results/adtp/teacher/{adtp_task}/seed{seed}.npz",
         json="results/adtp/teacher/{adtp_task}/seed{seed}.json",
-    wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
-    log: "logs/adtp/{adtp_task}/teacher.seed{seed}.log"
-    benchmark: "benchmarks/adtp/{adtp_task}/teacher.seed{seed}.tsv"
-    threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
-    resources: mem_mb=6000, runtime=60
-    script: "../workflow_scripts/adtp_teacher.py"
+    log:
+        "logs/adtp/{adtp_task}/teacher.seed{seed}.log",
+    benchmark:
+        "benchmarks/adtp/{adtp_task}/teacher.seed{seed}.tsv"
+    wildcard_constraints:
+        adtp_task="|".join(ADTP_TASKS),
+    threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    script:
+        "../workflow_scripts/adtp_teacher.py"
 
 
 rule adtp_train:
-    input: unpack(adtp_train_inputs)
-    output: [f"{paths.run_dir('adtp', '{adtp_variant}', '{seed}', '{adtp_task}')}/{f}" for f in RUN_FILES]
-    params: state_dir=lambda w: paths.state_dir("adtp", w.adtp_task)
-    wildcard_constraints: adtp_task="|".join(ADTP_TASKS), adtp_variant="|".join(map(re.escape, ADTP_TRAINED))
-    log: "logs/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.log"
-    benchmark: "benchmarks/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.tsv"
-    threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
-    resources: mem_mb=8000, runtime=120
-    script: "../workflow_scripts/adtp_train.py"
+    input:
+        unpack(adtp_train_inputs),
+    output:
+        [f"{paths.run_dir('adtp', '{adtp_variant}', '{seed}', '{adtp_task}')}/{f}" for f in RUN_FILES],
+    log:
+        "logs/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.log",
+    benchmark:
+        "benchmarks/adtp/{adtp_task}/train.{adtp_variant}.seed{seed}.tsv"
+    wildcard_constraints:
+        adtp_task="|".join(ADTP_TASKS),
+        adtp_variant="|".join(map(re.escape, ADTP_TRAINED)),
+    threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    params:
+        state_dir=lambda w: paths.state_dir("adtp", w.adtp_task),
+    script:
+        "../workflow_scripts/adtp_train.py"
 
 
-for _task in ADTP_TASKS:    # one rule per task: the methods it evaluates depend on the task's scorers
+for _task in ADTP_TASKS:  # one rule per task: the methods it evaluates depend on the task's scorers
 
     rule:
         """Evaluation-time methods on the trained weights: static / random ratios (Table 4) and the
         attention, random, IG and leave-one-out scorers on the dense model (ratio grid and matched)."""
-        name: f"adtp_methods_{_task}"
-        input: [f for v in ("dense", "adtp") for f in adtp_run_files(_task, v, ["model.safetensors"], [adtp_first_seed(_task)])]
+        name:
+            f"adtp_methods_{_task}"
+        input:
+            [
+                f
+                for v in ("dense", "adtp")
+                for f in adtp_run_files(_task, v, ["model.safetensors"], [adtp_first_seed(_task)])
+            ],
         output:
             table=f"results/adtp/evaluated/{_task}.csv",
             runs=adtp_evaluated_files(_task),
-        params: task=_task, runs=paths.runs_root("adtp", _task)
-        log: f"logs/adtp/{_task}/methods.log"
-        benchmark: f"benchmarks/adtp/{_task}/methods.tsv"
-        threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
-        resources: mem_mb=6000, runtime=60
-        script: "../workflow_scripts/adtp_methods.py"
+        log:
+            f"logs/adtp/{_task}/methods.log",
+        benchmark:
+            f"benchmarks/adtp/{_task}/methods.tsv"
+        threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+        resources:
+            mem_mb=6000,
+            runtime=60,
+        params:
+            task=_task,
+            runs=lambda w, task=_task: paths.runs_root("adtp", task),
+        script:
+            "../workflow_scripts/adtp_methods.py"
 
 
 rule adtp_consistency:
     """Table 5: the trained TSP against IG (the AD-TP model's own, and the teacher's) on validation."""
-    input: lambda w: [f for v in ("dense", "adtp") for f in adtp_run_files(w.adtp_task, v, ["model.safetensors"], [adtp_first_seed(w.adtp_task)])]
-    output: report("results/adtp/{adtp_task}/tables/consistency.csv", caption="../report/adtp_consistency.rst", category="adtp")
-    params: runs=lambda w: paths.runs_root("adtp", w.adtp_task)
-    wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
-    log: "logs/adtp/{adtp_task}/consistency.log"
-    benchmark: "benchmarks/adtp/{adtp_task}/consistency.tsv"
-    threads: min(config["threads"], workflow.cores)   # not a timing job: several may share the machine
-    resources: mem_mb=4000, runtime=30
-    script: "../workflow_scripts/adtp_consistency.py"
+    input:
+        lambda w: [
+            f
+            for v in ("dense", "adtp")
+            for f in adtp_run_files(w.adtp_task, v, ["model.safetensors"], [adtp_first_seed(w.adtp_task)])
+        ],
+    output:
+        report(
+            "results/adtp/{adtp_task}/tables/consistency.csv",
+            caption="../report/adtp_consistency.rst",
+            category="adtp",
+        ),
+    log:
+        "logs/adtp/{adtp_task}/consistency.log",
+    benchmark:
+        "benchmarks/adtp/{adtp_task}/consistency.tsv"
+    wildcard_constraints:
+        adtp_task="|".join(ADTP_TASKS),
+    threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        runs=lambda w: paths.runs_root("adtp", w.adtp_task),
+    script:
+        "../workflow_scripts/adtp_consistency.py"
 
 
 rule adtp_cost:
     """Analytic FLOPs checked against torch's counter; batch-1 latency and throughput of every deployable method."""
-    input: lambda w: [f for v in ("dense", "shallow", "adtp") for f in adtp_run_files(w.adtp_task, v, ["model.safetensors", "metrics.json"], [adtp_first_seed(w.adtp_task)])]
-    output: paths.cost_file("adtp", "{adtp_task}")
-    params: runs=lambda w: paths.runs_root("adtp", w.adtp_task)
-    wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
-    log: "logs/adtp/{adtp_task}/cost.log"
-    benchmark: "benchmarks/adtp/{adtp_task}/cost.tsv"
+    input:
+        lambda w: [
+            f
+            for v in ("dense", "shallow", "adtp")
+            for f in adtp_run_files(
+                w.adtp_task, v, ["model.safetensors", "metrics.json"], [adtp_first_seed(w.adtp_task)]
+            )
+        ],
+    output:
+        paths.cost_file("adtp", "{adtp_task}"),
+    log:
+        "logs/adtp/{adtp_task}/cost.log",
+    benchmark:
+        "benchmarks/adtp/{adtp_task}/cost.tsv"
+    wildcard_constraints:
+        adtp_task="|".join(ADTP_TASKS),
     threads: workflow.cores
-    resources: mem_mb=6000, runtime=60
-    script: "../workflow_scripts/adtp_cost.py"
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        runs=lambda w: paths.runs_root("adtp", w.adtp_task),
+    script:
+        "../workflow_scripts/adtp_cost.py"
 
 
-def adtp_table_inputs(task):
-    return {**adtp_study.joined_inputs(config, task),
-            "runs": [f for v, s in ADTP_VARIANTS[task].items() for f in adtp_run_files(task, v, ["preds.npz", "metrics.json"])]
-                    + adtp_evaluated_files(task),
-            "evaluated": f"results/adtp/evaluated/{task}.csv",
-            "cost": paths.cost_file("adtp", task),
-            "claims": LEDGER}
-
-
-for _task in ADTP_TASKS:    # one rule per task: which group tables it writes depends on its extras
+for _task in ADTP_TASKS:  # one rule per task: which group tables it writes depends on its extras
 
     rule:
         """The task's tables, paper values beside ours: methods (accuracy vs FLOPs vs measured time;
         Tables 1-3 in shape), retainer (Table 4, paired tests), and the ablation, candidate-list,
         IG-steps (Table 6) and sensitivity tables of the trained variants."""
-        name: f"adtp_tables_{_task}"
-        input: **adtp_table_inputs(_task)
+        name:
+            f"adtp_tables_{_task}"
+        input:
+            **adtp_table_inputs(_task),
         output:
-            methods=report(f"results/adtp/{_task}/tables/methods.csv", caption="../report/adtp_methods.rst", category="adtp"),
-            retainer=report(f"results/adtp/{_task}/tables/retainer.csv", caption="../report/adtp_retainer.rst", category="adtp"),
-            groups=[report(f"results/adtp/{_task}/tables/{g}.csv", caption="../report/adtp_groups.rst", category="adtp")
-                    for g in adtp_study.group_tables(ADTP_CFG, _task)],
-        params: task=_task, runs=paths.runs_root("adtp", _task)
-        log: f"logs/adtp/{_task}/tables.log"
-        benchmark: f"benchmarks/adtp/{_task}/tables.tsv"
-        resources: mem_mb=2000, runtime=10
-        script: "../workflow_scripts/adtp_table.py"
+            methods=report(
+                f"results/adtp/{_task}/tables/methods.csv", caption="../report/adtp_methods.rst", category="adtp"
+            ),
+            retainer=report(
+                f"results/adtp/{_task}/tables/retainer.csv", caption="../report/adtp_retainer.rst", category="adtp"
+            ),
+            groups=[
+                report(f"results/adtp/{_task}/tables/{g}.csv", caption="../report/adtp_groups.rst", category="adtp")
+                for g in adtp_study.group_tables(ADTP_CFG, _task)
+            ],
+        log:
+            f"logs/adtp/{_task}/tables.log",
+        benchmark:
+            f"benchmarks/adtp/{_task}/tables.tsv"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            task=_task,
+            runs=lambda w, task=_task: paths.runs_root("adtp", task),
+        script:
+            "../workflow_scripts/adtp_table.py"
 
 
 rule adtp_figure:
-    input: lambda w: f"results/adtp/{w.adtp_task}/tables/{'methods' if w.adtp_figure == 'budget' else 'sensitivity'}.csv"
+    input:
+        lambda w: f"results/adtp/{w.adtp_task}/tables/{'methods' if w.adtp_figure == 'budget' else 'sensitivity'}.csv",
     output:
-        png=report("results/adtp/{adtp_task}/figures/{adtp_figure}.png", caption="../report/adtp_figure.rst", category="adtp"),
+        png=report(
+            "results/adtp/{adtp_task}/figures/{adtp_figure}.png", caption="../report/adtp_figure.rst", category="adtp"
+        ),
         pdf="results/adtp/{adtp_task}/figures/{adtp_figure}.pdf",
-    wildcard_constraints: adtp_task="|".join(ADTP_TASKS), adtp_figure="budget|sensitivity"
-    log: "logs/adtp/{adtp_task}/figure.{adtp_figure}.log"
-    benchmark: "benchmarks/adtp/{adtp_task}/figure.{adtp_figure}.tsv"
-    resources: mem_mb=1000, runtime=5
-    script: "../workflow_scripts/adtp_figure.py"
+    log:
+        "logs/adtp/{adtp_task}/figure.{adtp_figure}.log",
+    benchmark:
+        "benchmarks/adtp/{adtp_task}/figure.{adtp_figure}.tsv"
+    wildcard_constraints:
+        adtp_task="|".join(ADTP_TASKS),
+        adtp_figure="budget|sensitivity",
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/adtp_figure.py"
 
 
 rule adtp_summary:
     """Tables 1-3 in one: dense, the shallower distilled model and AD-TP on every task."""
-    input: expand("results/adtp/{task}/tables/methods.csv", task=ADTP_TASKS)
-    output: report("results/adtp/tables/summary.csv", caption="../report/adtp_summary.rst", category="adtp")
-    log: "logs/adtp/summary.log"
-    benchmark: "benchmarks/adtp/summary.tsv"
-    resources: mem_mb=1000, runtime=5
-    script: "../workflow_scripts/adtp_table.py"
+    input:
+        expand("results/adtp/{task}/tables/methods.csv", task=ADTP_TASKS),
+    output:
+        report("results/adtp/tables/summary.csv", caption="../report/adtp_summary.rst", category="adtp"),
+    log:
+        "logs/adtp/summary.log",
+    benchmark:
+        "benchmarks/adtp/summary.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/adtp_table.py"
 
 
 rule adtp_significance:
     """The statistics suite's paired tests and Holm correction for stats.comparisons.adtp (binary tasks)."""
-    input: adtp_comparison_preds
-    output: report("results/adtp/{adtp_task}/significance.csv", caption="../report/significance.rst", category="statistics")
+    input:
+        adtp_comparison_preds,
+    output:
+        report("results/adtp/{adtp_task}/significance.csv", caption="../report/significance.rst", category="statistics"),
+    log:
+        "logs/adtp/{adtp_task}/significance.log",
+    benchmark:
+        "benchmarks/adtp/{adtp_task}/significance.tsv"
+    wildcard_constraints:
+        adtp_task="|".join(ADTP_TASKS),
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         runs=lambda w: paths.runs_root("adtp", w.adtp_task),
         comparisons="adtp",
-    wildcard_constraints: adtp_task="|".join(ADTP_TASKS)
-    log: "logs/adtp/{adtp_task}/significance.log"
-    benchmark: "benchmarks/adtp/{adtp_task}/significance.tsv"
-    resources: mem_mb=2000, runtime=20
-    script: "../workflow_scripts/significance.py"
+    script:
+        "../workflow_scripts/significance.py"
 
 
 rule adtp:
     """Target: the whole AD-TP study."""
-    input: adtp_study.targets(ADTP_CFG)
+    input:
+        adtp_study.targets(ADTP_CFG),

@@ -4,31 +4,53 @@
 # command then rebuilds tables, figures, statistics and the report only. dvc.yaml lists the
 # same artefacts by directory, one stage per study.
 CACHED = {
-    "data": [*expand("data/text/{corpus}/stats.json", corpus=["fortunes", "spam"]), rules.text_data.output.stats,
-             *expand("data/generated/synthetic/{dataset}.npz", dataset=SYN_DATASETS)],
+    "data": [
+        *expand("data/text/{corpus}/stats.json", corpus=["fortunes", "spam"]),
+        rules.text_data.output.stats,
+        *expand("data/generated/synthetic/{dataset}.npz", dataset=SYN_DATASETS),
+    ],
     "synthetic": [f for v in SYN_VARIANTS for f in syn_run_files(v)] + ["results/synthetic/cost/timing.json"],
     "text_gate": [f for v in TG_VARIANTS for f in tg_run_files(v)] + ["results/text_gate/cost/cost.json"],
-    "eat": [f for task in EAT_TASKS for f in (
-        [g for v in EAT_VARIANTS[task] for g in eat_run_files(task, v)]
-        + [paths.cost_file("eat", task), f"results/eat/probe/{task}.json"])],
-    "adtp": [f for task in ADTP_TASKS for f in (
-        [g for v in ADTP_VARIANTS[task] for g in adtp_run_files(task, v)]
-        + expand("results/adtp/teacher/{task}/seed{seed}.{ext}", task=task, ext=["npz", "json"],
-                 seed=ADTP_VARIANTS[task]["dense"]["seeds"])
-        + adtp_evaluated_files(task) + [f"results/adtp/evaluated/{task}.csv", paths.cost_file("adtp", task)])],
-    "geometry": geo_run_files(GEO_RUNS) + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
-                + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
+    "eat": [
+        f
+        for task in EAT_TASKS
+        for f in (
+            [g for v in EAT_VARIANTS[task] for g in eat_run_files(task, v)]
+            + [paths.cost_file("eat", task), f"results/eat/probe/{task}.json"]
+        )
+    ],
+    "adtp": [
+        f
+        for task in ADTP_TASKS
+        for f in (
+            [g for v in ADTP_VARIANTS[task] for g in adtp_run_files(task, v)]
+            + expand(
+                "results/adtp/teacher/{task}/seed{seed}.{ext}",
+                task=task,
+                ext=["npz", "json"],
+                seed=ADTP_VARIANTS[task]["dense"]["seeds"],
+            )
+            + adtp_evaluated_files(task)
+            + [f"results/adtp/evaluated/{task}.csv", paths.cost_file("adtp", task)]
+        )
+    ],
+    "geometry": geo_run_files(GEO_RUNS)
+    + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
+    + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
     "vit": vit_run_files(["model.safetensors", "history.json", "metrics.json", "eval.csv"]) + ["results/vit/cost.csv"],
 }
 
 
 rule cached:
     """Target: every DVC-cached artefact (data, checkpoints, predictions, timings)."""
-    input: [f for files in CACHED.values() for f in files]
+    input:
+        [f for files in CACHED.values() for f in files],
 
 
 for _study, _files in CACHED.items():
 
     rule:
-        name: f"cached_{_study}"
-        input: _files
+        name:
+            f"cached_{_study}"
+        input:
+            _files,

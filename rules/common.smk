@@ -17,11 +17,20 @@ from effbench.studies.text_gate import plan as text_gate_study
 SYN = config["synthetic"]
 SYN_VARIANTS = synthetic_study.variants(SYN)
 SYN_DATASETS = synthetic_study.datasets(SYN)
-SYN_FIGURES = ["loss_curves", "val_accuracy", "val_auc", "bar_accuracy", "bar_kept_tokens",
-               "ablation", "roc_proposed", "reliability"]
+SYN_FIGURES = [
+    "loss_curves",
+    "val_accuracy",
+    "val_auc",
+    "bar_accuracy",
+    "bar_kept_tokens",
+    "ablation",
+    "roc_proposed",
+    "reliability",
+]
 SYN_TABLES = ["runs", "table2", "ablation", "calibration", "oracle", "efficiency"]
 LEDGER = sorted(glob.glob(os.path.join(workflow.basedir, "claims", "*.yaml")))
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
+GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
 
 
 wildcard_constraints:
@@ -33,9 +42,193 @@ wildcard_constraints:
 
 
 def syn_run_files(variant, files=RUN_FILES):
-    return expand("results/synthetic/runs/{variant}/seed{seed}/{file}",
-                  variant=variant, seed=SYN["seeds"], file=files)
+    return expand("results/synthetic/runs/{variant}/seed{seed}/{file}", variant=variant, seed=SYN["seeds"], file=files)
 
 
 def syn_dataset_of(wildcards):
     return "data/generated/synthetic/{}.npz".format(SYN_VARIANTS[wildcards.variant]["dataset"])
+
+
+# ---- text_gate ---------------------------------------------------------------------------------
+def tg_run_files(variant, files=RUN_FILES):
+    return expand(
+        "results/text_gate/runs/{variant}/seed{seed}/{file}",
+        variant=variant,
+        seed=TG_VARIANTS[variant]["seeds"],
+        file=files,
+    )
+
+
+def tg_group_files(group):
+    """Outputs of a wildcard rule over the gated variants of one group (same seeds)."""
+    seeds = TG["seeds"] if group == "main" else TG["seeds"][:1]
+    return expand(
+        "results/text_gate/runs/{tg_variant}/seed{seed}/{file}", seed=seeds, file=RUN_FILES, allow_missing=True
+    )
+
+
+def tg_group_pattern(group):
+    return "|".join(re.escape(v) for v, s in TG_VARIANTS.items() if s["gate"] and s["group"] == group)
+
+
+# ---- eat ---------------------------------------------------------------------------------------
+def eat_data_files(task):
+    return expand(
+        "{dir}/{split}.csv", dir=text_tasks.data_dir(EAT_CFG["tasks"][task]), split=["train", "validation", "test"]
+    )
+
+
+def eat_run_files(task, variant, files=RUN_FILES, seeds=None):
+    return [
+        f"{paths.run_dir('eat', variant, seed, task)}/{file}"
+        for seed in seeds or EAT_VARIANTS[task][variant]["seeds"]
+        for file in files
+    ]
+
+
+def eat_train_inputs(wildcards):
+    inputs = {"data": eat_data_files(wildcards.eat_task)}
+    if wildcards.eat_variant != "dense":  # teacher logits and the dense accuracy that tau is chosen against
+        inputs["dense"] = eat_run_files(
+            wildcards.eat_task, "dense", ["model.safetensors", "metrics.json"], [wildcards.seed]
+        )
+    return inputs
+
+
+def eat_first_seed_runs(wildcards):
+    task = wildcards.eat_task
+    return [
+        f
+        for v in EAT_VARIANTS[task]
+        for f in eat_run_files(task, v, ["model.safetensors", "metrics.json"], EAT_VARIANTS[task][v]["seeds"][:1])
+    ]
+
+
+# ---- adtp --------------------------------------------------------------------------------------
+def adtp_data_files(task):
+    return expand(
+        "{dir}/{split}.csv", dir=text_tasks.data_dir(ADTP_CFG["tasks"][task]), split=["train", "validation", "test"]
+    )
+
+
+def adtp_run_files(task, variant, files=RUN_FILES, seeds=None):
+    return [
+        f"{paths.run_dir('adtp', variant, seed, task)}/{file}"
+        for seed in seeds or ADTP_VARIANTS[task][variant]["seeds"]
+        for file in files
+    ]
+
+
+def adtp_first_seed(task):
+    return ADTP_CFG["tasks"][task]["seeds"][0]
+
+
+def adtp_train_inputs(wildcards):
+    inputs = {"data": adtp_data_files(wildcards.adtp_task)}
+    if wildcards.adtp_variant != "dense":  # the teacher: its checkpoint and its cached attributions
+        inputs["dense"] = adtp_run_files(wildcards.adtp_task, "dense", ["model.safetensors"], [wildcards.seed])
+        inputs["cache"] = f"results/adtp/teacher/{wildcards.adtp_task}/seed{wildcards.seed}.npz"
+    return inputs
+
+
+def adtp_evaluated_files(task, files=("preds.npz", "metrics.json")):
+    return [
+        f"{paths.run_dir('adtp', method, adtp_first_seed(task), task)}/{file}"
+        for method in adtp_study.evaluated_methods(ADTP_CFG, task)
+        for file in files
+    ]
+
+
+def adtp_comparison_preds(wildcards):
+    """preds.npz of every model in stats.comparisons.adtp (evaluation-time methods: first seed)."""
+    task = wildcards.adtp_task
+    names = {v for pair in config["stats"]["comparisons"]["adtp"] for v in pair}
+    return [
+        f
+        for v in sorted(names)
+        for f in adtp_run_files(
+            task, v, ["preds.npz"], ADTP_VARIANTS[task].get(v, {"seeds": [adtp_first_seed(task)]})["seeds"]
+        )
+    ]
+
+
+def adtp_table_inputs(task):
+    return {
+        **adtp_study.joined_inputs(config, task),
+        "runs": [
+            f for v, s in ADTP_VARIANTS[task].items() for f in adtp_run_files(task, v, ["preds.npz", "metrics.json"])
+        ]
+        + adtp_evaluated_files(task),
+        "evaluated": f"results/adtp/evaluated/{task}.csv",
+        "cost": paths.cost_file("adtp", task),
+        "claims": LEDGER,
+    }
+
+
+# ---- geometry ----------------------------------------------------------------------------------
+def geo_table_output(table):
+    return report(f"results/geometry/tables/{table}.csv", caption="../report/geometry_tables.rst", category="geometry")
+
+
+def geo_run_files(runs, files=GEO_RUN_FILES):
+    return [f"{geometry_study.run_dir(*r)}/{f}" for r in runs for f in files]
+
+
+def geo_family_runs(wildcards):
+    return geo_run_files([r for r in GEO_RUNS if r[0] == wildcards.geo_family], ["model.safetensors", "metrics.json"])
+
+
+def geo_figure_inputs(wildcards):
+    return {
+        "correlation": ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
+        "training": geo_run_files(
+            [r for r in GEO_RUNS if r[0] == GEO["sweep_family"] and r[2] == GEO["seeds"][0]], ["history.json"]
+        ),
+        "lambda_sweep": ["results/geometry/tables/lambda_sweep.csv"],
+        "runtime": expand("results/geometry/timing/{family}.csv", family=GEO["families"]),
+        "table2": ["results/geometry/tables/table2.csv"],
+    }[wildcards.geo_figure]
+
+
+# ---- vit ---------------------------------------------------------------------------------------
+def vit_table_output(table):
+    return report(f"results/vit/tables/{table}.csv", caption="../report/vit_tables.rst", category="vit")
+
+
+def vit_run_files(files=("model.safetensors", "metrics.json", "eval.csv"), variants=None):
+    return [
+        f"results/vit/runs/{v}/seed{s}/{f}"
+        for v in (variants or VIT_VARIANTS)
+        for s in VIT_VARIANTS[v]["seeds"]
+        for f in files
+    ]
+
+
+# ---- stats -------------------------------------------------------------------------------------
+def run_seeds(study, variant):
+    """Seeds of one variant of a study ('eat/<task>' for an EAT task)."""
+    name, _, task = study.partition("/")
+    if name == "eat":
+        return EAT_VARIANTS[task][variant]["seeds"]
+    return {"synthetic": SYN["seeds"], "text_gate": TG_VARIANTS.get(variant, {}).get("seeds")}[study]
+
+
+def comparison_preds(wildcards):
+    study, *task = wildcards.study.split("/", 1)
+    variants = sorted({v for pair in config["stats"]["comparisons"][study] for v in pair})
+    return {
+        v: [f"{paths.run_dir(study, v, seed, *task)}/preds.npz" for seed in run_seeds(wildcards.study, v)]
+        for v in variants
+    }
+
+
+def significance_targets():
+    out = []
+    for study in config["stats"]["comparisons"]:
+        if study == "eat":
+            out += [f"results/eat/{t}/significance.csv" for t in EAT_TASKS if text_tasks.binary(EAT_CFG["tasks"][t])]
+        elif study == "adtp":  # rules/adtp.smk: adtp_significance
+            out += [f"results/adtp/{t}/significance.csv" for t in ADTP_TASKS if text_tasks.binary(ADTP_CFG["tasks"][t])]
+        else:
+            out.append(f"results/{study}/significance.csv")
+    return out

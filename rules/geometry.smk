@@ -2,66 +2,102 @@
 # of QHull and our output-sensitive hull, every preprocessing timed end to end.
 GEO = config["geometry"]
 GEO_RUNS = geometry_study.runs(GEO)
-GEO_TABLES = ["table2", "table15", "table16", "table17", "lambda_sweep", "table20", "table22", "table23", "break_even",
-              "within_run_correlation"]
+GEO_TABLES = [
+    "table2",
+    "table15",
+    "table16",
+    "table17",
+    "lambda_sweep",
+    "table20",
+    "table22",
+    "table23",
+    "break_even",
+    "within_run_correlation",
+]
 GEO_FIGURES = ["correlation", "training", "lambda_sweep", "runtime", "table2"]
-GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
-GEO_TABLE_OUTPUTS = [report(f"results/geometry/tables/{t}.csv", caption="../report/geometry_tables.rst", category="geometry")
-                     for t in GEO_TABLES]
 
 
-def geo_run_files(runs, files=GEO_RUN_FILES):
-    return [f"{geometry_study.run_dir(*r)}/{f}" for r in runs for f in files]
-
-
-def geo_family_runs(wildcards):
-    return geo_run_files([r for r in GEO_RUNS if r[0] == wildcards.geo_family], ["model.safetensors", "metrics.json"])
+GEO_TABLE_OUTPUTS = [geo_table_output(t) for t in GEO_TABLES]
 
 
 rule geometry_train:
     """One EntropyNet with its surrogate (hull-preserving loss + lambda * H)."""
-    output: [f"{geometry_study.run_dir('{geo_family}', '{geo_variant}', '{seed}')}/{f}" for f in GEO_RUN_FILES]
-    params: state_dir=paths.state_dir("geometry")
-    wildcard_constraints: geo_family="|".join(GEO["families"]), geo_variant="|".join(re.escape(v) for v in GEO["variants"])
-    log: "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log"
-    benchmark: "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
+    output:
+        [f"{geometry_study.run_dir('{geo_family}', '{geo_variant}', '{seed}')}/{f}" for f in GEO_RUN_FILES],
+    log:
+        "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log",
+    benchmark:
+        "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
+    wildcard_constraints:
+        geo_family="|".join(GEO["families"]),
+        geo_variant="|".join(re.escape(v) for v in GEO["variants"]),
     threads: 1
-    resources: mem_mb=2000, runtime=30
-    script: "../workflow_scripts/geometry_train.py"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        state_dir=paths.state_dir("geometry"),
+    script:
+        "../workflow_scripts/geometry_train.py"
 
 
 rule geometry_correlation:
     """Surrogates against the exact / bounded structural entropy across independent point sets (Fig. 4)."""
-    output: sets="results/geometry/correlation/sets.csv",
-            summary=report("results/geometry/correlation/summary.csv", caption="../report/geometry_correlation.rst", category="geometry")
-    log: "logs/geometry/correlation.log"
-    benchmark: "benchmarks/geometry/correlation.tsv"
+    output:
+        sets="results/geometry/correlation/sets.csv",
+        summary=report(
+            "results/geometry/correlation/summary.csv",
+            caption="../report/geometry_correlation.rst",
+            category="geometry",
+        ),
+    log:
+        "logs/geometry/correlation.log",
+    benchmark:
+        "benchmarks/geometry/correlation.tsv"
     threads: 1
-    resources: mem_mb=2000, runtime=30
-    script: "../workflow_scripts/geometry_correlation.py"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../workflow_scripts/geometry_correlation.py"
 
 
 rule geometry_timing:
     """End-to-end time of (QHull | Chan) x (none | sort | k-means | Akl-Toussaint | EntropyNet) on held-out sets."""
-    input: geo_family_runs
-    output: "results/geometry/timing/{geo_family}.csv"
-    wildcard_constraints: geo_family="|".join(GEO["families"])
-    log: "logs/geometry/timing.{geo_family}.log"
-    benchmark: "benchmarks/geometry/timing.{geo_family}.tsv"
+    input:
+        geo_family_runs,
+    output:
+        "results/geometry/timing/{geo_family}.csv",
+    log:
+        "logs/geometry/timing.{geo_family}.log",
+    benchmark:
+        "benchmarks/geometry/timing.{geo_family}.tsv"
+    wildcard_constraints:
+        geo_family="|".join(GEO["families"]),
     threads: workflow.cores
-    resources: mem_mb=8000, runtime=60
-    script: "../workflow_scripts/geometry_timing.py"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    script:
+        "../workflow_scripts/geometry_timing.py"
 
 
 rule geometry_large:
     """Table 23: hull at n = 10^6 and Delaunay at n = 10^5 (uniform)."""
-    input: geo_run_files([(GEO["sweep_family"], "ball", GEO["seeds"][0])], ["model.safetensors"])
-    output: "results/geometry/timing/large.csv"
-    log: "logs/geometry/large.log"
-    benchmark: "benchmarks/geometry/large.tsv"
+    input:
+        geo_run_files([(GEO["sweep_family"], "ball", GEO["seeds"][0])], ["model.safetensors"]),
+    output:
+        "results/geometry/timing/large.csv",
+    log:
+        "logs/geometry/large.log",
+    benchmark:
+        "benchmarks/geometry/large.tsv"
     threads: workflow.cores
-    resources: mem_mb=16000, runtime=60
-    script: "../workflow_scripts/geometry_large.py"
+    resources:
+        mem_mb=16000,
+        runtime=60,
+    script:
+        "../workflow_scripts/geometry_large.py"
 
 
 rule geometry_tables:
@@ -70,33 +106,40 @@ rule geometry_tables:
         large="results/geometry/timing/large.csv",
         runs=geo_run_files(GEO_RUNS, ["metrics.json", "history.json"]),
         claims=LEDGER,
-    output: GEO_TABLE_OUTPUTS
-    params: runs=paths.runs_root("geometry")
-    log: "logs/geometry/tables.log"
-    benchmark: "benchmarks/geometry/tables.tsv"
-    resources: mem_mb=2000, runtime=10
-    script: "../workflow_scripts/geometry_tables.py"
-
-
-def geo_figure_inputs(wildcards):
-    return {"correlation": ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
-            "training": geo_run_files([r for r in GEO_RUNS if r[0] == GEO["sweep_family"] and r[2] == GEO["seeds"][0]],
-                                      ["history.json"]),
-            "lambda_sweep": ["results/geometry/tables/lambda_sweep.csv"],
-            "runtime": expand("results/geometry/timing/{family}.csv", family=GEO["families"]),
-            "table2": ["results/geometry/tables/table2.csv"]}[wildcards.geo_figure]
+    output:
+        GEO_TABLE_OUTPUTS,
+    log:
+        "logs/geometry/tables.log",
+    benchmark:
+        "benchmarks/geometry/tables.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        runs=lambda w: paths.runs_root("geometry"),
+    script:
+        "../workflow_scripts/geometry_tables.py"
 
 
 rule geometry_figure:
-    input: geo_figure_inputs
+    input:
+        geo_figure_inputs,
     output:
-        png=report("results/geometry/figures/{geo_figure}.png", caption="../report/geometry_figure.rst", category="geometry"),
+        png=report(
+            "results/geometry/figures/{geo_figure}.png", caption="../report/geometry_figure.rst", category="geometry"
+        ),
         pdf="results/geometry/figures/{geo_figure}.pdf",
-    wildcard_constraints: geo_figure="|".join(GEO_FIGURES)
-    log: "logs/geometry/figure.{geo_figure}.log"
-    benchmark: "benchmarks/geometry/figure.{geo_figure}.tsv"
-    resources: mem_mb=1000, runtime=5
-    script: "../workflow_scripts/geometry_figure.py"
+    log:
+        "logs/geometry/figure.{geo_figure}.log",
+    benchmark:
+        "benchmarks/geometry/figure.{geo_figure}.tsv"
+    wildcard_constraints:
+        geo_figure="|".join(GEO_FIGURES),
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/geometry_figure.py"
 
 
 rule geometry:

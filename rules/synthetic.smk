@@ -1,25 +1,39 @@
 # The synthetic track of the entropy-gate study (paper 000, §3.1, §4, §7, App. B).
 
+
 rule synthetic_data:
     output:
         npz="data/generated/synthetic/{dataset}.npz",
         meta="data/generated/synthetic/{dataset}.json",
-    log: "logs/synthetic/data_{dataset}.log"
-    benchmark: "benchmarks/synthetic/data.{dataset}.tsv"
-    resources: mem_mb=1000, runtime=10
-    script: "../workflow_scripts/synthetic_data.py"
+    log:
+        "logs/synthetic/data_{dataset}.log",
+    benchmark:
+        "benchmarks/synthetic/data.{dataset}.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow_scripts/synthetic_data.py"
 
 
 rule synthetic_train:
     """All seeds of one variant in one job, so torch is imported once."""
-    input: syn_dataset_of
-    output: syn_run_files("{variant}")
-    params: state_dir=paths.state_dir("synthetic")
-    log: "logs/synthetic/train_{variant}.log"
-    benchmark: "benchmarks/synthetic/train.{variant}.tsv"
+    input:
+        syn_dataset_of,
+    output:
+        syn_run_files("{variant}"),
+    log:
+        "logs/synthetic/train_{variant}.log",
+    benchmark:
+        "benchmarks/synthetic/train.{variant}.tsv"
     threads: 1
-    resources: mem_mb=2000, runtime=60
-    script: "../workflow_scripts/synthetic_train.py"
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        state_dir=paths.state_dir("synthetic"),
+    script:
+        "../workflow_scripts/synthetic_train.py"
 
 
 rule synthetic_timing:
@@ -27,13 +41,20 @@ rule synthetic_timing:
     input:
         data="data/generated/synthetic/base.npz",
         runs=[syn_run_files(v, ["model.safetensors", "metrics.json"]) for v in SYN["timing"]["variants"]],
-    output: "results/synthetic/cost/timing.json"
-    params: runs=paths.runs_root("synthetic")
-    log: "logs/synthetic/timing.log"
-    benchmark: "benchmarks/synthetic/timing.tsv"
+    output:
+        "results/synthetic/cost/timing.json",
+    log:
+        "logs/synthetic/timing.log",
+    benchmark:
+        "benchmarks/synthetic/timing.tsv"
     threads: workflow.cores
-    resources: mem_mb=2000, runtime=30
-    script: "../workflow_scripts/synthetic_timing.py"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        runs=lambda w: paths.runs_root("synthetic"),
+    script:
+        "../workflow_scripts/synthetic_timing.py"
 
 
 rule synthetic_tables:
@@ -43,13 +64,22 @@ rule synthetic_tables:
         timing="results/synthetic/cost/timing.json",
         claims=LEDGER,
     output:
-        [report(f, caption="../report/synthetic_table.rst", category="synthetic", subcategory="tables")
-         for f in expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES)],
-    params: runs=paths.runs_root("synthetic"), data_dir="data/generated/synthetic"
-    log: "logs/synthetic/tables.log"
-    benchmark: "benchmarks/synthetic/tables.tsv"
-    resources: mem_mb=2000, runtime=20
-    script: "../workflow_scripts/synthetic_tables.py"
+        [
+            report(f, caption="../report/synthetic_table.rst", category="synthetic", subcategory="tables")
+            for f in expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES)
+        ],
+    log:
+        "logs/synthetic/tables.log",
+    benchmark:
+        "benchmarks/synthetic/tables.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        runs=lambda w: paths.runs_root("synthetic"),
+        data_dir=lambda w: "data/generated/synthetic",
+    script:
+        "../workflow_scripts/synthetic_tables.py"
 
 
 rule synthetic_figure:
@@ -58,14 +88,24 @@ rule synthetic_figure:
         tables=expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES),
         runs=[syn_run_files(v, ["history.json", "preds.npz"]) for v in SYN_VARIANTS],
     output:
-        png=report("results/synthetic/figures/{figure}.png", caption="../report/synthetic_figure.rst",
-                   category="synthetic", subcategory="figures"),
+        png=report(
+            "results/synthetic/figures/{figure}.png",
+            caption="../report/synthetic_figure.rst",
+            category="synthetic",
+            subcategory="figures",
+        ),
         pdf="results/synthetic/figures/{figure}.pdf",
-    params: runs=paths.runs_root("synthetic")
-    log: "logs/synthetic/figure_{figure}.log"
-    benchmark: "benchmarks/synthetic/figure.{figure}.tsv"
-    resources: mem_mb=1000, runtime=10
-    script: "../workflow_scripts/synthetic_figure.py"
+    log:
+        "logs/synthetic/figure_{figure}.log",
+    benchmark:
+        "benchmarks/synthetic/figure.{figure}.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        runs=lambda w: paths.runs_root("synthetic"),
+    script:
+        "../workflow_scripts/synthetic_figure.py"
 
 
 rule synthetic:

@@ -5,31 +5,21 @@ TG_VARIANTS = text_gate_study.variants(TG)
 TG_DATA = "data/text/{}".format(TG["source"] if TG["source"] == "rotten_tomatoes" else TG["task"])
 
 
-def tg_run_files(variant, files=RUN_FILES):
-    return expand("results/text_gate/runs/{variant}/seed{seed}/{file}", variant=variant,
-                  seed=TG_VARIANTS[variant]["seeds"], file=files)
-
-
-def tg_group_files(group):
-    """Outputs of a wildcard rule over the gated variants of one group (same seeds)."""
-    seeds = TG["seeds"] if group == "main" else TG["seeds"][:1]
-    return expand("results/text_gate/runs/{tg_variant}/seed{seed}/{file}", seed=seeds, file=RUN_FILES,
-                  allow_missing=True)
-
-
-def tg_group_pattern(group):
-    return "|".join(re.escape(v) for v, s in TG_VARIANTS.items() if s["gate"] and s["group"] == group)
-
-
 rule text_data:
     output:
-        splits=expand(TG_DATA + "/{split}.csv", split=["train", "validation", "test"]),
-        stats=TG_DATA + "/stats.json",
-    params: cache="data/raw"
-    log: "logs/text_gate/data.log"
-    benchmark: "benchmarks/text_gate/data.tsv"
-    resources: mem_mb=2000, runtime=10
-    script: "../workflow_scripts/text_data.py"
+        splits=expand("{dir}/{split}.csv", dir=TG_DATA, split=["train", "validation", "test"]),
+        stats=f"{TG_DATA}/stats.json",
+    log:
+        "logs/text_gate/data.log",
+    benchmark:
+        "benchmarks/text_gate/data.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        cache="data/raw",
+    script:
+        "../workflow_scripts/text_data.py"
 
 
 if TG["source"] != "rotten_tomatoes":
@@ -39,23 +29,39 @@ if TG["source"] != "rotten_tomatoes":
         output:
             splits=expand("data/text/rotten_tomatoes/{split}.csv", split=["train", "validation", "test"]),
             stats="data/text/rotten_tomatoes/stats.json",
-        params: cache="data/raw", source="rotten_tomatoes"
-        log: "logs/data/rotten_tomatoes.log"
-        benchmark: "benchmarks/data/rotten_tomatoes.tsv"
-        resources: mem_mb=2000, runtime=10
-        script: "../workflow_scripts/text_data.py"
+        log:
+            "logs/data/rotten_tomatoes.log",
+        benchmark:
+            "benchmarks/data/rotten_tomatoes.tsv"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            cache="data/raw",
+            source="rotten_tomatoes",
+        script:
+            "../workflow_scripts/text_data.py"
 
 
 rule text_gate_dense:
     """The dense fine-tuned checkpoint: baseline and initialisation of every gated variant."""
-    input: rules.text_data.output.splits
-    output: tg_run_files("dense")
-    params: state_dir=paths.state_dir("text_gate"), data_dir=TG_DATA
-    log: "logs/text_gate/train.dense.log"
-    benchmark: "benchmarks/text_gate/train.dense.tsv"
+    input:
+        rules.text_data.output.splits,
+    output:
+        tg_run_files("dense"),
+    log:
+        "logs/text_gate/train.dense.log",
+    benchmark:
+        "benchmarks/text_gate/train.dense.tsv"
     threads: workflow.cores
-    resources: mem_mb=4000, runtime=60
-    script: "../workflow_scripts/text_gate_train.py"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        state_dir=paths.state_dir("text_gate"),
+        data_dir=lambda w: TG_DATA,
+    script:
+        "../workflow_scripts/text_gate_train.py"
 
 
 for _group in ("main", "grid"):
@@ -63,30 +69,49 @@ for _group in ("main", "grid"):
         continue
 
     rule:
-        name: f"text_gate_gated_{_group}"
+        name:
+            f"text_gate_gated_{_group}"
         input:
             data=rules.text_data.output.splits,
             dense=tg_run_files("dense", ["model.safetensors"]),
-        output: tg_group_files(_group)
-        params: state_dir=paths.state_dir("text_gate"), data_dir=TG_DATA
-        wildcard_constraints: tg_variant=tg_group_pattern(_group)
-        log: "logs/text_gate/train.{tg_variant}.log"
-        benchmark: "benchmarks/text_gate/train.{tg_variant}.tsv"
+        output:
+            tg_group_files(_group),
+        log:
+            "logs/text_gate/train.{tg_variant}.log",
+        benchmark:
+            "benchmarks/text_gate/train.{tg_variant}.tsv"
+        wildcard_constraints:
+            tg_variant=tg_group_pattern(_group),
         threads: workflow.cores
-        resources: mem_mb=4000, runtime=60
-        script: "../workflow_scripts/text_gate_train.py"
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            state_dir=paths.state_dir("text_gate"),
+            data_dir=lambda w: TG_DATA,
+        script:
+            "../workflow_scripts/text_gate_train.py"
 
 
 rule text_gate_cost:
     """FLOPs (counted and analytic) and measured CPU latency / throughput of every variant."""
-    input: [tg_run_files(v, ["model.safetensors", "metrics.json"]) for v in TG_VARIANTS]
-    output: "results/text_gate/cost/cost.json"
-    params: data_dir=TG_DATA, runs=paths.runs_root("text_gate")
-    log: "logs/text_gate/cost.log"
-    benchmark: "benchmarks/text_gate/cost.tsv"
+    input:
+        [tg_run_files(v, ["model.safetensors", "metrics.json"]) for v in TG_VARIANTS],
+    output:
+        "results/text_gate/cost/cost.json",
+    log:
+        "logs/text_gate/cost.log",
+    benchmark:
+        "benchmarks/text_gate/cost.tsv"
     threads: workflow.cores
-    resources: mem_mb=4000, runtime=30
-    script: "../workflow_scripts/text_gate_cost.py"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        data_dir=lambda w: TG_DATA,
+        runs=lambda w: paths.runs_root("text_gate"),
+    script:
+        "../workflow_scripts/text_gate_cost.py"
 
 
 rule text_gate_table:
@@ -94,24 +119,40 @@ rule text_gate_table:
         runs=[tg_run_files(v, ["preds.npz"]) for v in TG_VARIANTS],
         cost=rules.text_gate_cost.output,
         claims=LEDGER,
-    output: report("results/text_gate/tables/table3.csv", caption="../report/text_gate_table.rst", category="text_gate")
-    params: runs=paths.runs_root("text_gate")
-    log: "logs/text_gate/table.log"
-    benchmark: "benchmarks/text_gate/table.tsv"
-    resources: mem_mb=2000, runtime=10
-    script: "../workflow_scripts/text_gate_table.py"
+    output:
+        report("results/text_gate/tables/table3.csv", caption="../report/text_gate_table.rst", category="text_gate"),
+    log:
+        "logs/text_gate/table.log",
+    benchmark:
+        "benchmarks/text_gate/table.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        runs=lambda w: paths.runs_root("text_gate"),
+    script:
+        "../workflow_scripts/text_gate_table.py"
 
 
 rule text_gate_figure:
-    input: rules.text_gate_table.output
+    input:
+        rules.text_gate_table.output,
     output:
-        png=report("results/text_gate/figures/speed_vs_keep.png", caption="../report/text_gate_figure.rst",
-                   category="text_gate"),
+        png=report(
+            "results/text_gate/figures/speed_vs_keep.png",
+            caption="../report/text_gate_figure.rst",
+            category="text_gate",
+        ),
         pdf="results/text_gate/figures/speed_vs_keep.pdf",
-    log: "logs/text_gate/figure.log"
-    benchmark: "benchmarks/text_gate/figure.tsv"
-    resources: mem_mb=1000, runtime=5
-    script: "../workflow_scripts/text_gate_figure.py"
+    log:
+        "logs/text_gate/figure.log",
+    benchmark:
+        "benchmarks/text_gate/figure.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/text_gate_figure.py"
 
 
 rule text_gate:

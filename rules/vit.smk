@@ -2,15 +2,12 @@
 # at matched key sparsity (per-input, per-head, contiguous blocks, gathered keys), timed, corrupted.
 VIT = config["vit"]
 VIT_VARIANTS = vit_study.variants(VIT)
-VIT_TABLES = ["table4", "table5", "table19", "robustness", "table6", "break_even", "lambda_sweep"] + \
-             (["fine_patch"] if VIT["fine_patch"] else [])
-VIT_TABLE_OUTPUTS = [report(f"results/vit/tables/{t}.csv", caption="../report/vit_tables.rst", category="vit")
-                     for t in VIT_TABLES]
+VIT_TABLES = ["table4", "table5", "table19", "robustness", "table6", "break_even", "lambda_sweep"] + (
+    ["fine_patch"] if VIT["fine_patch"] else []
+)
 
 
-def vit_run_files(files=("model.safetensors", "metrics.json", "eval.csv"), variants=None):
-    return [f"results/vit/runs/{v}/seed{s}/{f}" for v in (variants or VIT_VARIANTS)
-            for s in VIT_VARIANTS[v]["seeds"] for f in files]
+VIT_TABLE_OUTPUTS = [vit_table_output(t) for t in VIT_TABLES]
 
 
 VIT_DATA = vit_study.data_files(VIT)
@@ -20,63 +17,106 @@ if VIT_DATA:
 
     rule fashion_mnist_data:
         """Debian's dataset-fashion-mnist (pinned, sha256-checked), its test set subsampled like MNIST-5k."""
-        output: vit_study.FASHION_PATH
-        params: cache="data/raw"
-        log: "logs/data/fashion_mnist.log"
-        benchmark: "benchmarks/data/fashion_mnist.tsv"
-        resources: mem_mb=2000, runtime=10
-        script: "../workflow_scripts/fashion_mnist_data.py"
+        output:
+            vit_study.FASHION_PATH,
+        log:
+            "logs/data/fashion_mnist.log",
+        benchmark:
+            "benchmarks/data/fashion_mnist.tsv"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            cache="data/raw",
+        script:
+            "../workflow_scripts/fashion_mnist_data.py"
 
 
 rule vit_train:
     """Train one ViT, then evaluate it: accuracy at every sparsity and selector, block length, IoU with
     the digit, corruption errors (one job: evaluation costs less than starting another)."""
-    input: VIT_DATA
-    output: "results/vit/runs/{vit_variant}/seed{seed}/model.safetensors",
-            "results/vit/runs/{vit_variant}/seed{seed}/history.json",
-            "results/vit/runs/{vit_variant}/seed{seed}/metrics.json",
-            "results/vit/runs/{vit_variant}/seed{seed}/eval.csv",
-    params: state_dir=paths.state_dir("vit")
-    wildcard_constraints: vit_variant="|".join(re.escape(v) for v in VIT_VARIANTS)
-    log: "logs/vit/train.{vit_variant}.seed{seed}.log"
-    benchmark: "benchmarks/vit/train.{vit_variant}.seed{seed}.tsv"
+    input:
+        VIT_DATA,
+    output:
+        "results/vit/runs/{vit_variant}/seed{seed}/model.safetensors",
+        "results/vit/runs/{vit_variant}/seed{seed}/history.json",
+        "results/vit/runs/{vit_variant}/seed{seed}/metrics.json",
+        "results/vit/runs/{vit_variant}/seed{seed}/eval.csv",
+    log:
+        "logs/vit/train.{vit_variant}.seed{seed}.log",
+    benchmark:
+        "benchmarks/vit/train.{vit_variant}.seed{seed}.tsv"
+    wildcard_constraints:
+        vit_variant="|".join(re.escape(v) for v in VIT_VARIANTS),
     threads: 1
-    resources: mem_mb=3000, runtime=60
-    script: "../workflow_scripts/vit_train.py"
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        state_dir=paths.state_dir("vit"),
+    script:
+        "../workflow_scripts/vit_train.py"
 
 
 rule vit_cost:
     """Batch-1 latency and batched throughput, manual and SDPA attention, dense and gathered keys."""
-    input: data=VIT_DATA, runs=vit_run_files(["model.safetensors"], [v for v in VIT_VARIANTS if not v.startswith("entropy_lambda")])
-    output: "results/vit/cost.csv"
-    log: "logs/vit/cost.log"
-    benchmark: "benchmarks/vit/cost.tsv"
+    input:
+        data=VIT_DATA,
+        runs=vit_run_files(["model.safetensors"], [v for v in VIT_VARIANTS if not v.startswith("entropy_lambda")]),
+    output:
+        "results/vit/cost.csv",
+    log:
+        "logs/vit/cost.log",
+    benchmark:
+        "benchmarks/vit/cost.tsv"
     threads: workflow.cores
-    resources: mem_mb=4000, runtime=30
-    script: "../workflow_scripts/vit_cost.py"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../workflow_scripts/vit_cost.py"
 
 
 rule vit_tables:
-    input: evals=vit_run_files(["eval.csv"]), metrics=vit_run_files(["metrics.json"]), cost="results/vit/cost.csv",
-           claims=LEDGER
-    output: VIT_TABLE_OUTPUTS
-    log: "logs/vit/tables.log"
-    benchmark: "benchmarks/vit/tables.tsv"
-    resources: mem_mb=2000, runtime=10
-    script: "../workflow_scripts/vit_tables.py"
+    input:
+        evals=vit_run_files(["eval.csv"]),
+        metrics=vit_run_files(["metrics.json"]),
+        cost="results/vit/cost.csv",
+        claims=LEDGER,
+    output:
+        VIT_TABLE_OUTPUTS,
+    log:
+        "logs/vit/tables.log",
+    benchmark:
+        "benchmarks/vit/tables.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../workflow_scripts/vit_tables.py"
 
 
 rule vit_figure:
     """Fig. 3/7: where the [CLS] query looks, per model, on test digits (dense attention and kept keys)."""
-    input: data=VIT_DATA, runs=vit_run_files(["model.safetensors"], ["dense", "l1", "entropy"])
-    output: png=report("results/vit/figures/attention_patterns.png", caption="../report/vit_figure.rst", category="vit"),
-            pdf="results/vit/figures/attention_patterns.pdf"
-    log: "logs/vit/figure.log"
-    benchmark: "benchmarks/vit/figure.tsv"
-    resources: mem_mb=2000, runtime=10
-    script: "../workflow_scripts/vit_figure.py"
+    input:
+        data=VIT_DATA,
+        runs=vit_run_files(["model.safetensors"], ["dense", "l1", "entropy"]),
+    output:
+        png=report("results/vit/figures/attention_patterns.png", caption="../report/vit_figure.rst", category="vit"),
+        pdf="results/vit/figures/attention_patterns.pdf",
+    log:
+        "logs/vit/figure.log",
+    benchmark:
+        "benchmarks/vit/figure.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../workflow_scripts/vit_figure.py"
 
 
 rule vit:
     """Target: the whole ViT study."""
-    input: expand("results/vit/tables/{t}.csv", t=VIT_TABLES), "results/vit/figures/attention_patterns.png"
+    input:
+        expand("results/vit/tables/{t}.csv", t=VIT_TABLES),
+        "results/vit/figures/attention_patterns.png",
