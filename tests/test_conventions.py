@@ -46,3 +46,10 @@ def test_the_dag_and_the_report_code_never_import_torch():
 def test_no_module_is_a_warehouse():
     sizes = {p.relative_to(ROOT): len(p.read_text().splitlines()) for p in (ROOT / "effbench").rglob("*.py")}
     assert {str(p): n for p, n in sizes.items() if n > 300} == {}
+
+
+def test_config_keys_are_documented_and_current():
+    from effbench.configdoc import render
+    text = render()
+    assert (ROOT / "config.md").read_text() == text, "config.md is stale: run python -m effbench.configdoc"
+    assert "`eat.tasks.spam.max_length`" in text and "integer" in text
