@@ -25,11 +25,17 @@ def test_every_artefact_is_built(built):
     assert set(t2["row"]) == {"full", "attention_mass", "entropy_topk", "random", "entropy_threshold", "gumbel"}
     assert {"accuracy_ci_low", "accuracy_ci_high", "paper_accuracy", "verdict_accuracy", "speedup_x_b32"} <= set(t2)
     assert t2.loc[t2["row"] == "entropy_topk", "paper_accuracy"].item() == 0.551
+    # paper 000's Wilson (accuracy) and DeLong (AUC) intervals beside the bootstrap ones
+    assert ((t2["accuracy_wilson_low"] < t2["accuracy"]) & (t2["accuracy"] < t2["accuracy_wilson_high"])).all()
+    assert ((t2["auc_delong_low"] < t2["auc"]) & (t2["auc"] < t2["auc_delong_high"]) & (t2["auc_delong_high"] < 1)).all()
     sig = pd.read_csv(res / "synthetic" / "significance.csv")
     assert len(sig) == 2 * len(yaml.safe_load(SMOKE.read_text())["stats"]["comparisons"]["synthetic"])
     assert {"p_value", "p_holm", "decision"} <= set(sig)
     claims = pd.read_csv(res / "claims.csv")
     assert claims.loc[claims["id"] == "egp-t2-ent-acc", "ours"].notna().item()
+    kinds = claims["verdict"].str.extract(r"^(reproduced|differs|inconclusive|pending|not run)")[0]
+    assert kinds.notna().all() and {"kind", "margin", "rounding", "margin_reason"} <= set(claims)
+    assert claims.loc[claims["id"] == "adtp-t1-ad-tp6-sst-2-accuracy", "paper_value"].astype(str).item() == "92.0"
     for seed in cfg["seeds"]:
         assert (res / "synthetic" / "runs" / "entropy_topk" / f"seed{seed}" / "model.safetensors").exists()
     # the text gate on the MiniLM backbone, offline (Rotten Tomatoes from the pinned wheel)
@@ -55,7 +61,7 @@ def test_every_artefact_is_built(built):
     assert fr.loc["eat_tau0.8", "paper_speedup_vs_bert"] == 0.62                # the paper's SST-2 row beside ours
     ablation = pd.read_csv(res / "eat" / "rotten_tomatoes" / "tables" / "ablation.csv")
     assert {"eat", "eat_no_prune", "eat_no_window", "eat_no_exit", "eat_no_distill", "dense_continued"} <= set(ablation["variant"])
-    profile = json.loads((res / "eat" / "spam" / "cost.json").read_text())["metrics"]["profile_b1"]
+    profile = json.loads((res / "eat" / "cost" / "spam.json").read_text())["metrics"]["profile_b1"]
     assert "dense" in profile and profile["dense"]["ops"][0]["share"] > 0
     assert len(pd.read_csv(res / "eat" / "spam" / "significance.csv")) == 4
     # geometry: the tables, each row beside the paper's value; exact filters have zero hull error
