@@ -1,4 +1,4 @@
-"""AD-TP's plan: variants, targets and the runs layout of each task. No torch: the DAG imports it."""
+"""AD-TP's plan: the variants each task trains and the tables and figures it ends in. No torch: the DAG imports it."""
 from __future__ import annotations
 
 from ...data import tasks
