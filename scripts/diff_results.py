@@ -16,15 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TIMING = re.compile(r"ms|latency|throughput|speedup|second|time|_per_s|overhead|tflops|benefit|share_b|measured_over"
+TIMING = re.compile(r"ms|latency|throughput|speedup|second|time|_per_s|_s$|overhead|tflops|benefit|share|measured_over"
                     r"|iqr|mad|break_even|saving_per_call|total_pipeline|entropynet$|chan_s_alg|^ours$|^ci_(low|high)$"
                     r"|^verdict$", re.I)
 
 
 def differing_columns(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """Columns of the old table whose cells differ in the new one (new columns are not differences)."""
     out = []
-    for col in sorted(set(a) | set(b)):
-        if col not in a or col not in b or len(a) != len(b):
+    for col in sorted(a):
+        if col not in b or len(a) != len(b):
             out.append(col)
             continue
         x, y = a[col], b[col]
@@ -46,11 +47,13 @@ def main(old: Path, new: Path) -> int:
             print(f"MISSING  {rel}")
             bad += 1
             continue
-        cols = differing_columns(pd.read_csv(path), pd.read_csv(other))
+        old_table, new_table = pd.read_csv(path), pd.read_csv(other)
+        added = sorted(set(new_table) - set(old_table))
+        cols = differing_columns(old_table, new_table)
         timing = [c for c in cols if TIMING.search(c) or c.startswith("verdict_") and TIMING.search(c[8:])]
         other_cols = [c for c in cols if c not in timing]
         status = "DIFFERS " if other_cols else ("timing  " if timing else "same    ")
-        print(f"{status}{rel}" + (f"  {other_cols}" if other_cols else ""))
+        print(f"{status}{rel}" + (f"  {other_cols}" if other_cols else "") + (f"  (new columns: {added})" if added else ""))
         bad += bool(other_cols)
     return 1 if bad else 0
 
