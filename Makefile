@@ -36,7 +36,7 @@ system-deps:
 	else echo "no apt or not root: the SLURM test will be skipped"; fi
 
 test: install system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=12
 
 # DVC: a per-clone default remote given as an absolute path (DVC resolves a relative remote
 # path against .dvc/, so a committed relative path breaks in other clone locations).

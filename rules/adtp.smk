@@ -38,7 +38,7 @@ rule adtp_teacher_cache:
         "benchmarks/adtp/{adtp_task}/teacher.seed{seed}.tsv"
     wildcard_constraints:
         adtp_task="|".join(ADTP_TASKS),
-    threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+    threads: MODEL_THREADS
     resources:
         mem_mb=6000,
         runtime=60,
@@ -58,7 +58,7 @@ rule adtp_train:
     wildcard_constraints:
         adtp_task="|".join(ADTP_TASKS),
         adtp_variant="|".join(map(re.escape, ADTP_TRAINED)),
-    threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+    threads: MODEL_THREADS
     resources:
         mem_mb=8000,
         runtime=120,
@@ -88,7 +88,7 @@ for _task in ADTP_TASKS:  # one rule per task: the methods it evaluates depend o
             f"logs/adtp/{_task}/methods.log",
         benchmark:
             f"benchmarks/adtp/{_task}/methods.tsv"
-        threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+        threads: MODEL_THREADS
         resources:
             mem_mb=6000,
             runtime=60,
@@ -119,7 +119,7 @@ rule adtp_consistency:
         "benchmarks/adtp/{adtp_task}/consistency.tsv"
     wildcard_constraints:
         adtp_task="|".join(ADTP_TASKS),
-    threads: min(config["threads"], workflow.cores)  # not a timing job: several may share the machine
+    threads: MODEL_THREADS
     resources:
         mem_mb=4000,
         runtime=30,
@@ -147,7 +147,7 @@ rule adtp_cost:
         "benchmarks/adtp/{adtp_task}/cost.tsv"
     wildcard_constraints:
         adtp_task="|".join(ADTP_TASKS),
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=6000,
         runtime=60,

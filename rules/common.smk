@@ -17,18 +17,15 @@ from effbench.studies.text_gate import plan as text_gate_study
 SYN = config["synthetic"]
 SYN_VARIANTS = synthetic_study.variants(SYN)
 SYN_DATASETS = synthetic_study.datasets(SYN)
-SYN_FIGURES = [
-    "loss_curves",
-    "val_accuracy",
-    "val_auc",
-    "bar_accuracy",
-    "bar_kept_tokens",
-    "ablation",
-    "roc_proposed",
-    "reliability",
-]
-SYN_TABLES = ["runs", "table2", "ablation", "calibration", "oracle", "efficiency"]
+SYN_FIGURES = synthetic_study.FIGURES
+SYN_TABLES = synthetic_study.TABLES
 LEDGER = sorted(glob.glob(os.path.join(workflow.basedir, "claims", "*.yaml")))
+# One thread policy. Timing jobs take every core, so that nothing runs beside them; jobs that
+# train or evaluate a transformer take config.threads (capped at --cores), so several can share
+# a machine; the tiny models (synthetic encoder, EntropyNet, small ViT) are fastest on one.
+TIMING_THREADS = workflow.cores
+MODEL_THREADS = min(config["threads"], workflow.cores)
+TINY_MODEL_THREADS = 1
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
 GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
 

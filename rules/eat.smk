@@ -36,7 +36,7 @@ rule eat_train:
     wildcard_constraints:
         eat_task="|".join(EAT_TASKS),
         eat_variant=r"dense|dense_continued|shallow|eat|eat_no_\w+",
-    threads: workflow.cores
+    threads: MODEL_THREADS
     resources:
         mem_mb=8000,
         runtime=90,
@@ -58,7 +58,7 @@ rule eat_cost:
         "benchmarks/eat/{eat_task}/cost.tsv"
     wildcard_constraints:
         eat_task="|".join(EAT_TASKS),
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=8000,
         runtime=60,
@@ -151,7 +151,7 @@ rule eat_exit_probe:
         "benchmarks/eat/{eat_task}/exit_probe.tsv"
     wildcard_constraints:
         eat_task="|".join(EAT_TASKS),
-    threads: workflow.cores
+    threads: MODEL_THREADS
     resources:
         mem_mb=4000,
         runtime=20,

@@ -2,19 +2,8 @@
 # of QHull and our output-sensitive hull, every preprocessing timed end to end.
 GEO = config["geometry"]
 GEO_RUNS = geometry_study.runs(GEO)
-GEO_TABLES = [
-    "table2",
-    "table15",
-    "table16",
-    "table17",
-    "lambda_sweep",
-    "table20",
-    "table22",
-    "table23",
-    "break_even",
-    "within_run_correlation",
-]
-GEO_FIGURES = ["correlation", "training", "lambda_sweep", "runtime", "table2"]
+GEO_TABLES = geometry_study.TABLES
+GEO_FIGURES = geometry_study.FIGURES
 
 
 GEO_TABLE_OUTPUTS = [geo_table_output(t) for t in GEO_TABLES]
@@ -31,7 +20,7 @@ rule geometry_train:
     wildcard_constraints:
         geo_family="|".join(GEO["families"]),
         geo_variant="|".join(re.escape(v) for v in GEO["variants"]),
-    threads: 1
+    threads: TINY_MODEL_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -54,7 +43,7 @@ rule geometry_correlation:
         "logs/geometry/correlation.log",
     benchmark:
         "benchmarks/geometry/correlation.tsv"
-    threads: 1
+    threads: TINY_MODEL_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -74,7 +63,7 @@ rule geometry_timing:
         "benchmarks/geometry/timing.{geo_family}.tsv"
     wildcard_constraints:
         geo_family="|".join(GEO["families"]),
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=8000,
         runtime=60,
@@ -92,7 +81,7 @@ rule geometry_large:
         "logs/geometry/large.log",
     benchmark:
         "benchmarks/geometry/large.tsv"
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=16000,
         runtime=60,
@@ -145,6 +134,4 @@ rule geometry_figure:
 rule geometry:
     """Target: the whole geometry study."""
     input:
-        expand("results/geometry/tables/{t}.csv", t=GEO_TABLES),
-        expand("results/geometry/figures/{f}.png", f=GEO_FIGURES),
-        "results/geometry/correlation/summary.csv",
+        geometry_study.targets(GEO),

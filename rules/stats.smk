@@ -40,7 +40,7 @@ rule bootstrap_benchmark:
         "logs/stats/bootstrap_benchmark.log",
     benchmark:
         "benchmarks/stats/bootstrap_benchmark.tsv"
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=2000,
         runtime=10,

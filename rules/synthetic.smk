@@ -26,7 +26,7 @@ rule synthetic_train:
         "logs/synthetic/train_{variant}.log",
     benchmark:
         "benchmarks/synthetic/train.{variant}.tsv"
-    threads: 1
+    threads: TINY_MODEL_THREADS
     resources:
         mem_mb=2000,
         runtime=60,
@@ -47,7 +47,7 @@ rule synthetic_timing:
         "logs/synthetic/timing.log",
     benchmark:
         "benchmarks/synthetic/timing.tsv"
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -111,6 +111,4 @@ rule synthetic_figure:
 rule synthetic:
     """Target: the whole synthetic study."""
     input:
-        expand("results/synthetic/figures/{figure}.{ext}", figure=SYN_FIGURES, ext=["png", "pdf"]),
-        expand("results/synthetic/tables/{table}.csv", table=SYN_TABLES),
-        "results/synthetic/significance.csv",
+        synthetic_study.targets(SYN),

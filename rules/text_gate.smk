@@ -53,7 +53,7 @@ rule text_gate_dense:
         "logs/text_gate/train.dense.log",
     benchmark:
         "benchmarks/text_gate/train.dense.tsv"
-    threads: workflow.cores
+    threads: MODEL_THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -82,7 +82,7 @@ for _group in ("main", "grid"):
             "benchmarks/text_gate/train.{tg_variant}.tsv"
         wildcard_constraints:
             tg_variant=tg_group_pattern(_group),
-        threads: workflow.cores
+        threads: MODEL_THREADS
         resources:
             mem_mb=4000,
             runtime=60,
@@ -103,7 +103,7 @@ rule text_gate_cost:
         "logs/text_gate/cost.log",
     benchmark:
         "benchmarks/text_gate/cost.tsv"
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=4000,
         runtime=30,
@@ -158,6 +158,4 @@ rule text_gate_figure:
 rule text_gate:
     """Target: the whole text-gate study."""
     input:
-        rules.text_gate_table.output,
-        rules.text_gate_figure.output,
-        "results/text_gate/significance.csv",
+        text_gate_study.targets(TG),

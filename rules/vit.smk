@@ -2,9 +2,7 @@
 # at matched key sparsity (per-input, per-head, contiguous blocks, gathered keys), timed, corrupted.
 VIT = config["vit"]
 VIT_VARIANTS = vit_study.variants(VIT)
-VIT_TABLES = ["table4", "table5", "table19", "robustness", "table6", "break_even", "lambda_sweep"] + (
-    ["fine_patch"] if VIT["fine_patch"] else []
-)
+VIT_TABLES = vit_study.tables(VIT)
 
 
 VIT_TABLE_OUTPUTS = [vit_table_output(t) for t in VIT_TABLES]
@@ -48,7 +46,7 @@ rule vit_train:
         "benchmarks/vit/train.{vit_variant}.seed{seed}.tsv"
     wildcard_constraints:
         vit_variant="|".join(re.escape(v) for v in VIT_VARIANTS),
-    threads: 1
+    threads: TINY_MODEL_THREADS
     resources:
         mem_mb=3000,
         runtime=60,
@@ -69,7 +67,7 @@ rule vit_cost:
         "logs/vit/cost.log",
     benchmark:
         "benchmarks/vit/cost.tsv"
-    threads: workflow.cores
+    threads: TIMING_THREADS
     resources:
         mem_mb=4000,
         runtime=30,
@@ -118,5 +116,4 @@ rule vit_figure:
 rule vit:
     """Target: the whole ViT study."""
     input:
-        expand("results/vit/tables/{t}.csv", t=VIT_TABLES),
-        "results/vit/figures/attention_patterns.png",
+        vit_study.targets(VIT),

@@ -53,3 +53,14 @@ def variants(cfg: dict) -> dict[str, dict]:
             add(f"entropy_topk_idf_noise{_fmt(harsh)}", "entropy_topk", "idf", idf=True,
                 dataset=_dataset_for_noise(cfg, harsh))
     return out
+
+
+FIGURES = ("loss_curves", "val_accuracy", "val_auc", "bar_accuracy", "bar_kept_tokens", "ablation", "roc_proposed",
+           "reliability")
+TABLES = ("runs", "table2", "ablation", "calibration", "oracle", "efficiency")
+
+
+def targets(cfg: dict) -> list[str]:
+    """Every table and figure of the study (what `snakemake synthetic` builds)."""
+    return ([f"results/synthetic/figures/{f}.{ext}" for f in FIGURES for ext in ("png", "pdf")]
+            + [f"results/synthetic/tables/{t}.csv" for t in TABLES] + ["results/synthetic/significance.csv"])

@@ -16,3 +16,9 @@ def variants(cfg: dict) -> dict[str, dict]:
             out.setdefault(f"{kind}_p{ratio:g}", {"gate": kind, "keep_ratio": ratio,
                                                   "seeds": cfg["seeds"][:1], "group": "grid"})
     return out
+
+
+def targets(cfg: dict) -> list[str]:
+    """Every table and figure of the study (what `snakemake text_gate` builds)."""
+    return ["results/text_gate/tables/table3.csv", "results/text_gate/figures/speed_vs_keep.png",
+            "results/text_gate/significance.csv"]

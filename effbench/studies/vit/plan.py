@@ -27,3 +27,13 @@ def variants(cfg: dict) -> dict[str, dict]:
             out[f"{kind}_patch{cfg['fine_patch']}"] = {**out[kind], "patch": cfg["fine_patch"], "seeds": seeds[:1],
                                                         "epochs": cfg["fine_patch_epochs"]}
     return out
+
+
+def tables(cfg: dict) -> list[str]:
+    return ["table4", "table5", "table19", "robustness", "table6", "break_even", "lambda_sweep"] + (
+        ["fine_patch"] if cfg["fine_patch"] else [])
+
+
+def targets(cfg: dict) -> list[str]:
+    """Every table and figure of the study (what `snakemake vit` builds)."""
+    return [f"results/vit/tables/{t}.csv" for t in tables(cfg)] + ["results/vit/figures/attention_patterns.png"]
