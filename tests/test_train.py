@@ -70,13 +70,13 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(tmp_path):
     full_hist, full_weights = _tiny_fit(tmp_path / "full.pt")
     with pytest.raises(KeyboardInterrupt):
         _tiny_fit(tmp_path / "killed.pt", kill_at_epoch=2)          # dies after epochs 1 and 2 are saved
-    assert torch.load(tmp_path / "killed.pt", weights_only=False)["epoch"] == 2
+    assert torch.load(tmp_path / "killed.pt", weights_only=True)["epoch"] == 2
     resumed_hist, resumed_weights = _tiny_fit(tmp_path / "killed.pt")
     assert resumed_hist == full_hist and len(resumed_hist) == 3
     for k in full_weights:
         torch.testing.assert_close(resumed_weights[k], full_weights[k], rtol=0, atol=0)
     # a finished run keeps no optimizer state, and is skipped on a rerun
-    assert torch.load(tmp_path / "full.pt", weights_only=False)["optimizer"] is None
+    assert torch.load(tmp_path / "full.pt", weights_only=True)["optimizer"] is None
     assert _tiny_fit(tmp_path / "full.pt")[0] == full_hist
 
 
