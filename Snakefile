@@ -17,7 +17,7 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 report: "report/workflow.rst"
 
 
-validate(config)  # bad input fails here, naming the key, before any job runs
+validate(config, files=[*workflow.configfiles, *workflow.overwrite_configfiles])  # bad input fails here, before any job
 
 
 include: "rules/common.smk"

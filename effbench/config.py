@@ -1,6 +1,7 @@
 """Configuration: load, validate against the JSON schema, and name every error's key."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import jsonschema
@@ -8,6 +9,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
+MAX_INT = 10 ** 8      # no size, count, repeat or seed in this pipeline needs more; 1e12 is a typo
 
 
 class ConfigError(ValueError):
@@ -18,14 +20,60 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "<root>"
 
 
-def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
-    """Raise ConfigError naming every offending key; return the config unchanged."""
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def file_problems(paths) -> list[str]:
+    """Syntax errors, duplicate keys and empty files, each with the file and line."""
+    problems = []
+    for path in paths:
+        try:
+            doc = yaml.load(Path(path).read_text(), Loader=_StrictLoader)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"{path}, line {mark.line + 1}" if mark else str(path)
+            problems.append(f"config file {where}: {getattr(err, 'problem', None) or err}")
+            continue
+        if not isinstance(doc, dict):
+            problems.append(f"config file {path}: empty or not a mapping of keys")
+    return problems
+
+
+def number_problems(config, path=()) -> list[str]:
+    """NaN and infinity pass every JSON-schema range check; integers beyond MAX_INT are typos."""
+    if isinstance(config, dict):
+        return [p for k, v in config.items() for p in number_problems(v, (*path, k))]
+    if isinstance(config, list):
+        return [p for i, v in enumerate(config) for p in number_problems(v, (*path, i))]
+    if isinstance(config, float) and not math.isfinite(config):
+        return [f"config key '{_key(path)}': {config} is not a finite number"]
+    if isinstance(config, int) and not isinstance(config, bool) and abs(config) > MAX_INT:
+        return [f"config key '{_key(path)}': {config} exceeds the sane maximum {MAX_INT:.0e}"]
+    return []
+
+
+def validate(config: dict, schema_path: Path = SCHEMA, files=()) -> dict:
+    """Raise ConfigError naming every offending key (and file and line, for the config files
+    given), all at once; return the config unchanged."""
+    problems = file_problems(dict.fromkeys(Path(f).resolve() for f in files))   # each file once
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    problems = [f"config key '{_key(e.absolute_path)}': {e.message}" for e in errors]
-    if not problems:
-        problems = _cross_checks(config)
+    problems += [f"config key '{_key(e.absolute_path)}': {e.message}" for e in errors]
+    problems += number_problems(config)
+    if not errors:                       # cross-key rules read keys the schema guarantees
+        problems += _cross_checks(config)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config
@@ -62,12 +110,12 @@ def _cross_checks(config: dict) -> list[str]:
     from .studies.eat import plan as eat_study
 
     # one list of EAT comparisons applies to every task: variants every task has
-    known_by_study["eat"] = set.intersection(*(set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]))
+    known_by_study["eat"] = _common([set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]])
     from .studies.adtp import plan as adtp_study
 
     a = config["adtp"]
-    known_by_study["adtp"] = set.intersection(*(set(adtp_study.variants(a, t)) | set(adtp_study.evaluated_methods(a, t))
-                                                for t in a["run_tasks"] if t in a["tasks"]))
+    known_by_study["adtp"] = _common([set(adtp_study.variants(a, t)) | set(adtp_study.evaluated_methods(a, t))
+                                      for t in a["run_tasks"] if t in a["tasks"]])
     for study, pairs in config["stats"]["comparisons"].items():
         known = known_by_study.get(study)
         for a, b in pairs:
@@ -75,6 +123,11 @@ def _cross_checks(config: dict) -> list[str]:
                 if known is not None and v not in known:
                     problems.append(f"config key 'stats.comparisons.{study}': unknown variant {v!r}")
     return problems
+
+
+def _common(sets: list[set]) -> set | None:
+    """What every task has; None (no check) when no valid task is left to compare with."""
+    return set.intersection(*sets) if sets else None
 
 
 def _eat_checks(config: dict) -> list[str]:
@@ -85,7 +138,11 @@ def _eat_checks(config: dict) -> list[str]:
     if depth is not None and max(blocks) >= depth:
         problems.append("config key 'eat.eat': pruning and exit blocks must lie before MiniLM's last (6th) block")
     if e["eat"]["exit_at"] not in e["eat"]["exit_layers"] or e["eat"]["exit_at"] - 1 not in e["eat"]["exit_layers"]:
-        problems.append("config key 'eat.eat.exit_layers': needs exit_at (the exit) and exit_at - 1 (patience)")
+        problems.append(f"config key 'eat.eat.exit_layers': must hold eat.eat.exit_at ({e['eat']['exit_at']}, the exit) "
+                        f"and exit_at - 1 (patience); it is {e['eat']['exit_layers']}")
+    if depth is not None and e["shallow_layers"] >= depth:
+        problems.append(f"config key 'eat.shallow_layers': {e['shallow_layers']} blocks; the shallow model must have "
+                        f"fewer than the backbone's {depth}")
     if e["train"]["dense_epochs"] >= e["train"]["epochs"]:
         problems.append("config key 'eat.train.dense_epochs': must leave at least one epoch to anneal pruning")
     return problems
@@ -132,6 +189,13 @@ def _vit_checks(config: dict) -> list[str]:
     v = config["vit"]
     problems = []
     depth = v["model"]["depth"]
+    if v["model"]["dim"] % v["model"]["heads"]:
+        problems.append(f"config key 'vit.model.dim': {v['model']['dim']} is not divisible by vit.model.heads "
+                        f"({v['model']['heads']})")
+    start, stop = v["regularizer"]["epochs_active"]
+    if start >= min(stop, v["train"]["epochs"]):
+        problems.append(f"config key 'vit.regularizer.epochs_active': [{start}, {stop}) never switches the regulariser "
+                        f"on: it needs first < last and first < vit.train.epochs ({v['train']['epochs']})")
     for key in ("regularizer.layers", "inference.sparse_layers"):
         section, name = key.split(".")
         if max(v[section][name]) >= depth:

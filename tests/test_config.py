@@ -31,6 +31,16 @@ def _broken(good, edit):
     (lambda c: c["synthetic"].__setitem__("seeds", []), "synthetic.seeds", "should be non-empty"),
     (lambda c: c["synthetic"]["ablation"].__setitem__("keep_ratios", [0.5, 2]), "synthetic.ablation.keep_ratios.1", "maximum"),
     (lambda c: c["synthetic"]["timing"].__setitem__("variants", ["nope"]), "synthetic.timing.variants", "nope"),
+    # numbers a range check lets through, and cross-key rules
+    (lambda c: c["synthetic"].__setitem__("keep_ratio", float("nan")), "synthetic.keep_ratio", "not a finite number"),
+    (lambda c: c["synthetic"]["train"].__setitem__("lr", float("inf")), "synthetic.train.lr", "not a finite number"),
+    (lambda c: c["geometry"]["large"].__setitem__("repeats", 10 ** 12), "geometry.large.repeats", "sane maximum"),
+    (lambda c: c["eat"].__setitem__("shallow_layers", 9), "eat.shallow_layers", "fewer than the backbone's 6"),
+    (lambda c: c["vit"]["model"].__setitem__("heads", 5), "vit.model.dim", "not divisible by vit.model.heads"),
+    (lambda c: c["vit"]["regularizer"].__setitem__("epochs_active", [12, 1]), "vit.regularizer.epochs_active",
+     "never switches"),
+    (lambda c: c["eat"]["eat"].__setitem__("exit_layers", [2]), "eat.eat.exit_layers", "must hold eat.eat.exit_at"),
+    (lambda c: c["adtp"].__setitem__("run_tasks", ["imdb"]), "adtp.run_tasks", "'imdb' is not a task"),
 ])
 def test_bad_config_names_the_key(good, edit, key, words):
     with pytest.raises(ConfigError) as err:
@@ -44,3 +54,29 @@ def test_paper_config_merged_over_default_is_valid(good):
     cfg = copy.deepcopy(good)
     update_config(cfg, yaml.safe_load((ROOT / "configs" / "paper.yaml").read_text()))
     assert validate(cfg)["scale"] == "paper"
+
+
+def test_config_files_are_read_strictly(tmp_path):
+    """Duplicate keys, syntax errors and empty files name the file and line (PyYAML would keep the
+    last duplicate silently), and every problem is reported in one message."""
+    from effbench.config import file_problems
+
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("threads: 2\nsynthetic:\n  keep_ratio: 0.5\n  keep_ratio: 0.3\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("threads: [1, 2\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    problems = file_problems([dup, broken, empty])
+    assert len(problems) == 3
+    assert f"{dup}, line 4" in problems[0] and "'keep_ratio' appears twice (first on line 3)" in problems[0]
+    assert f"{broken}, line" in problems[1]
+    assert str(empty) in problems[2] and "empty" in problems[2]
+    assert file_problems([ROOT / "config.yaml", ROOT / ".test" / "config.yaml", ROOT / "configs" / "paper.yaml"]) == []
+
+
+def test_every_problem_is_reported_at_once(good):
+    cfg = _broken(good, lambda c: (c["synthetic"].__setitem__("keep_ratio", 1.5), c["vit"]["train"].__setitem__("lr", float("nan"))))
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert "synthetic.keep_ratio" in str(err.value) and "vit.train.lr" in str(err.value)

