@@ -56,8 +56,46 @@ def write_json(path, payload: dict) -> None:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=_jsonable) + "\n")
 
 
+class CorruptArtefact(RuntimeError):
+    """An artefact on disk that cannot be read back: truncated, damaged or tampered with."""
+
+    def __init__(self, path, err: Exception):
+        super().__init__(f"{path} is truncated or corrupt ({type(err).__name__}: {err}). Delete it and rerun the "
+                         "same snakemake command to rebuild it from its inputs (or `dvc pull` a checked copy).")
+        self.path = path
+
+
 def read_json(path) -> dict:
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CorruptArtefact(path, err) from err
+
+
+def read_npz(path) -> dict:
+    """Every array of an .npz, read eagerly (a damaged archive fails here, naming the file)."""
+    import zipfile
+
+    try:
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise CorruptArtefact(path, err) from err
+
+
+def load_weights(path) -> dict:
+    """A safetensors state dict (a damaged file fails here, naming the file)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise CorruptArtefact(path, err) from err
 
 
 def write_npz(path, **arrays) -> None:

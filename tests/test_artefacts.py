@@ -1,6 +1,7 @@
 import os
 import stat
 
+import numpy as np
 import pytest
 
 from effbench.artefacts import atomic_path, provenance, read_json, write_json
@@ -23,3 +24,31 @@ def test_written_files_are_complete_and_readable(tmp_path):
     assert data["metrics"]["x"] == 1.5
     assert data["provenance"]["seed"] == 3 and len(data["provenance"]["config_hash"]) == 12
     assert stat.S_IMODE(target.stat().st_mode) & 0o044      # group/other can read, unlike mkstemp's 0600
+
+
+@pytest.mark.parametrize("kind", ["json", "npz", "safetensors"])
+def test_a_truncated_artefact_is_named_with_how_to_rebuild_it(tmp_path, kind):
+    """A half-written or damaged file (killed writer, bad disk, tampering) fails where it is read,
+    naming the file and the way back, instead of a bare decoder error deep in a job."""
+    import torch
+
+    from effbench.artefacts import CorruptArtefact, load_weights, read_json, read_npz, save_weights, write_json, write_npz
+
+    path = tmp_path / f"a.{kind}"
+    if kind == "json":
+        write_json(path, {"metrics": {"accuracy": 0.9}})
+        read = read_json
+    elif kind == "npz":
+        write_npz(path, probs=np.linspace(0, 1, 1000))
+        read = read_npz
+    else:
+        save_weights(torch.nn.Linear(64, 64), path)
+        read = load_weights
+    assert read(path)                                           # whole, it reads back
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])                    # cut in half
+    with pytest.raises(CorruptArtefact) as err:
+        read(path)
+    assert str(path) in str(err.value) and "rerun the same snakemake command" in str(err.value)
+    with pytest.raises(FileNotFoundError):                      # missing is not corrupt
+        read(tmp_path / f"missing.{kind}")

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from ..artefacts import read_npz
+
 CORRUPTIONS = {"noise": (0.1, 0.2, 0.35), "blur": (0.6, 1.0, 1.5), "contrast": (0.5, 0.3, 0.15),
                "rotate": (15.0, 30.0, 45.0)}
 FOREGROUND = 0.5                  # a pixel is the digit from this intensity
@@ -71,8 +73,8 @@ def load_images(source: str, path=None) -> tuple[np.ndarray, np.ndarray]:
     if source == "fashion_mnist":
         if path is None or not Path(path).exists():
             raise FileNotFoundError(f"fashion_mnist needs {path}: run the fashion_mnist_data rule (snakemake builds it)")
-        with np.load(path) as z:
-            return (z["images"] / 255.0).astype(np.float32), z["labels"]
+        z = read_npz(path)
+        return (z["images"] / 255.0).astype(np.float32), z["labels"]
     raise ValueError(f"unknown image source {source!r}; choose one of {SOURCES}")
 
 

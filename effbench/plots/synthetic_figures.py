@@ -13,7 +13,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import roc_curve  # noqa: E402
 
-from ..artefacts import read_json, save_figure  # noqa: E402
+from ..artefacts import (  # noqa: E402
+    read_json,
+    read_npz,  # noqa: E402
+    save_figure,
+)
 from ..stats.calibration import reliability_bins  # noqa: E402
 from ..studies.synthetic.plan import variants  # noqa: E402
 from .style import PAPER_MARKER, apply_style, colour  # noqa: E402
@@ -140,8 +144,8 @@ def roc_proposed(cfg, tables, runs_root):
     name = cfg["proposed"]
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     for seed in cfg["seeds"]:
-        with np.load(Path(runs_root) / name / f"seed{seed}" / "preds.npz") as z:
-            fpr, tpr, _ = roc_curve(z["labels"], z["probs"])
+        z = read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")
+        fpr, tpr, _ = roc_curve(z["labels"], z["probs"])
         ax.plot(fpr, tpr, lw=1, label=f"seed {seed}")
     ax.plot([0, 1], [0, 1], "k:", lw=1)
     ax.set_xlabel("false positive rate")
@@ -155,12 +159,12 @@ def reliability(cfg, tables, runs_root):
     name = cfg["proposed"]
     probs, labels, tok_p, tok_y = [], [], [], []
     for seed in cfg["seeds"]:
-        with np.load(Path(runs_root) / name / f"seed{seed}" / "preds.npz") as z:
-            probs.append(z["probs"])
-            labels.append(z["labels"])
-            if "token_prob" in z.files:
-                tok_p.append(z["token_prob"].ravel())
-                tok_y.append(np.repeat(z["labels"], z["token_prob"].shape[1]))
+        z = read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")
+        probs.append(z["probs"])
+        labels.append(z["labels"])
+        if "token_prob" in z:
+            tok_p.append(z["token_prob"].ravel())
+            tok_y.append(np.repeat(z["labels"], z["token_prob"].shape[1]))
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
     panels = [("classifier", np.concatenate(probs), np.concatenate(labels))]
     if tok_p:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..artefacts import read_npz
 from .intervals import METRICS, bootstrap_ci
 from .tests import cohens_h, delong_test, holm, mcnemar, mcnemar_power, mcnemar_sample_size, non_inferior, paired_bootstrap
 
@@ -27,11 +28,11 @@ def load_variant_preds(runs_root, variant: str) -> dict:
         raise FileNotFoundError(f"no preds.npz under {Path(runs_root, variant)}")
     probs, labels, ids = [], None, None
     for p in paths:
-        with np.load(p) as z:
-            if ids is not None and not np.array_equal(ids, z["ids"]):
-                raise ValueError(f"{p}: example ids differ between seeds; comparisons must be paired")
-            ids, labels = z["ids"], z["labels"]
-            probs.append(z["probs"])
+        z = read_npz(p)
+        if ids is not None and not np.array_equal(ids, z["ids"]):
+            raise ValueError(f"{p}: example ids differ between seeds; comparisons must be paired")
+        ids, labels = z["ids"], z["labels"]
+        probs.append(z["probs"])
     return {"ids": ids, "labels": labels, "probs": np.vstack(probs), "seeds": [p.parent.name for p in paths]}
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
 
+from ...artefacts import load_weights
 from ...data import tasks
 from ...models.adtp import ADTPClassifier, ADTPSettings, apply_adtp
 from ...models.backbones import load_encoder
@@ -32,7 +32,7 @@ def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
 def load_trained(cfg: dict, task: str, name: str, run_dir):
     directory = tasks.data_dir(cfg["tasks"][task])
     model, tokenizer = build(cfg, variants(cfg, task)[name], tasks.n_classes(directory), tasks.is_pair(directory))
-    model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
+    model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
     return model.eval(), tokenizer
 
 

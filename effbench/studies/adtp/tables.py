@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...artefacts import read_json, write_csv
+from ...artefacts import read_json, read_npz, write_csv
 from ...claims import find_claim, load_ledger, paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
@@ -22,8 +22,7 @@ RETAINER_ROWS = {"adaptive": ADTP, "static": STATIC, "random": RANDOM_RATIO}
 
 
 def load_preds(runs_root, name: str, seed: int) -> dict:
-    with np.load(Path(runs_root) / name / f"seed{seed}" / "preds.npz") as z:
-        return {k: z[k] for k in z.files}
+    return read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")
 
 
 def correct(p: dict) -> np.ndarray:

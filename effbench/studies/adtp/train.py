@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 
-from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json
+from ...artefacts import config_hash, load_weights, provenance, read_npz, save_weights, seed_everything, write_json
 from ...data import tasks
 from ...data.batching import bucketed_order, collate, encode
 from ...models.adtp import ADTPClassifier, candidate_ratios
@@ -63,7 +62,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     if spec["kind"] != "dense" and cfg["init"] == "dense":
         # every weight the variant shares with the dense model comes from it (the shallow model: its first
         # blocks); only the retainer's new heads start fresh
-        state, own = load_file(Path(dense_dir) / "model.safetensors"), model.state_dict()
+        state, own = load_weights(Path(dense_dir) / "model.safetensors"), model.state_dict()
         fresh = [k for k in own if k not in state and not k.startswith(("arp.", "tsp."))]
         if fresh:
             raise RuntimeError(f"dense checkpoint lacks weights of {name}: {fresh[:5]}")
@@ -76,11 +75,11 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     lengths = list(map(len, x_train))
     teacher = None
     if spec["kind"] in ("adtp", "shallow"):
-        with np.load(cache_path) as z:
-            teacher = {"logits": torch.as_tensor(z["logits"]), "attributions": torch.as_tensor(z["attributions"])}
-            if spec["kind"] == "adtp":
-                teacher["arp_target"] = attr.retention_targets(torch.as_tensor(z["agrees"]), z["grid"].tolist(),
-                                                               candidate_ratios(spec["n_candidates"]))
+        z = read_npz(cache_path)
+        teacher = {"logits": torch.as_tensor(z["logits"]), "attributions": torch.as_tensor(z["attributions"])}
+        if spec["kind"] == "adtp":
+            teacher["arp_target"] = attr.retention_targets(torch.as_tensor(z["agrees"]), z["grid"].tolist(),
+                                                           candidate_ratios(spec["n_candidates"]))
     epochs = tc["dense_epochs"] if spec["kind"] == "dense" else tc["epochs"]
     steps_per_epoch = -(-len(x_train) // tc["batch_size"])
     total_steps = epochs * steps_per_epoch

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safetensors.torch import load_file
-
+from ...artefacts import load_weights
 from ...data import tasks
 from ...models.backbones import load_encoder
 from ...models.eat import EATSettings, apply_eat
@@ -36,5 +35,5 @@ def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
 
 def load_trained(cfg: dict, task: str, name: str, run_dir, directory):
     model, tokenizer = build(cfg, variants(cfg, task)[name], tasks.n_classes(directory), tasks.is_pair(directory))
-    model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
+    model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
     return model.eval(), tokenizer

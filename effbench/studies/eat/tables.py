@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...artefacts import read_json, write_csv
+from ...artefacts import read_json, read_npz, write_csv
 from .plan import DENSE, DENSE_CONTINUED, EAT, NO_EXIT, SHALLOW, tau_key, variants
 
 PAPER_ROWS = {DENSE: "bert", SHALLOW: "distilbert"}     # the paper's dense reference and its shallow model
@@ -45,9 +45,9 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
                   for k in ("accuracy", "avg_depth", "avg_retention", "exit_share", "gflops")}}
         probs, labels = [], None
         for d in seed_dirs:
-            with np.load(d / "preds.npz") as z:
-                labels = z["labels"]
-                probs.append(z[f"probs_{key}"])
+            z = read_npz(d / "preds.npz")
+            labels = z["labels"]
+            probs.append(z[f"probs_{key}"])
         if int(labels.max()) <= 1:   # binary: the CI over seeds and examples (preds keep P(class 1))
             r = two_level_bootstrap(labels, np.vstack(probs), "accuracy", 2000)
             row.update(accuracy=r["estimate"], accuracy_ci_low=r["ci_low"], accuracy_ci_high=r["ci_high"])

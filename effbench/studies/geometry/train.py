@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load_file
 
-from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json
+from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
 from ...entropy.range_partition import structural_entropy_bound
 from ...entropy.surrogates import Surrogate
 from ...geometry import hulls
@@ -102,5 +101,5 @@ def train_run(cfg: dict, family: str, variant: str, seed: int, out_dir, state_di
 
 def load_net(cfg: dict, directory) -> EntropyNet:
     net = EntropyNet(sigma=cfg["entropynet"]["sigma"], dropout=cfg["entropynet"]["dropout"])
-    net.load_state_dict(load_file(str(Path(directory) / "model.safetensors")), strict=True)
+    net.load_state_dict(load_weights(Path(directory) / "model.safetensors"), strict=True)
     return net.eval()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...artefacts import read_json, write_csv
+from ...artefacts import read_json, read_npz, write_csv
 from ...claims import find_claim, load_ledger, paper_columns
 from ...stats.intervals import classification_intervals, seed_t_interval
 from .plan import variants
@@ -34,9 +34,9 @@ def load_preds(cfg: dict, runs_root, name: str) -> dict:
     """Labels and the (S, n) probability matrix of one variant's seeds."""
     probs, labels = [], None
     for seed in cfg["seeds"]:
-        with np.load(Path(runs_root) / name / f"seed{seed}" / "preds.npz") as z:
-            probs.append(z["probs"])
-            labels = z["labels"]
+        z = read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")
+        probs.append(z["probs"])
+        labels = z["labels"]
     return {"labels": labels, "probs": np.vstack(probs)}
 
 

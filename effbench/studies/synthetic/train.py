@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json, write_npz
+from ...artefacts import config_hash, load_weights, provenance, read_npz, save_weights, seed_everything, write_json, write_npz
 from ...cost.flops import count_flops
 from ...cost.proxies import proxy_table
 from ...data.synthetic import SyntheticSpec, bayes_accuracy, bayes_posterior, generate, idf_weights
@@ -33,8 +33,7 @@ def make_dataset(cfg: dict, name: str, out_path) -> None:
 
 
 def load_dataset(path) -> dict:
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
+    return read_npz(path)
 
 
 def build_model(cfg: dict, spec: dict, data: dict) -> TinyEncoder:
@@ -164,8 +163,7 @@ def train_variant(cfg: dict, name: str, data_path, out_root, state_root) -> None
 
 
 def load_model(cfg: dict, name: str, data: dict, run_dir) -> TinyEncoder:
-    from safetensors.torch import load_file
 
     model = build_model(cfg, variants(cfg)[name], data)
-    model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
+    model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
     return model.eval()

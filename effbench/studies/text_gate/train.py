@@ -6,9 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import load_file
 
-from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_csv, write_json, write_npz
+from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_csv, write_json, write_npz
 from ...data import text as text_data
 from ...data.batching import bucketed_order, collate, encode, sequential_order
 from ...models.backbones import load_encoder
@@ -60,7 +59,7 @@ def build(cfg: dict, spec: dict, n_classes: int = 2):
 
 def load_trained(cfg: dict, name: str, run_dir):
     model, tokenizer = build(cfg, variants(cfg)[name])
-    model.load_state_dict(load_file(Path(run_dir) / "model.safetensors"), strict=True)
+    model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
     return model.eval(), tokenizer
 
 
@@ -88,7 +87,7 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
     model, tokenizer = build(cfg, {**spec, "gate": None})
     if spec["gate"] is not None:
         # every gated variant starts from the dense fine-tuned checkpoint of its seed
-        model.load_state_dict(load_file(Path(dense_dir) / "model.safetensors"), strict=True)
+        model.load_state_dict(load_weights(Path(dense_dir) / "model.safetensors"), strict=True)
         apply_gate(model, spec["gate"], spec["keep_ratio"], cfg["gate"]["after_layer"])
         tc = {**cfg["train"], "epochs": cfg["gate"]["epochs"], "lr": cfg["gate"]["lr"]}
     else:

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 
-from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json
+from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
 from ...data.images import splits
 from ...models.vit import ViT
 from ...pruning.key_support import Selector, cluster_assignments
@@ -124,7 +123,7 @@ def load_run(cfg: dict, name: str, directory) -> tuple[ViT, dict]:
     spec = variants(cfg)[name]
     model, anchors = build(cfg, spec)
     wrapper = torch.nn.ModuleDict({"model": model, "anchors": anchors})
-    wrapper.load_state_dict(load_file(str(Path(directory) / "model.safetensors")), strict=True)
+    wrapper.load_state_dict(load_weights(Path(directory) / "model.safetensors"), strict=True)
     wrapper.eval()
     return model, {int(k): v.detach() for k, v in anchors.items()}
 
