@@ -51,6 +51,7 @@ def fit(model: torch.nn.Module,
             if scheduler is not None:
                 scheduler.load_state_dict(state["scheduler"])
         history, start = state["history"], state["epoch"]
+        logging.getLogger(__name__).info("%s: resuming after epoch %d of %d from %s", desc, start, epochs, state_path)
     for epoch in range(start, epochs):
         torch.manual_seed(epoch_seed(seed, epoch))
         model.train()
