@@ -11,9 +11,9 @@ import numpy as np
 import psutil
 import pytest
 import yaml
+from smoke import ROOT, SMOKE
 
 from effbench.artefacts import read_json, read_npz
-from smoke import ROOT, SMOKE
 
 pytestmark = pytest.mark.slow
 TARGET = "results/synthetic/runs/full/seed43/metrics.json"     # one training job: both seeds of `full`
