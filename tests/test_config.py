@@ -80,3 +80,17 @@ def test_every_problem_is_reported_at_once(good):
     with pytest.raises(ConfigError) as err:
         validate(cfg)
     assert "synthetic.keep_ratio" in str(err.value) and "vit.train.lr" in str(err.value)
+
+
+def test_what_exists_on_disk_is_checked_before_any_job(good, tmp_path):
+    cfg = _broken(good, lambda c: (c["text_gate"].update(source="local", local_dir=str(tmp_path / "nowhere")),
+                                   c["eat"].__setitem__("backbone", "not a model!"),
+                                   c["adtp"].__setitem__("backbone", str(tmp_path))))
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    text = str(err.value)
+    assert "'text_gate.local_dir': no directory" in text
+    assert "'eat.backbone': 'not a model!' is neither a local model directory nor a model hub id" in text
+    assert "'adtp.backbone'" in text and "without a model's config.json" in text
+    ok = _broken(good, lambda c: c["eat"].__setitem__("backbone", "bert-base-uncased"))   # a hub id: checked online
+    validate(ok)
