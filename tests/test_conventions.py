@@ -53,3 +53,9 @@ def test_config_keys_are_documented_and_current():
     text = render()
     assert (ROOT / "config.md").read_text() == text, "config.md is stale: run python -m effbench.configdoc"
     assert "`eat.tasks.spam.max_length`" in text and "integer" in text
+
+
+def test_every_bad_input_of_the_reliability_page_is_rejected_and_the_page_is_current():
+    r = run(sys.executable, "scripts/bad_inputs.py")
+    assert r.returncode == 0, "a bad input was accepted:\n" + "\n".join(l for l in r.stdout.splitlines() if "ACCEPTED" in l)
+    assert (ROOT / "docs" / "bad_inputs.md").read_text() == r.stdout, "rerun: python scripts/bad_inputs.py > docs/bad_inputs.md"
