@@ -6,7 +6,7 @@ import os
 
 from snakemake.utils import min_version
 
-from effbench.config import validate
+from effbench.config import replace_task_lists, validate
 
 min_version("9.0")
 
@@ -17,6 +17,7 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 report: "report/workflow.rst"
 
 
+replace_task_lists(config, workflow.overwrite_configfiles)  # a scale's task list replaces the default one
 validate(config, files=[*workflow.configfiles, *workflow.overwrite_configfiles])  # bad input fails here, before any job
 
 

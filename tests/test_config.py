@@ -34,7 +34,8 @@ def _broken(good, edit):
     # numbers a range check lets through, and cross-key rules
     (lambda c: c["synthetic"].__setitem__("keep_ratio", float("nan")), "synthetic.keep_ratio", "not a finite number"),
     (lambda c: c["synthetic"]["train"].__setitem__("lr", float("inf")), "synthetic.train.lr", "not a finite number"),
-    (lambda c: c["geometry"]["large"].__setitem__("repeats", 10 ** 12), "geometry.large.repeats", "sane maximum"),
+    (lambda c: c["geometry"]["large"].__setitem__("repeats", 10 ** 12), "geometry.large.repeats", "maximum of 100000000"),
+    (lambda c: c["geometry"]["large"].__setitem__("n_hull", 10 ** 12), "geometry.large.n_hull", "sane maximum"),
     (lambda c: c["eat"].__setitem__("shallow_layers", 9), "eat.shallow_layers", "fewer than the backbone's 6"),
     (lambda c: c["vit"]["model"].__setitem__("heads", 5), "vit.model.dim", "not divisible by vit.model.heads"),
     (lambda c: c["vit"]["regularizer"].__setitem__("epochs_active", [12, 1]), "vit.regularizer.epochs_active",
@@ -51,9 +52,26 @@ def test_bad_config_names_the_key(good, edit, key, words):
 def test_paper_config_merged_over_default_is_valid(good):
     from snakemake.utils import update_config
 
+    from effbench.config import replace_task_lists
+
+    paper = ROOT / "configs" / "paper.yaml"
     cfg = copy.deepcopy(good)
-    update_config(cfg, yaml.safe_load((ROOT / "configs" / "paper.yaml").read_text()))
+    update_config(cfg, yaml.safe_load(paper.read_text()))
+    assert {"rotten_tomatoes", "spam"} <= set(cfg["eat"]["tasks"])          # what a key-by-key merge leaves
+    replace_task_lists(cfg, [paper])
+    assert set(cfg["eat"]["tasks"]) == {"sst2", "qqp", "mnli"}              # the paper's tasks, only
     assert validate(cfg)["scale"] == "paper"
+
+
+def test_the_paper_scale_dag_runs_only_the_papers_tasks(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "-s", str(ROOT / "Snakefile"),
+                          "-d", str(tmp_path), f"--configfile={ROOT / 'configs' / 'paper.yaml'}"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "results/eat/runs/sst2/" in run.stdout and "results/eat/runs/rotten_tomatoes/" not in run.stdout
 
 
 def test_config_files_are_read_strictly(tmp_path):
@@ -94,3 +112,10 @@ def test_what_exists_on_disk_is_checked_before_any_job(good, tmp_path):
     assert "'adtp.backbone'" in text and "without a model's config.json" in text
     ok = _broken(good, lambda c: c["eat"].__setitem__("backbone", "bert-base-uncased"))   # a hub id: checked online
     validate(ok)
+
+
+def test_schema_and_cross_key_problems_come_together(good):
+    cfg = _broken(good, lambda c: (c["synthetic"].__setitem__("keep_ratio", 2.0), c["vit"]["model"].__setitem__("heads", 5)))
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert "synthetic.keep_ratio" in str(err.value) and "vit.model.dim" in str(err.value)
