@@ -6,7 +6,8 @@ import os
 
 from snakemake.utils import min_version
 
-from effbench.config import replace_task_lists, validate
+from effbench.config import validate
+from effbench.config_sources import replace_task_lists, retype_overrides
 
 min_version("9.0")
 
@@ -18,6 +19,7 @@ report: "report/workflow.rst"
 
 
 replace_task_lists(config, workflow.overwrite_configfiles)  # a scale's task list replaces the default one
+retype_overrides(config, workflow.config_settings.overwrite_config)  # --config a='{b: 0.3}': 0.3 is a number
 validate(config, files=[*workflow.configfiles, *workflow.overwrite_configfiles])  # bad input fails here, before any job
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .config_sources import file_problems
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
 MAX_INT = 10 ** 8      # no size, count, repeat or seed in this pipeline needs more; 1e12 is a typo
@@ -21,36 +23,6 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "<root>"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})", key_node.start_mark)
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep)
-
-
-def file_problems(paths) -> list[str]:
-    """Syntax errors, duplicate keys and empty files, each with the file and line."""
-    problems = []
-    for path in paths:
-        try:
-            doc = yaml.load(Path(path).read_text(), Loader=_StrictLoader)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"{path}, line {mark.line + 1}" if mark else str(path)
-            problems.append(f"config file {where}: {getattr(err, 'problem', None) or err}")
-            continue
-        if not isinstance(doc, dict):
-            problems.append(f"config file {path}: empty or not a mapping of keys")
-    return problems
-
-
 def number_problems(config, path=()) -> list[str]:
     """NaN and infinity pass every JSON-schema range check; integers beyond MAX_INT are typos."""
     if isinstance(config, dict):
@@ -62,21 +34,6 @@ def number_problems(config, path=()) -> list[str]:
     if isinstance(config, int) and not isinstance(config, bool) and abs(config) > MAX_INT:
         return [f"config key '{_key(path)}': {config} exceeds the sane maximum {MAX_INT:.0e}"]
     return []
-
-
-REPLACED = (("eat", "tasks"), ("adtp", "tasks"))   # a scale file's task list replaces the default one whole
-
-
-def replace_task_lists(config: dict, files) -> dict:
-    """Snakemake merges config files key by key, so a scale file could never drop a default task
-    (the paper scale would also train Rotten Tomatoes and spam). For the keys in REPLACED the
-    last file given that sets them wins whole."""
-    for path in files:
-        doc = yaml.safe_load(Path(path).read_text()) or {}
-        for section, key in REPLACED:
-            if isinstance(doc.get(section), dict) and key in doc[section]:
-                config[section][key] = doc[section][key]
-    return config
 
 
 def validate(config: dict, schema_path: Path = SCHEMA, files=()) -> dict:

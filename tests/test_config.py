@@ -52,7 +52,7 @@ def test_bad_config_names_the_key(good, edit, key, words):
 def test_paper_config_merged_over_default_is_valid(good):
     from snakemake.utils import update_config
 
-    from effbench.config import replace_task_lists
+    from effbench.config_sources import replace_task_lists
 
     paper = ROOT / "configs" / "paper.yaml"
     cfg = copy.deepcopy(good)
@@ -77,7 +77,7 @@ def test_the_paper_scale_dag_runs_only_the_papers_tasks(tmp_path):
 def test_config_files_are_read_strictly(tmp_path):
     """Duplicate keys, syntax errors and empty files name the file and line (PyYAML would keep the
     last duplicate silently), and every problem is reported in one message."""
-    from effbench.config import file_problems
+    from effbench.config_sources import file_problems
 
     dup = tmp_path / "dup.yaml"
     dup.write_text("threads: 2\nsynthetic:\n  keep_ratio: 0.5\n  keep_ratio: 0.3\n")
@@ -119,3 +119,15 @@ def test_schema_and_cross_key_problems_come_together(good):
     with pytest.raises(ConfigError) as err:
         validate(cfg)
     assert "synthetic.keep_ratio" in str(err.value) and "vit.model.dim" in str(err.value)
+
+
+def test_nested_command_line_overrides_keep_their_types(good):
+    """What Snakemake hands over for --config synthetic='{keep_ratio: 0.3, train: {epochs: 3}}'."""
+    from effbench.config_sources import retype_overrides
+
+    cfg = retype_overrides(copy.deepcopy(good), {"synthetic": {"keep_ratio": "0.3", "train": {"epochs": "3"},
+                                                               "seeds": ["42", "43"]}})
+    assert cfg["synthetic"]["keep_ratio"] == 0.3 and cfg["synthetic"]["train"]["epochs"] == 3
+    assert cfg["synthetic"]["train"]["lr"] == good["synthetic"]["train"]["lr"]      # merged, not replaced
+    assert cfg["synthetic"]["seeds"] == [42, 43]
+    validate(cfg)

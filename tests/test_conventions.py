@@ -33,7 +33,7 @@ def test_python_lint_is_clean():
 def test_the_dag_and_the_report_code_never_import_torch():
     """Planning (what `snakemake -n` runs), tables, figures, statistics and the ledger stay
     torch-free, so a dry run and every cheap job start in about a second."""
-    modules = ["effbench.config", "effbench.paths", "effbench.claims", "effbench.headline", "effbench.stats.significance",
+    modules = ["effbench.config", "effbench.config_sources", "effbench.paths", "effbench.claims", "effbench.headline", "effbench.stats.significance",
                *(f"effbench.studies.{s}.plan" for s in ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit")),
                *(f"effbench.studies.{s}.tables" for s in ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit")),
                *(f"effbench.plots.{s}_figures" for s in ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit"))]
