@@ -38,13 +38,14 @@ def file_problems(paths) -> list[str]:
     return problems
 
 
-REPLACED = (("eat", "tasks"), ("adtp", "tasks"))   # a scale file's task list replaces the default one whole
+# a scale file's task lists and sensitivity grid replace the default ones whole
+REPLACED = (("eat", "tasks"), ("adtp", "tasks"), ("adtp", "sensitivity"))
 
 
 def replace_task_lists(config: dict, files) -> dict:
     """Snakemake merges config files key by key, so a scale file could never drop a default task
-    (the paper scale would also train Rotten Tomatoes and spam). For the keys in REPLACED the
-    last file given that sets them wins whole."""
+    (the paper scale would also train Rotten Tomatoes and spam) or a default grid point. For the
+    keys in REPLACED the last file given that sets them wins whole."""
     for path in files:
         doc = yaml.safe_load(Path(path).read_text()) or {}
         for section, key in REPLACED:

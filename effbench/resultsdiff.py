@@ -31,6 +31,16 @@ def differing_columns(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     return out
 
 
+def aligned(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The new table's rows in the old one's order when a first column names them uniquely (the
+    same rows may come in another order when a config lists the same keys in another order)."""
+    key = old.columns[0] if len(old.columns) else None
+    if key is not None and key in new and old[key].is_unique and new[key].is_unique \
+            and set(old[key]) == set(new[key]):
+        new = new.set_index(key).loc[old[key]].reset_index()[list(new.columns)]
+    return old, new
+
+
 def is_timing(column: str) -> bool:
     return bool(TIMING.search(column) or column.startswith("verdict_") and TIMING.search(column[8:]))
 
@@ -44,7 +54,7 @@ def compare_trees(old: Path, new: Path) -> list[dict]:
         if not other.exists():
             rows.append({"status": "missing", "file": str(rel), "columns": [], "added": []})
             continue
-        old_table, new_table = pd.read_csv(path), pd.read_csv(other)
+        old_table, new_table = aligned(pd.read_csv(path), pd.read_csv(other))
         cols = differing_columns(old_table, new_table)
         others = [c for c in cols if not is_timing(c)]
         rows.append({"status": "differs" if others else ("timing" if cols else "same"), "file": str(rel),
