@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import yaml
 
+from effbench.artefacts import read_npz
 from effbench.config import ROOT
 from effbench.data.synthetic import SyntheticSpec
 from effbench.studies.synthetic.plan import datasets, variants
-from effbench.studies.synthetic.train import load_dataset, make_dataset, train_seed
+from effbench.studies.synthetic.train import make_dataset, train_seed
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def cfg():
 def data(cfg, tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "base.npz"
     make_dataset(cfg, "base", path)
-    return load_dataset(path)
+    return read_npz(path)
 
 
 def _history(run_dir):

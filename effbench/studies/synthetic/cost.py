@@ -10,11 +10,11 @@ from pathlib import Path
 
 import torch
 
-from ...artefacts import provenance, read_json, write_json
+from ...artefacts import provenance, read_json, read_npz, write_json
 from ...cost.timing import pin_threads, time_interleaved
 from ...stats.intervals import accuracy
 from .plan import variants
-from .train import load_dataset, load_model, predict
+from .train import load_model, predict
 
 
 class TimingGuardError(RuntimeError):
@@ -31,7 +31,7 @@ def _check_weights(model, data, metrics_path, seed):
 
 
 def time_variants(cfg: dict, data_path, runs_root, out_path, threads: int) -> dict:
-    data = load_dataset(data_path)
+    data = read_npz(data_path)
     threads = pin_threads(threads)
     seed = cfg["seeds"][0]
     tc = cfg["timing"]

@@ -32,9 +32,6 @@ def make_dataset(cfg: dict, name: str, out_path) -> None:
     })
 
 
-def load_dataset(path) -> dict:
-    return read_npz(path)
-
 
 def build_model(cfg: dict, spec: dict, data: dict) -> TinyEncoder:
     g = cfg["gate_settings"]
@@ -154,7 +151,7 @@ def evaluate_seed(cfg: dict, spec: dict, model: TinyEncoder, data: dict, run_dir
 
 def train_variant(cfg: dict, name: str, data_path, out_root, state_root) -> None:
     """Train and evaluate every seed of one variant (one process: torch imported once)."""
-    data = load_dataset(data_path)
+    data = read_npz(data_path)
     for seed in cfg["seeds"]:
         run_dir = Path(out_root) / name / f"seed{seed}"
         if (run_dir / "metrics.json").exists() and (run_dir / "preds.npz").exists():
