@@ -18,6 +18,12 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/snakemake --cores $(CORES)
+	@$(MAKE) --no-print-directory results/report.html
+
+# the HTML report (every figure and table with its caption), remade only when the ledger, which
+# every study feeds, has changed
+results/report.html: results/claims.csv
+	$(BIN)/snakemake --cores 1 --report $@
 
 smoke: install
 	$(BIN)/snakemake --cores $(CORES) --configfile .test/config.yaml --directory .test/work

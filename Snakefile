@@ -26,9 +26,11 @@ validate(config, files=[*workflow.configfiles, *workflow.overwrite_configfiles])
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/synthetic.smk"
+include: "rules/dense.smk"
 include: "rules/text_gate.smk"
 include: "rules/eat.smk"
 include: "rules/adtp.smk"
+include: "rules/frontier.smk"
 include: "rules/geometry.smk"
 include: "rules/vit.smk"
 include: "rules/stats.smk"
@@ -43,10 +45,12 @@ rule all:
         rules.text_gate.input,
         rules.eat.input,
         rules.adtp.input,
+        rules.frontier.input,
         rules.geometry.input,
         rules.vit.input,
         rules.significance_all.input,
         rules.claims.output,
+        rules.results_pages.output,
         rules.headline_metrics.output,
         rules.bootstrap_benchmark.output,
         expand("data/text/{corpus}/stats.json", corpus=["fortunes", "spam"]),

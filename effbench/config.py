@@ -47,7 +47,7 @@ def validate(config: dict, schema_path: Path = SCHEMA, files=()) -> dict:
     problems += [f"config key '{_key(e.absolute_path)}': {e.message}" for e in errors]
     flagged = {_key(e.absolute_path) for e in errors}
     problems += [p for p in number_problems(config) if p.split("'")[1] not in flagged]   # one message a key
-    for check in (_cross_checks, _source_checks, _eat_checks, _adtp_checks, _geometry_checks, _vit_checks):
+    for check in (_cross_checks, _source_checks, _eat_checks, _adtp_checks, _dense_checks, _geometry_checks, _vit_checks):
         try:
             problems += check(config)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -187,6 +187,19 @@ def _adtp_checks(config: dict) -> list[str]:
             problems.append(f"config key 'adtp.tasks.{name}.scorers': leave-one-out needs one forward per token; "
                             "keep 'residual' to tasks of at most 128 tokens")
     return problems
+
+
+def _dense_checks(config: dict) -> list[str]:
+    """Studies that run the same text task share its dense model, so they must agree on its data."""
+    from .studies.dense.plan import tasks
+
+    try:
+        tasks(config)
+    except KeyError:          # a task list naming an unknown task: reported by the study's own check
+        return []
+    except ValueError as err:
+        return [f"config keys of a shared text task: {err}"]
+    return []
 
 
 def _geometry_checks(config: dict) -> list[str]:

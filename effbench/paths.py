@@ -4,6 +4,7 @@
     results/<study>/state/[<task>/]                    resumable training state (not an output)
     results/<study>/cost/[<task>.json]                 measured FLOPs and time
     results/<study>/[<task>/]tables|figures/           what the tables and figures rules write
+    results/dense/<task>/seed<k>/                      the dense fine-tune every text study shares
 
 Studies with one task (synthetic, text gate, ViT) leave out <task>; the geometry study's task is
 its point-set family. Rules build their patterns from these functions (a wildcard such as
@@ -26,3 +27,8 @@ def state_dir(study: str, task: str | None = None) -> str:
 
 def cost_file(study: str, task: str) -> str:
     return f"results/{study}/cost/{task}.json"
+
+
+def dense_dir(task: str, seed) -> str:
+    """The one dense fine-tune of a text task and seed (effbench.studies.dense)."""
+    return f"results/dense/{task}/seed{seed}"

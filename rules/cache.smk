@@ -10,6 +10,9 @@ CACHED = {
         *expand("data/generated/synthetic/{dataset}.npz", dataset=SYN_DATASETS),
     ],
     "synthetic": [f for v in SYN_VARIANTS for f in syn_run_files(v)] + ["results/synthetic/cost/timing.json"],
+    "dense": [
+        f"{paths.dense_dir(t, seed)}/{f}" for t, d in DENSE_TASKS.items() for seed in d["seeds"] for f in DENSE_FILES
+    ],
     "text_gate": [f for v in TG_VARIANTS for f in tg_run_files(v)] + ["results/text_gate/cost/cost.json"],
     "eat": [
         f
@@ -37,6 +40,7 @@ CACHED = {
     "geometry": geo_run_files(GEO_RUNS)
     + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
     + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
+    "frontier": [f for t in FRONTIER_TASKS for f in (frontier_study.cost_file(t), f"results/frontier/cost/{t}.npz")],
     "vit": vit_run_files(["model.safetensors", "history.json", "metrics.json", "eval.csv"]) + ["results/vit/cost.csv"],
 }
 

@@ -6,6 +6,7 @@ import re
 
 # planning modules only: they import no torch, so a dry run or a no-op starts in seconds
 from effbench import paths
+from effbench.pages import PAGES
 from effbench.data import tasks as text_tasks
 from effbench.studies.synthetic import plan as synthetic_study
 from effbench.studies.eat import plan as eat_study
@@ -13,6 +14,8 @@ from effbench.studies.adtp import plan as adtp_study
 from effbench.studies.geometry import plan as geometry_study
 from effbench.studies.vit import plan as vit_study
 from effbench.studies.text_gate import plan as text_gate_study
+from effbench.studies.dense import plan as dense_study
+from effbench.studies.frontier import plan as frontier_study
 
 SYN = config["synthetic"]
 SYN_VARIANTS = synthetic_study.variants(SYN)
@@ -28,6 +31,7 @@ MODEL_THREADS = min(config["threads"], workflow.cores)
 TINY_MODEL_THREADS = 1
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
 GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
+DENSE_FILES = ["model.safetensors", "history.json", "metrics.json"]
 
 
 wildcard_constraints:
@@ -85,7 +89,9 @@ def eat_run_files(task, variant, files=RUN_FILES, seeds=None):
 
 def eat_train_inputs(wildcards):
     inputs = {"data": eat_data_files(wildcards.eat_task)}
-    if wildcards.eat_variant != "dense":  # teacher logits and the dense accuracy that tau is chosen against
+    if wildcards.eat_variant == "dense":  # the shared dense fine-tune, evaluated as EAT's dense row
+        inputs["shared"] = f"{paths.dense_dir(wildcards.eat_task, wildcards.seed)}/model.safetensors"
+    else:  # teacher logits and the dense accuracy that tau is chosen against
         inputs["dense"] = eat_run_files(
             wildcards.eat_task, "dense", ["model.safetensors", "metrics.json"], [wildcards.seed]
         )
@@ -122,7 +128,9 @@ def adtp_first_seed(task):
 
 def adtp_train_inputs(wildcards):
     inputs = {"data": adtp_data_files(wildcards.adtp_task)}
-    if wildcards.adtp_variant != "dense":  # the teacher: its checkpoint and its cached attributions
+    if wildcards.adtp_variant == "dense":  # the shared dense fine-tune, evaluated as AD-TP's teacher row
+        inputs["shared"] = f"{paths.dense_dir(wildcards.adtp_task, wildcards.seed)}/model.safetensors"
+    else:  # the teacher: its checkpoint and its cached attributions
         inputs["dense"] = adtp_run_files(wildcards.adtp_task, "dense", ["model.safetensors"], [wildcards.seed])
         inputs["cache"] = f"results/adtp/teacher/{wildcards.adtp_task}/seed{wildcards.seed}.npz"
     return inputs

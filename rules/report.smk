@@ -39,3 +39,31 @@ rule headline_metrics:
         runtime=5,
     script:
         "../workflow_scripts/headline_metrics.py"
+
+
+rule results_pages:
+    """docs/results/<page>.md rendered from docs/templates/<page>.md and the artefacts: a rerun at any
+    scale rewrites every number on them."""
+    input:
+        templates=[os.path.join(workflow.basedir, "docs", "templates", f"{p}.md") for p in PAGES],
+        studies=[
+            rules.synthetic.input,
+            rules.text_gate.input,
+            rules.eat.input,
+            rules.adtp.input,
+            rules.frontier.input,
+            rules.geometry.input,
+            rules.vit.input,
+        ],
+        claims=rules.claims.output,
+    output:
+        [f"docs/results/{p}.md" for p in PAGES],
+    log:
+        "logs/results_pages.log",
+    benchmark:
+        "benchmarks/results_pages.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/results_pages.py"

@@ -2,7 +2,7 @@
 # by default; GLUE through `local` (TSV directory) or `hub` (datasets) at paper scale.
 TG = config["text_gate"]
 TG_VARIANTS = text_gate_study.variants(TG)
-TG_DATA = "data/text/{}".format(TG["source"] if TG["source"] == "rotten_tomatoes" else TG["task"])
+TG_DATA = dense_study.text_gate_task(TG)[1]
 
 
 rule text_data:
@@ -44,9 +44,13 @@ if TG["source"] != "rotten_tomatoes":
 
 
 rule text_gate_dense:
-    """The dense fine-tuned checkpoint: baseline and initialisation of every gated variant."""
+    """The shared dense fine-tune evaluated as the text gate's dense row (and every gated variant's start)."""
     input:
-        rules.text_data.output.splits,
+        data=rules.text_data.output.splits,
+        shared=expand(
+            "{dir}/model.safetensors",
+            dir=[paths.dense_dir(dense_study.text_gate_task(TG)[0], s) for s in TG["seeds"]],
+        ),
     output:
         tg_run_files("dense"),
     log:

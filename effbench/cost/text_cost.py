@@ -91,6 +91,27 @@ def with_speedups(sweeps: dict, name: str, reference: str) -> dict:
             for b, s in sweeps.items()}
 
 
+DENSE_SDPA = "dense_sdpa"      # the reference of every speed-up: the dense weights, transformers' default attention
+
+
+def add_library_dense(models: dict, dense: str, batches) -> dict:
+    """Add `dense`'s weights run through transformers' own forward and default attention (SDPA)
+    to `models` as DENSE_SDPA, after checking it predicts what `dense` predicts on `batches`."""
+    from ..models.library_dense import LibraryDense, agreement, check_agreement
+
+    models[DENSE_SDPA] = LibraryDense(models[dense])
+    return check_agreement(agreement(models[dense], models[DENSE_SDPA], batches))
+
+
+def speedups(latency: dict, sweeps: dict, name: str, eager: str, stat: str = "mean_ms") -> dict:
+    """Speed-ups of `name` against the library's dense model, and against our eager dense path `eager`."""
+    throughput = with_speedups(sweeps, name, DENSE_SDPA)
+    for b, t in with_speedups(sweeps, name, eager).items():
+        throughput[b]["speedup_vs_eager"] = t["speedup"]
+    return {"speedup_b1": latency[DENSE_SDPA][stat] / latency[name][stat],
+            "speedup_b1_vs_eager": latency[eager][stat] / latency[name][stat], "throughput": throughput}
+
+
 def time_tokeniser(tokenizer, texts, max_length: int, repeats: int = 3) -> dict:
     seconds = []
     for _ in range(repeats):

@@ -38,7 +38,7 @@ def frontier(table: pd.DataFrame, task: str):
     axes[0].set_ylabel("test accuracy")
     axes[0].set_title(task)
     axes[0].legend(fontsize=7)
-    speed_cols = [c for c in table if c.startswith("speedup_b")]
+    speed_cols = [c for c in table if c.startswith("speedup_b") and "_vs_" not in c]
     points = table[table["row"].str.startswith("eat_tau") | (table["row"] == "shallow")]
     for col, marker in zip(["speedup_vs_dense"] + speed_cols, ["o", "s", "^"]):
         label = "batch 1" if col == "speedup_vs_dense" else f"batch {col[len('speedup_b'):]}"

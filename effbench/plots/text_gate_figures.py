@@ -16,7 +16,8 @@ def speed_vs_keep(table: pd.DataFrame):
     and accuracy against FLOPs reduction, with the paper's operating point."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     entropy = table[table["gate"].isin(["entropy_topk", "none"])].sort_values("keep_ratio")
-    speed_cols = sorted((c for c in table if c.startswith("speedup_b")), key=lambda c: int(c[len("speedup_b"):]))
+    speed_cols = sorted((c for c in table if c.startswith("speedup_b") and "_vs_" not in c),
+                        key=lambda c: int(c[len("speedup_b"):]))
     for col in speed_cols:
         axes[0].plot(entropy["keep_ratio"], entropy[col], marker="o", label=f"measured, batch {col[len('speedup_b'):]}")
     axes[0].plot(entropy["keep_ratio"], entropy["flops_predicted_speedup"], "k--", label="FLOPs-predicted")

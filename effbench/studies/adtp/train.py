@@ -13,8 +13,10 @@ from ...data import tasks
 from ...data.batching import bucketed_order, collate, encode
 from ...models.adtp import ADTPClassifier, candidate_ratios
 from ...models.losses import distillation_loss
+from ...paths import dense_dir as shared_dense_dir
 from ...pruning import attribution as attr
 from ...train import adamw_with_warmup, fit
+from ..dense.train import load_into
 from .data import split_frame
 from .evaluate import evaluate_run, trace
 from .model import build, special_ids
@@ -80,7 +82,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         if spec["kind"] == "adtp":
             teacher["arp_target"] = attr.retention_targets(torch.as_tensor(z["agrees"]), z["grid"].tolist(),
                                                            candidate_ratios(spec["n_candidates"]))
-    epochs = tc["dense_epochs"] if spec["kind"] == "dense" else tc["epochs"]
+    epochs = tc["epochs"]
     steps_per_epoch = -(-len(x_train) // tc["batch_size"])
     total_steps = epochs * steps_per_epoch
     specials = special_ids(tokenizer)
@@ -111,9 +113,13 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
                                              total_steps)
     t0 = time.perf_counter()
-    history = fit(model, optimizer, batches, step_loss, evaluate, epochs, seed,
-                  state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
-                  scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
+    if spec["kind"] == "dense":      # the teacher is the shared dense fine-tune of this task and seed
+        history = load_into(model, shared_dense_dir(task, seed))
+        epochs = len(history)
+    else:
+        history = fit(model, optimizer, batches, step_loss, evaluate, epochs, seed,
+                      state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
+                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
     train_seconds = time.perf_counter() - t0
     run_dir = Path(run_dir)
     save_weights(model, run_dir / "model.safetensors")

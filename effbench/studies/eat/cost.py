@@ -54,7 +54,7 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     """FLOPs (analytic from traces, checked against torch's counter) and CPU latency at
     batch 1 / throughput at the configured batch sizes, all operating points interleaved."""
     from ...cost.flops import count_flops
-    from ...cost.text_cost import latency_batch1, throughput, with_speedups
+    from ...cost.text_cost import DENSE_SDPA, add_library_dense, latency_batch1, speedups, throughput
     from ...cost.timing import pin_threads
 
     threads = pin_threads(threads)
@@ -74,6 +74,8 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     encoded = encode(tokenizer, test.head(max(cc["latency_examples"] + cc["warmup"], cc["throughput_examples"])),
                      tcfg["max_length"])
     labels = test["label"].to_numpy()[: len(encoded)]
+    # the reference of every speed-up: the same dense weights through transformers' default (SDPA) attention
+    sdpa_check = add_library_dense(models, DENSE, [collate(encoded[i:i + 32], pad, sep) for i in range(0, len(encoded), 32)])
     for name, (variant, tau, patience) in points.items():
         model = loaded[variant][0]
         if isinstance(model, EATClassifier):     # one no-exit trace per model; tau applied per example
@@ -88,6 +90,8 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
         flops_of[name] = flops
         result[name] = {"variant": variant, "tau": tau, "patience": patience, "seed": seed,
                         **summarise(model, tr, labels)}
+    flops_of[DENSE_SDPA] = flops_of[DENSE]            # the same model and tokens: checked equal above
+    result[DENSE_SDPA] = {**result[DENSE], "attention": "sdpa", "agreement_with_eager": sdpa_check}
     n_lat = min(cc["latency_examples"], len(encoded) - cc["warmup"])    # warm-up examples come first
     n_thr = min(cc["throughput_examples"], len(encoded)) or len(encoded)
     latency = latency_batch1(models, {k: encoded for k in models}, pad, n_lat, cc["warmup"])
@@ -96,11 +100,10 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     for name in models:
         r, g = result[name], flops_of[name]
         r["latency_b1"] = latency[name]
-        r["speedup_b1"] = result[DENSE]["latency_b1"]["mean_ms"] / r["latency_b1"]["mean_ms"] if name != DENSE else 1.0
+        r.update(speedups(latency, sweeps, name, DENSE))          # against SDPA dense, and our eager one
         timed = slice(cc["warmup"], cc["warmup"] + n_lat)                  # the examples latency_batch1 times
         r["predicted_speedup_b1"] = float(dense_flops[timed].mean() / g[timed].mean())
         r["predicted_speedup_batched"] = float(dense_flops[:n_thr].mean() / g[:n_thr].mean())
-        r["throughput"] = with_speedups(sweeps, name, DENSE)
     chosen = read_json(Path(runs_root) / EAT / f"seed{seed}" / "metrics.json")["metrics"]["chosen_tau"]
     chosen_name = f"eat_tau{float(chosen):g}" if chosen != "none" else NO_EXIT
     result["profile_b1"] = {name: profile_ops(models[name], encoded[: cc["profile_examples"]], pad, sep)
@@ -108,7 +111,9 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     write_json(out_path, {"provenance": provenance(cfg, task=task, threads=threads,
                                                    note="CPU, fp32; latency = mean per example at batch 1 over the "
                                                         "first latency_examples test examples; throughput over "
-                                                        "length-sorted batches; all operating points interleaved"),
+                                                        "length-sorted batches; all operating points interleaved; "
+                                                        "speed-ups against dense_sdpa (transformers' default "
+                                                        "attention, same weights), speedup*_vs_eager against dense"),
                           "metrics": result})
     return result
 

@@ -14,7 +14,9 @@ from ...data.text import read_split as load_split
 from ...data.text import subsample
 from ...models.eat import EATClassifier
 from ...models.losses import distillation_loss
+from ...paths import dense_dir as shared_dense_dir
 from ...train import adamw_with_warmup, fit
+from ..dense.train import load_into
 from .evaluate import calibrate_exit, evaluate_run, trace
 from .model import build, load_trained, patch
 from .plan import DENSE, HISTORY_EXAMPLES, variants
@@ -84,11 +86,14 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
         tr = trace(m, x_val[:HISTORY_EXAMPLES], pad, sep_id=sep)
         return {"val_accuracy": float((tr["probs"].argmax(1) == y_val[:HISTORY_EXAMPLES]).mean())}
 
-    optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
-                                             tc["epochs"] * steps_per_epoch)
-    history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
-                  state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
-                  scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
+    if spec["kind"] == "dense" and not spec.get("continued"):   # the shared dense fine-tune of this task and seed
+        history = load_into(model, shared_dense_dir(task, seed))
+    else:
+        optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"],
+                                                 tc["warmup_ratio"], tc["epochs"] * steps_per_epoch)
+        history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
+                      state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
+                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
     calibration = calibrate_exit(model, x_val, y_val, pad, sep, cfg) if isinstance(model, EATClassifier) else {}
     run_dir = Path(run_dir)
     save_weights(model, run_dir / "model.safetensors")

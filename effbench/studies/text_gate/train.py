@@ -12,8 +12,11 @@ from ...data import text as text_data
 from ...data.batching import bucketed_order, collate, encode, sequential_order
 from ...models.backbones import load_encoder
 from ...models.text_classifier import TextClassifier, apply_gate
+from ...paths import dense_dir as shared_dense_dir
 from ...stats.intervals import accuracy, auc
 from ...train import adamw_with_warmup, fit
+from ..dense.plan import text_gate_task
+from ..dense.train import load_into
 from .plan import DENSE, variants
 
 
@@ -113,11 +116,14 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
     def evaluate(m):
         return {f"val_{k}": v for k, v in _metrics(y_val, predict(m, x_val, pad)).items()}
 
-    optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
-                                             tc["epochs"] * -(-len(x_train) // tc["batch_size"]))
-    history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
-                  state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{name} seed {seed}",
-                  scheduler=scheduler, resume_key=config_hash([cfg, name, seed]))
+    if spec["gate"] is None:     # the dense row is the shared dense fine-tune of this task and seed
+        history = load_into(model, shared_dense_dir(text_gate_task(cfg)[0], seed))
+    else:
+        optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
+                                                 tc["epochs"] * -(-len(x_train) // tc["batch_size"]))
+        history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
+                      state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{name} seed {seed}",
+                      scheduler=scheduler, resume_key=config_hash([cfg, name, seed]))
     run_dir = Path(run_dir)
     save_weights(model, run_dir / "model.safetensors")
     write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, variant=name), "history": history})

@@ -1,0 +1,1 @@
+"""The one dense fine-tune per (text task, seed) that every text study shares."""

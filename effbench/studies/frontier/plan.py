@@ -1,0 +1,47 @@
+"""Which tasks get a cross-method frontier, and which trained runs it reads. No torch: the DAG imports it.
+
+A task gets one when both EAT and AD-TP run it (they then share its dense model, splits and
+training subset); the entropy gate joins where its task is the same. Every method is evaluated
+on the same test examples, counted by torch's FLOP counter and timed in one interleaved job.
+"""
+from __future__ import annotations
+
+from ... import paths
+from ..dense.plan import text_gate_task
+
+DENSE, DENSE_SDPA, SHALLOW, ADTP = "dense", "dense_sdpa", "shallow", "adtp"
+
+
+def tasks(config: dict) -> list[str]:
+    return [t for t in config["eat"]["tasks"] if t in config["adtp"]["run_tasks"]]
+
+
+def gate_variants(config: dict, task: str) -> list[str]:
+    """The text gate's gated variants on this task (none when the gate runs another task)."""
+    from ..text_gate.plan import variants
+
+    tg = config["text_gate"]
+    if text_gate_task(tg)[0] != task:
+        return []
+    return [name for name, spec in variants(tg).items() if spec["gate"] is not None]
+
+
+def inputs(config: dict, task: str) -> dict[str, str]:
+    """name -> run directory of every trained model the frontier loads (first seed of each study)."""
+    eat_seed = config["eat"]["tasks"][task]["seeds"][0]
+    adtp_seed = config["adtp"]["tasks"][task]["seeds"][0]
+    out = {DENSE: paths.dense_dir(task, eat_seed),
+           SHALLOW: paths.run_dir("eat", SHALLOW, eat_seed, task),
+           "eat": paths.run_dir("eat", "eat", eat_seed, task),
+           ADTP: paths.run_dir("adtp", ADTP, adtp_seed, task)}
+    for name in gate_variants(config, task):
+        out[name] = paths.run_dir("text_gate", name, config["text_gate"]["seeds"][0])
+    return out
+
+
+def cost_file(task: str) -> str:
+    return f"results/frontier/cost/{task}.json"
+
+
+def targets(config: dict) -> list[str]:
+    return [f"results/frontier/{task}/{f}" for task in tasks(config) for f in ("frontier.csv", "frontier.png")]

@@ -1,0 +1,26 @@
+# The one dense fine-tune per (text task, seed) that the text gate, EAT and AD-TP share: their
+# dense rows, the start of EAT and the gated models, AD-TP's teacher, every speed-up's baseline.
+DENSE_TASKS = dense_study.tasks(config)
+
+
+rule dense_train:
+    input:
+        lambda w: expand(
+            "{dir}/{split}.csv", dir=DENSE_TASKS[w.dense_task]["data_dir"], split=["train", "validation", "test"]
+        ),
+    output:
+        [f"{paths.dense_dir('{dense_task}', '{seed}')}/{f}" for f in DENSE_FILES],
+    log:
+        "logs/dense/{dense_task}.seed{seed}.log",
+    benchmark:
+        "benchmarks/dense/{dense_task}.seed{seed}.tsv"
+    wildcard_constraints:
+        dense_task="|".join(map(re.escape, DENSE_TASKS)),
+    threads: MODEL_THREADS
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    params:
+        state_dir="results/dense/state",
+    script:
+        "../workflow_scripts/dense_train.py"

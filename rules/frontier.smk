@@ -1,0 +1,78 @@
+# One frontier of every text method per task that EAT and AD-TP both run: the shared dense model
+# (SDPA and eager), shallow, entropy / random gates, EAT at each tau, AD-TP, attention top-k.
+FRONTIER_TASKS = frontier_study.tasks(config)
+
+
+rule frontier_cost:
+    """Every method on the task's test split: accuracy, GFLOPs (torch's counter) and time, interleaved."""
+    input:
+        lambda w: [f"{d}/model.safetensors" for d in frontier_study.inputs(config, w.frontier_task).values()],
+        lambda w: f"{paths.run_dir('eat', 'eat', EAT_CFG['tasks'][w.frontier_task]['seeds'][0], w.frontier_task)}/metrics.json",
+    output:
+        cost=frontier_study.cost_file("{frontier_task}"),
+        preds="results/frontier/cost/{frontier_task}.npz",
+    log:
+        "logs/frontier/{frontier_task}/cost.log",
+    benchmark:
+        "benchmarks/frontier/{frontier_task}/cost.tsv"
+    wildcard_constraints:
+        frontier_task="|".join(FRONTIER_TASKS),
+    threads: TIMING_THREADS
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    script:
+        "../workflow_scripts/frontier_cost.py"
+
+
+rule frontier_table:
+    input:
+        cost=frontier_study.cost_file("{frontier_task}"),
+        preds="results/frontier/cost/{frontier_task}.npz",
+        eat=lambda w: f"{paths.run_dir('eat', 'eat', EAT_CFG['tasks'][w.frontier_task]['seeds'][0], w.frontier_task)}/metrics.json",
+    output:
+        report(
+            "results/frontier/{frontier_task}/frontier.csv",
+            caption="../report/frontier_table.rst",
+            category="frontier",
+        ),
+    log:
+        "logs/frontier/{frontier_task}/table.log",
+    benchmark:
+        "benchmarks/frontier/{frontier_task}/table.tsv"
+    wildcard_constraints:
+        frontier_task="|".join(FRONTIER_TASKS),
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../workflow_scripts/frontier_table.py"
+
+
+rule frontier_figure:
+    input:
+        "results/frontier/{frontier_task}/frontier.csv",
+    output:
+        png=report(
+            "results/frontier/{frontier_task}/frontier.png",
+            caption="../report/frontier_figure.rst",
+            category="frontier",
+        ),
+        pdf="results/frontier/{frontier_task}/frontier.pdf",
+    log:
+        "logs/frontier/{frontier_task}/figure.log",
+    benchmark:
+        "benchmarks/frontier/{frontier_task}/figure.tsv"
+    wildcard_constraints:
+        frontier_task="|".join(FRONTIER_TASKS),
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/frontier_figure.py"
+
+
+rule frontier:
+    """Target: the cross-method frontier of every shared text task."""
+    input:
+        frontier_study.targets(config),
