@@ -4,9 +4,12 @@ A template is Markdown with Jinja2 expressions that read what the pipeline wrote
 any scale rewrites every number; the prose that interprets them sits beside them in the
 template. Helpers available in a template:
 
-    table(path, columns, where=None, digits=3)   a Markdown table of a CSV's columns (rows filtered by where)
+    table(path, columns, where=None, match=None, digits=3)   a Markdown table of a CSV's columns (rows
+                                                   filtered by where=(column, values) or match=(column, regex))
     counts(path, index, column, pattern=None)      a cross-tabulation of two columns, with totals
-    value(path, row, column, fmt="{:.3f}", key="row")   one cell of a CSV
+    value(path, row, column, fmt="{:.3f}", key="row")   one cell of a CSV, formatted
+    number(path, row, column, key="row")           one cell as a number (row=True: the row where `key` is true)
+    rows(path, flag, key="row")                    the rows whose boolean column `flag` is true
     json(path, *keys)                              one value of a JSON artefact (its "metrics" block first)
     figure(path, caption)                          a link to a figure, relative to the rendered page
     config                                         the run's configuration
@@ -27,19 +30,23 @@ class Reader:
         self.root, self.page_dir = Path(root), Path(page_dir)
         self.used: list[str] = []
 
-    def _csv(self, path):
+    def _csv(self, path, dtype=None):
         import pandas as pd
 
         self.used.append(str(path))
-        return pd.read_csv(self.root / path)
+        return pd.read_csv(self.root / path, dtype=dtype)
 
-    def table(self, path, columns, where=None, digits: int = 3) -> str:
+    def table(self, path, columns, where=None, match=None, digits: int = 3) -> str:
+        """where=(column, value or list of values); match=(column, regex) keeps rows whose column matches."""
         import pandas as pd
 
         frame = self._csv(path)
         if where is not None:
             column, values = where
             frame = frame[frame[column].isin(values if isinstance(values, (list, tuple)) else [values])]
+        if match is not None:
+            column, regex = match
+            frame = frame[frame[column].astype(str).str.contains(regex, regex=True)]
         present = [c for c in columns if c in frame]
         if not present or frame.empty:
             return f"*(no rows in `{path}`)*"
@@ -48,7 +55,7 @@ class Reader:
             if pd.api.types.is_bool_dtype(out[c]):
                 out[c] = out[c].map({True: "yes", False: ""})
             elif out[c].dtype == object:
-                out[c] = out[c].fillna("")
+                out[c] = out[c].fillna("").replace("nan", "")
             if pd.api.types.is_float_dtype(out[c]):
                 out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}g}" if abs(v) >= 1000 or abs(v) < 1e-3
                                     else f"{v:.{digits}f}")
@@ -59,18 +66,28 @@ class Reader:
         `pattern` when given, e.g. the verdict's leading word), with totals."""
         import pandas as pd
 
-        frame = self._csv(path)
+        frame = self._csv(path, dtype=str)
         values = frame[column].astype(str).str.extract(pattern)[0] if pattern else frame[column]
         return pd.crosstab(frame[index], values, margins=True, margins_name="all").reset_index().to_markdown(index=False)
+
+    def number(self, path, row, column, key: str = "row"):
+        """One cell of a CSV as a number (for conditions in a template); rows are found by `key`,
+        or, with row=True, the first row where the column `key` is true."""
+        frame = self._csv(path)
+        hit = frame.loc[frame[key] == True, column] if row is True else frame.loc[frame[key].astype(str) == str(row), column]  # noqa: E712
+        if hit.empty:
+            raise KeyError(f"{path}: no row {key} = {row!r}")
+        return hit.iloc[0]
+
+    def rows(self, path, flag: str, key: str = "row") -> list[str]:
+        """The `key` of every row whose boolean column `flag` is true, in file order."""
+        frame = self._csv(path)
+        return frame.loc[frame[flag] == True, key].astype(str).tolist()  # noqa: E712
 
     def value(self, path, row, column, fmt: str = "{:.3f}", key: str = "row") -> str:
         import pandas as pd
 
-        frame = self._csv(path)
-        hit = frame.loc[frame[key].astype(str) == str(row), column]
-        if hit.empty:
-            raise KeyError(f"{path}: no row {key} = {row!r}")
-        v = hit.iloc[0]
+        v = self.number(path, row, column, key)
         return "n/a" if pd.isna(v) else fmt.format(v)
 
     def json(self, path, *keys):
@@ -95,7 +112,9 @@ def render(template_path, out_path, config: dict, root=".", provenance: str = ""
     reader = Reader(root, (Path(root) / out_path).parent if not out_path.is_absolute() else out_path.parent)
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.from_string(Path(template_path).read_text())
-    text = template.render(table=reader.table, counts=reader.counts, value=reader.value, json=reader.json, figure=reader.figure,
+    text = template.render(table=reader.table, counts=reader.counts, value=reader.value, number=reader.number,
+                           rows=reader.rows,
+                           json=reader.json, figure=reader.figure,
                            config=config)
     header = (f"<!-- generated by `snakemake results_pages` from {Path(template_path).as_posix()} and the artefacts "
               f"it reads; edit the template, not this page. {provenance} -->\n")
