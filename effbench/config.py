@@ -47,7 +47,8 @@ def validate(config: dict, schema_path: Path = SCHEMA, files=()) -> dict:
     problems += [f"config key '{_key(e.absolute_path)}': {e.message}" for e in errors]
     flagged = {_key(e.absolute_path) for e in errors}
     problems += [p for p in number_problems(config) if p.split("'")[1] not in flagged]   # one message a key
-    for check in (_cross_checks, _source_checks, _eat_checks, _adtp_checks, _dense_checks, _geometry_checks, _vit_checks):
+    for check in (_cross_checks, _source_checks, _eat_checks, _adtp_checks, _compute_checks, _dense_checks,
+                  _geometry_checks, _vit_checks):
         try:
             problems += check(config)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -186,6 +187,17 @@ def _adtp_checks(config: dict) -> list[str]:
         if "residual" in t["scorers"] and t["max_length"] > 128:
             problems.append(f"config key 'adtp.tasks.{name}.scorers': leave-one-out needs one forward per token; "
                             "keep 'residual' to tasks of at most 128 tokens")
+    return problems
+
+
+def _compute_checks(config: dict) -> list[str]:
+    c = config["compute"]
+    problems = []
+    if c["device"] == "cpu" and c["precision"] == "fp16":
+        problems.append("config key 'compute.precision': fp16 autocast is for GPUs; on the CPU use fp32 or bf16")
+    if c["device"] == "cpu" and c["gpus_per_job"] > 0:
+        problems.append(f"config key 'compute.gpus_per_job': {c['gpus_per_job']} GPUs asked for jobs that run on "
+                        "the CPU (compute.device: cpu); use device auto or cuda, or ask for 0")
     return problems
 
 

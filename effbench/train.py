@@ -30,22 +30,32 @@ def fit(model: torch.nn.Module,
         state_path: str | os.PathLike | None = None,
         desc: str = "train",
         scheduler=None,
-        resume_key: str | None = None) -> list[dict]:
+        resume_key: str | None = None,
+        compute=None) -> list[dict]:
     """Train for `epochs`, resuming from `state_path` if it holds an earlier checkpoint of the
     same run (`resume_key`, e.g. a hash of the config; a checkpoint of another config is ignored).
 
     batches(epoch) yields training batches; step_loss(model, batch) returns the loss;
     evaluate(model) returns the metrics recorded after each epoch (model in eval mode).
+    compute (effbench.compute.Compute): the device the model and every batch move to, and the
+    autocast precision; None is the CPU in fp32, where nothing moves and nothing is wrapped.
     """
+    from .compute import to_device
+
+    device = compute.device if compute is not None else None
+    scaler = compute.grad_scaler() if compute is not None else None
+    if device is not None:
+        model.to(device)
     history: list[dict] = []
     start = 0
     # tensors, numbers, strings and containers only: no pickle of arbitrary objects
-    state = torch.load(state_path, weights_only=True) if state_path and Path(state_path).exists() else None
+    state = (torch.load(state_path, weights_only=True, map_location=device or "cpu")
+             if state_path and Path(state_path).exists() else None)
     if state is not None and state.get("resume_key") != resume_key:
         logging.getLogger(__name__).warning("%s belongs to another configuration; training from scratch", state_path)
         state = None
     if state is not None:
-        model.load_state_dict(state["model"])
+        model.load_state_dict(state["model"])       # onto the model's own device
         if state["optimizer"] is not None:          # None: a finished run, kept without its optimizer
             optimizer.load_state_dict(state["optimizer"])
             if scheduler is not None:
@@ -58,10 +68,20 @@ def fit(model: torch.nn.Module,
         total, count = 0.0, 0
         for batch in tqdm(batches(epoch), desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False,
                           disable=not os.environ.get("EFFBENCH_PROGRESS")):
-            loss = step_loss(model, batch)
+            if device is not None:
+                batch = to_device(batch, device)
+                with compute.autocast():
+                    loss = step_loss(model, batch)
+            else:
+                loss = step_loss(model, batch)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            if scaler is not None:          # fp16: scaled gradients, steps skipped on overflow
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                optimizer.step()
             if scheduler is not None:
                 scheduler.step()
             total += loss.item()

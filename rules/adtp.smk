@@ -40,6 +40,7 @@ rule adtp_teacher_cache:
         adtp_task="|".join(ADTP_TASKS),
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=6000,
         runtime=60,
     script:
@@ -60,6 +61,7 @@ rule adtp_train:
         adtp_variant="|".join(map(re.escape, ADTP_TRAINED)),
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=8000,
         runtime=120,
     params:
@@ -90,6 +92,7 @@ for _task in ADTP_TASKS:  # one rule per task: the methods it evaluates depend o
             f"benchmarks/adtp/{_task}/methods.tsv"
         threads: MODEL_THREADS
         resources:
+            gpu=GPU,
             mem_mb=6000,
             runtime=60,
         params:
@@ -121,6 +124,7 @@ rule adtp_consistency:
         adtp_task="|".join(ADTP_TASKS),
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=4000,
         runtime=30,
     params:
@@ -149,6 +153,7 @@ rule adtp_cost:
         adtp_task="|".join(ADTP_TASKS),
     threads: TIMING_THREADS
     resources:
+        gpu=GPU,
         mem_mb=6000,
         runtime=60,
     params:

@@ -29,6 +29,9 @@ LEDGER = sorted(glob.glob(os.path.join(workflow.basedir, "claims", "*.yaml")))
 TIMING_THREADS = workflow.cores
 MODEL_THREADS = min(config["threads"], workflow.cores)
 TINY_MODEL_THREADS = 1
+# Jobs that train, evaluate or time a transformer or the ViT ask the scheduler for this many GPUs
+# (compute.gpus_per_job; 0 asks for none); data, tables, figures, statistics and the tiny models never do.
+GPU = config["compute"]["gpus_per_job"]
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
 GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
 DENSE_FILES = ["model.safetensors", "history.json", "metrics.json"]

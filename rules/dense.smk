@@ -18,6 +18,7 @@ rule dense_train:
         dense_task="|".join(map(re.escape, DENSE_TASKS)),
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=6000,
         runtime=120,
     params:

@@ -38,6 +38,7 @@ rule eat_train:
         eat_variant=r"dense|dense_continued|shallow|eat|eat_no_\w+",
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=8000,
         runtime=90,
     params:
@@ -60,6 +61,7 @@ rule eat_cost:
         eat_task="|".join(EAT_TASKS),
     threads: TIMING_THREADS
     resources:
+        gpu=GPU,
         mem_mb=8000,
         runtime=60,
     params:
@@ -153,6 +155,7 @@ rule eat_exit_probe:
         eat_task="|".join(EAT_TASKS),
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=4000,
         runtime=20,
     script:

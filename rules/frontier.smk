@@ -19,6 +19,7 @@ rule frontier_cost:
         frontier_task="|".join(FRONTIER_TASKS),
     threads: TIMING_THREADS
     resources:
+        gpu=GPU,
         mem_mb=8000,
         runtime=60,
     script:

@@ -59,6 +59,7 @@ rule text_gate_dense:
         "benchmarks/text_gate/train.dense.tsv"
     threads: MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=4000,
         runtime=60,
     params:
@@ -88,6 +89,7 @@ for _group in ("main", "grid"):
             tg_variant=tg_group_pattern(_group),
         threads: MODEL_THREADS
         resources:
+            gpu=GPU,
             mem_mb=4000,
             runtime=60,
         params:
@@ -109,6 +111,7 @@ rule text_gate_cost:
         "benchmarks/text_gate/cost.tsv"
     threads: TIMING_THREADS
     resources:
+        gpu=GPU,
         mem_mb=4000,
         runtime=30,
     params:

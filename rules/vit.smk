@@ -48,6 +48,7 @@ rule vit_train:
         vit_variant="|".join(re.escape(v) for v in VIT_VARIANTS),
     threads: TINY_MODEL_THREADS
     resources:
+        gpu=GPU,
         mem_mb=3000,
         runtime=60,
     params:
@@ -69,6 +70,7 @@ rule vit_cost:
         "benchmarks/vit/cost.tsv"
     threads: TIMING_THREADS
     resources:
+        gpu=GPU,
         mem_mb=4000,
         runtime=30,
     script:

@@ -61,6 +61,8 @@ CASES = [
     ("EAT exit after the last block", setter("eat", "eat", "exit_at", value=6)),
     ("EAT exit block without its head", setter("eat", "eat", "exit_layers", value=[2])),
     ("EAT prune ratio 1.5", setter("eat", "eat", "prune_ratio", value=1.5)),
+    ("fp16 on the CPU", lambda c: c["compute"].update(device="cpu", precision="fp16")),
+    ("GPUs asked for CPU jobs", lambda c: c["compute"].update(device="cpu", gpus_per_job=1)),
     ("EAT no epoch left to anneal", setter("eat", "train", "dense_epochs", value=99)),
     ("AD-TP unknown task to run", setter("adtp", "run_tasks", value=["imdb"])),
     ("AD-TP pruning blocks not increasing", setter("adtp", "adtp", "prune_after", value=[3, 1])),

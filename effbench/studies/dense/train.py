@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, read_json, save_weights, seed_everything, write_json
+from ...compute import resolve, to_device
 from ...data import tasks as text_tasks
 from ...data.batching import bucketed_order, collate, encode, sequential_order
 from ...data.text import read_split, subsample
@@ -25,17 +26,19 @@ HISTORY_EXAMPLES = 256      # validation examples scored after each epoch
 @torch.inference_mode()
 def _accuracy(model, encoded, labels, pad: int, sep) -> float:
     model.eval()
+    device = next(model.parameters()).device
     correct = 0
     for idx in sequential_order(list(map(len, encoded)), 64):
-        logits = model(**collate([encoded[i] for i in idx], pad, sep))["logits"]
-        correct += int((logits.argmax(1).numpy() == labels[idx]).sum())
+        logits = model(**to_device(collate([encoded[i] for i in idx], pad, sep), device))["logits"]
+        correct += int((logits.argmax(1).cpu().numpy() == labels[idx]).sum())
     return correct / len(labels)
 
 
-def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir) -> dict:
-    """Fine-tune the backbone densely on the task's shared training subset; write weights,
-    history and metrics (validation accuracy) to run_dir."""
+def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir, compute_cfg: dict | None = None) -> dict:
+    """Fine-tune the backbone densely on the task's shared training subset, on the configured
+    device (`compute:`); write weights, history and metrics (validation accuracy) to run_dir."""
     tc = dense_cfg["train"]
+    compute = resolve(compute_cfg)
     seed_everything(seed)
     directory = facts["data_dir"]
     pair = text_tasks.is_pair(directory)
@@ -66,9 +69,10 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
     optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"], steps)
     history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
                   state_path=Path(state_dir) / task / f"seed{seed}.pt", desc=f"dense {task} seed {seed}",
-                  scheduler=scheduler, resume_key=config_hash([dense_cfg, facts, task, seed]))
+                  scheduler=scheduler, resume_key=config_hash([dense_cfg, facts, task, seed]), compute=compute)
+    model.cpu()
     run_dir = Path(run_dir)
-    info = provenance({"dense": dense_cfg, "task": facts}, seed=seed, task=task)
+    info = provenance({"dense": dense_cfg, "task": facts}, seed=seed, task=task, compute=compute.describe())
     save_weights(model, run_dir / "model.safetensors")
     write_json(run_dir / "history.json", {"provenance": info, "history": history})
     metrics = {"val_accuracy_head": history[-1]["val_accuracy"], "n_train": len(x_train),
