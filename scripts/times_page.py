@@ -30,7 +30,7 @@ def main() -> None:
     minutes = a.wall_seconds / 60
     print("# Where the time goes\n")
     print(f"Written by `scripts/times_page.py` from a fresh clone's `make run` (commit {sha}, {date}, "
-          f"{platform.machine()}, {cores} cores, nothing else running): its wall time and the Snakemake "
+          f"{platform.machine()}, {cores} cores): its wall time and the Snakemake "
           "`benchmark:` file of every job.\n")
     print(f"**`make run` on a fresh clone, install included: {a.wall_seconds:.0f} s = {minutes:.1f} minutes wall** "
           f"({'within' if minutes <= 45 else 'over'} the default scale's 45-minute goal).")
