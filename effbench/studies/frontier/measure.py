@@ -8,17 +8,13 @@ with its own ratio predictor, and the dense model pruned by attention received a
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from ...artefacts import load_weights, provenance, write_json, write_npz
+from ...artefacts import provenance, write_json, write_npz
 from ...data import tasks as text_tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split, subsample
-from ...models.backbones import load_encoder
-from ...models.text_classifier import TextClassifier
 from .plan import ADTP, DENSE, DENSE_SDPA, SHALLOW, gate_variants, inputs
 
 
@@ -33,7 +29,7 @@ class Operating(torch.nn.Module):
         return self.model(**batch, **self.options)
 
 
-def load_methods(config: dict, task: str, n_classes: int, pair: bool) -> tuple[dict, dict, object]:
+def load_methods(config: dict, task: str, pair: bool) -> tuple[dict, dict, object]:
     """name -> module, name -> {family, setting}, and the tokenizer."""
     from ..adtp import model as adtp_model
     from ..eat import model as eat_model
@@ -41,17 +37,19 @@ def load_methods(config: dict, task: str, n_classes: int, pair: bool) -> tuple[d
 
     runs = inputs(config, task)
     eat_cfg, adtp_cfg = config["eat"], config["adtp"]
-    dense, tokenizer = _dense(config["dense"], eat_cfg["backbone"], n_classes, runs[DENSE])
+    data_dir = text_tasks.data_dir(eat_cfg["tasks"][task])
+    # the shared dense weights, loaded as EAT's dense classifier (the same TextClassifier every study uses)
+    dense, tokenizer = eat_model.load_trained(eat_cfg, task, DENSE, runs[DENSE], data_dir)
     methods = {DENSE: dense}
     info = {DENSE: {"family": "dense", "setting": "eager attention"}}
-    shallow, _ = eat_model.load_trained(eat_cfg, task, SHALLOW, runs[SHALLOW], text_tasks.data_dir(eat_cfg["tasks"][task]))
+    shallow, _ = eat_model.load_trained(eat_cfg, task, SHALLOW, runs[SHALLOW], data_dir)
     methods[SHALLOW] = shallow
     info[SHALLOW] = {"family": "shallow", "setting": f"first {eat_cfg['shallow_layers']} blocks"}
     for name in gate_variants(config, task):
         model, _ = load_gated(config["text_gate"], name, runs[name])
         methods[name] = model
         info[name] = {"family": name.split("_p")[0], "setting": f"keep {model.gate.keep_ratio:g}"}
-    eat, _ = eat_model.load_trained(eat_cfg, task, "eat", runs["eat"], text_tasks.data_dir(eat_cfg["tasks"][task]))
+    eat, _ = eat_model.load_trained(eat_cfg, task, "eat", runs["eat"], data_dir)
     for tau in eat_cfg["taus"]:
         methods[f"eat_tau{tau:g}"] = Operating(eat, tau=tau)
         info[f"eat_tau{tau:g}"] = {"family": "eat", "setting": f"tau {tau:g}"}
@@ -60,19 +58,12 @@ def load_methods(config: dict, task: str, n_classes: int, pair: bool) -> tuple[d
     student, _ = adtp_model.load_trained(adtp_cfg, task, ADTP, runs[ADTP])
     methods[ADTP] = student
     info[ADTP] = {"family": "adtp", "setting": "ARP ratio"}
-    pruner = adtp_model.as_pruner(adtp_cfg, _dense(config["dense"], adtp_cfg["backbone"], n_classes, runs[DENSE])[0],
+    pruner = adtp_model.as_pruner(adtp_cfg, eat_model.load_trained(eat_cfg, task, DENSE, runs[DENSE], data_dir)[0],
                                   tokenizer, pair)
     for ratio in adtp_cfg["baseline_ratios"]:
         methods[f"attention_topk_r{ratio:g}"] = Operating(pruner, ratio=ratio, scorer="attention")
         info[f"attention_topk_r{ratio:g}"] = {"family": "attention_topk", "setting": f"ratio {ratio:g}"}
     return methods, info, tokenizer
-
-
-def _dense(dense_cfg: dict, backbone: str, n_classes: int, run_dir):
-    encoder, tokenizer = load_encoder(backbone)
-    model = TextClassifier(encoder, n_classes, dense_cfg["dropout"])
-    model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
-    return model.eval(), tokenizer
 
 
 @torch.inference_mode()
@@ -97,7 +88,7 @@ def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict
     directory = text_tasks.data_dir(facts)
     pair = text_tasks.is_pair(directory)
     torch.manual_seed(0)                 # the random gate's draws
-    methods, info, tokenizer = load_methods(config, task, text_tasks.n_classes(directory), pair)
+    methods, info, tokenizer = load_methods(config, task, pair)
     pad, sep = tokenizer.pad_token_id, text_tasks.sep_id(tokenizer, pair)
     test = subsample(read_split(directory, "test"), fc["test_subset"], config["eat"]["split_seed"])
     encoded = encode(tokenizer, test, facts["max_length"])
