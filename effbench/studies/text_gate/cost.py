@@ -52,7 +52,9 @@ def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict
     encoded[DENSE_SDPA] = x
     result[DENSE_SDPA] = {**result[DENSE], "attention": "sdpa", "agreement_with_eager": sdpa_check}
     latency = latency_batch1(models, encoded, pad, cc["latency_examples"], cc["warmup"])
-    sweeps = {b: throughput(models, encoded, pad, b, cc["repeats"]) for b in cc["batch_sizes"]}
+    n_thr = cc["throughput_examples"] or len(x)
+    sweeps = {b: throughput(models, {k: v[:n_thr] for k, v in encoded.items()}, pad, b, cc["repeats"])
+              for b in cc["batch_sizes"]}
     result["tokeniser"] = time_tokeniser(tokenizer, val["text"].tolist(), cfg["max_length"])
     dense = result[DENSE]
     for name in models:       # speed-ups against the library's (SDPA) dense model, and our eager dense path
