@@ -3,6 +3,14 @@
 Paper values live only in `claims/*.yaml` (one file per paper); tables join them from here and never
 retype them. A claim's `ours` names the artefact (a CSV the pipeline wrote), its row and
 column; the interval columns `<column>_ci_low` / `<column>_ci_high` are used when present.
+`ours` is one pointer for every scale, or one per scale (`{default: {...}, paper: {...}}`): the
+default scale reads the offline stand-in of a task, the paper scale the task itself.
+
+A claim that some scale does not measure says why in `reason`, and `reason_kind` sorts it:
+`scale` (another scale, or an opt-in of this one, measures it), `no code path` (what is
+missing is named), `unreachable` (data or weights that no scale can get). Every claim has a
+pointer at some scale or a reason; "pending" is left only for an artefact of this scale that
+the run has not built yet.
 """
 from __future__ import annotations
 
@@ -16,6 +24,9 @@ from .stats.equivalence import half_unit, verdict, verdict_kind
 
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
 MARGINS_KEY = "margins"
+SCALES = ("default", "paper")
+SCALE_FALLBACK = {"smoke": "default"}      # the smoke config builds the default scale's artefacts
+REASON_KINDS = ("scale", "no code path", "unreachable")
 
 
 class _Printed(float):
@@ -69,8 +80,35 @@ def load_ledger(paths) -> list[dict]:
         if c["id"] in seen:
             raise ValueError(f"duplicate claim id {c['id']}")
         seen.add(c["id"])
+        _check_pointers(c)
         _attach_margin(c, kinds)
     return claims
+
+
+def pointers(claim: dict) -> dict:
+    """scale -> pointer ("*" for one pointer that every scale reads)."""
+    ours = claim.get("ours") or {}
+    return {"*": ours} if "artefact" in ours else dict(ours)
+
+
+def pointer(claim: dict, scale: str) -> dict | None:
+    """Where this scale's run keeps our value of the claim, or None."""
+    p = pointers(claim)
+    return p.get("*") or p.get(scale) or p.get(SCALE_FALLBACK.get(scale, ""))
+
+
+def _check_pointers(claim: dict) -> None:
+    where = f"claim {claim['id']}"
+    for scale, p in pointers(claim).items():
+        if scale != "*" and scale not in SCALES:
+            raise ValueError(f"{where}: ours.{scale}: not a scale (one of {SCALES})")
+        missing = [k for k in ("artefact", "row", "column") if k not in p]
+        if missing:
+            raise ValueError(f"{where}: ours{'' if scale == '*' else '.' + scale} lacks {missing}")
+    if "reason" in claim and claim.get("reason_kind") not in REASON_KINDS:
+        raise ValueError(f"{where}: reason_kind {claim.get('reason_kind')!r} is not one of {REASON_KINDS}")
+    if not pointers(claim) and "reason" not in claim:
+        raise ValueError(f"{where}: no pointer (ours) at any scale and no reason why")
 
 
 def _attach_margin(claim: dict, kinds: dict) -> None:
@@ -110,28 +148,27 @@ def paper_value(claims: list[dict], study: str, source: str, row: str, metric: s
     return None if c is None else c["paper_value"]
 
 
-def judge(claim: dict | None, estimate, ci_low=None, ci_high=None) -> str:
+def judge(claim: dict | None, estimate, ci_low=None, ci_high=None, ours: dict | None = None) -> str:
     """The equivalence verdict of our estimate (and its 95% CI) against one claim; "" without a claim."""
     if claim is None:
         return ""
-    basis = (claim.get("ours") or {}).get("point_basis", "no CI in the artefact")
+    basis = (ours or pointer(claim, "default") or {}).get("point_basis", "no CI in the artefact")
     return verdict(claim["paper_value"], estimate, ci_low, ci_high, margin=claim["margin"],
                    rounding=claim["rounding"], point_basis=basis)
 
 
-def resolve(claim: dict, root: Path = Path(".")) -> dict:
-    """Our value for one claim: estimate, CI and verdict, or pending / not run."""
+def resolve(claim: dict, root: Path = Path("."), scale: str = "default") -> dict:
+    """Our value for one claim at this scale: estimate, CI and verdict, or why it is not run."""
     out = {"ours": None, "ci_low": None, "ci_high": None}
-    ours = claim.get("ours")
+    ours = pointer(claim, scale)
     path = root / ours["artefact"] if ours else None
     if path is None or not path.exists():
-        # a claim the default scale cannot measure says why; a paper-scale run that
-        # writes the artefact turns it into a verdict
-        if claim.get("status") == "not_run":
-            return {**out, "verdict": f"not run: {claim.get('reason', '')}"}
-        if not ours:
-            return {**out, "verdict": "pending: the study that measures it has not landed"}
-        return {**out, "verdict": f"pending: {ours['artefact']} not built"}
+        if "reason" in claim:
+            return {**out, "verdict": f"not run ({claim['reason_kind']}): {claim['reason']}"}
+        if ours is None:
+            other = " and ".join(sorted(pointers(claim)))
+            return {**out, "verdict": f"not run (scale): measured at the {other} scale"}
+        return {**out, "verdict": f"pending: {ours['artefact']} not built"}     # this run is not complete
     table = pd.read_csv(path)
     rows = table[table[ours.get("key", "row")].astype(str) == str(ours["row"])]
     if rows.empty:
@@ -141,7 +178,7 @@ def resolve(claim: dict, root: Path = Path(".")) -> dict:
     est = row[col]
     lo = row.get(f"{col}_ci_low")
     hi = row.get(f"{col}_ci_high")
-    return {"ours": est, "ci_low": lo, "ci_high": hi, "verdict": judge(claim, est, lo, hi)}
+    return {"ours": est, "ci_low": lo, "ci_high": hi, "verdict": judge(claim, est, lo, hi, ours)}
 
 
 def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:
@@ -154,13 +191,15 @@ def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None)
             f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"))}
 
 
-def render(claims: list[dict], root: Path = Path(".")) -> pd.DataFrame:
+def render(claims: list[dict], root: Path = Path("."), scale: str = "default") -> pd.DataFrame:
     rows = []
     for c in claims:
-        r = resolve(c, root)
+        r = resolve(c, root, scale)
+        kind = verdict_kind(r["verdict"])
+        r["reason_kind"] = r["verdict"].split("(")[1].split(")")[0] if kind == "not run" else ""
         rows.append({"id": c["id"], "paper": c["paper"], "study": c["study"], "source": c["source"],
                      "row": c["row"], "metric": c["metric"], "condition": c.get("condition", ""),
-                     "paper_value": c["paper_text"], **r, "kind": c["kind"],
+                     "paper_value": c["paper_text"], **r, "scale": scale, "kind": c["kind"],
                      "margin": c["margin"], "rounding": c["rounding"], "margin_reason": c["margin_reason"],
                      "paper_consistency": c.get("paper_consistency", ""), "note": c.get("note", "")})
     return pd.DataFrame(rows)
@@ -190,6 +229,13 @@ def to_markdown(frame: pd.DataFrame) -> str:
     for paper, row in counts.iterrows():
         out.append(f"| {paper} {PAPERS.get(paper, '')} | " + " | ".join(str(row[k]) for k in VERDICT_KINDS) + " |")
     out.append("| **all** | " + " | ".join(str(counts[k].sum()) for k in VERDICT_KINDS) + " |\n")
+    out += [f"Why the not-run rows are not run at the {frame['scale'].iloc[0]} scale (`scale`: another scale or "
+            "an opt-in measures it; `no code path`: what is missing is named; `unreachable`: no scale can get "
+            "the data or weights):\n", "| paper | " + " | ".join(REASON_KINDS) + " |", "|---|" + "---|" * len(REASON_KINDS)]
+    reasons = pd.crosstab(frame["paper"], frame["reason_kind"]).reindex(columns=list(REASON_KINDS), fill_value=0)
+    for paper, row in reasons.iterrows():
+        out.append(f"| {paper} {PAPERS.get(paper, '')} | " + " | ".join(str(row[k]) for k in REASON_KINDS) + " |")
+    out.append("")
     out += ["\n## Margins of practical equivalence\n", "| kind | claims | reason |", "|---|---|---|"]
     for kind, group in frame.groupby("kind", sort=True):
         out.append(f"| {kind} | {len(group)} | {group['margin_reason'].iloc[0]} |")

@@ -5,7 +5,7 @@ from effbench.claims import load_ledger, render, to_markdown
 from effbench.workflow import setup
 
 setup(snakemake)
-frame = render(load_ledger(snakemake.input.ledger), Path("."))
+frame = render(load_ledger(snakemake.input.ledger), Path("."), snakemake.config["scale"])
 write_csv(snakemake.output.csv, frame)
 with atomic_path(snakemake.output.md) as tmp:
     tmp.write_text(to_markdown(frame))

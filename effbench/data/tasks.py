@@ -13,6 +13,7 @@ from functools import cache
 BINARY_SOURCES = {"rotten_tomatoes", "spam"}
 GLUE_MULTICLASS = {"MNLI"}
 GLUE_REGRESSION = {"STS-B"}          # a similarity score, not classes: neither binary nor multi-class
+GLUE_METRIC = {"MRPC": "f1", "QQP": "f1", "CoLA": "matthews"}   # GLUE's own score besides accuracy
 
 
 def data_dir(task: dict) -> str:
@@ -27,6 +28,11 @@ def binary(task: dict) -> bool:
     if task["source"] == "glue":
         return task["glue_task"] not in GLUE_MULTICLASS | GLUE_REGRESSION
     return task["source"] in BINARY_SOURCES
+
+
+def metric(task: dict) -> str:
+    """The task's own metric (stats/task_metrics.py): accuracy, or GLUE's F1 / Matthews correlation."""
+    return GLUE_METRIC.get(task.get("glue_task"), "accuracy") if task["source"] == "glue" else "accuracy"
 
 
 @cache

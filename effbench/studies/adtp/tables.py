@@ -67,8 +67,12 @@ def _set(frame: pd.DataFrame, i, values: dict) -> None:
 def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None) -> pd.DataFrame:
     """Accuracy vs FLOPs vs measured time for every method on one task (the poster's budget
     figure in numbers, and Tables 1-3 in shape), paper values beside ours."""
+    from ...data.tasks import metric as task_metric
+    from ...stats.task_metrics import score_pct
+
     t = cfg["tasks"][task]
     seed = t["seeds"][0]
+    own_metric = task_metric(t)          # GLUE's F1 or Matthews beside accuracy, where the task has one
     claims = load_ledger(claims_paths)
     cost = read_json(cost_path)["metrics"]["methods"]
     evaluated = pd.read_csv(methods_csv)
@@ -78,6 +82,8 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
         if (Path(runs_root) / name / f"seed{seed}" / "preds.npz").exists():
             p = load_preds(runs_root, name, seed)
             row = {"method": name, **run_row(p)}
+            if own_metric != "accuracy":
+                row.update(score_pct(own_metric, p["labels"], p["probs_all"].argmax(1)))
             if name != DENSE:
                 row.update({f"vs_dense_{k}": v for k, v in paired(p, dense, cfg["n_resamples"]).items()})
         else:     # a ratio-grid point of a baseline scorer (no per-example artefact kept)
@@ -103,7 +109,8 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
                 frame.loc[i, f"speedup_b{b}_vs_eager"] = th["speedup_vs_eager"]
     column = t.get("paper_column")
     for i, r in frame.iterrows():
-        for metric, ours in (("accuracy", "accuracy_pct"), ("flops_reduction_x", "flops_reduction_x")):
+        scored = {"accuracy": "accuracy_pct", "flops_reduction_x": "flops_reduction_x", own_metric: f"{own_metric}_pct"}
+        for metric, ours in scored.items():
             _set(frame, i, paper_columns(_claim(claims, column, r["method"], metric), metric, r, ours))
     if joined is not None and len(joined):
         frame = pd.concat([frame, joined], ignore_index=True)
