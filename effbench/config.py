@@ -132,6 +132,8 @@ def _source_checks(config: dict) -> list[str]:
     """What exists on disk, checked before any job: local data directories and backbones."""
     problems = [p for study in ("text_gate", "eat", "adtp")
                 if (p := _backbone_problem(f"{study}.backbone", config[study]["backbone"]))]
+    problems += [p for study in ("eat", "adtp") if config[study].get("shallow_backbone")
+                 and (p := _backbone_problem(f"{study}.shallow_backbone", config[study]["shallow_backbone"]))]
     tg = config["text_gate"]
     if tg["source"] == "local" and not (Path(tg["local_dir"]) / tg["task"]).is_dir():
         problems.append(f"config key 'text_gate.local_dir': no directory {Path(tg['local_dir']) / tg['task']} "

@@ -1,23 +1,32 @@
-"""Tiny random BertConfig classifiers and ragged batches for the token-pruning tests (the checks
-are about masks, shapes and counts, not learned weights)."""
+"""Tiny random BertConfig / DistilBertConfig classifiers and ragged batches for the token-pruning
+tests (the checks are about masks, shapes and counts, not learned weights)."""
 import torch
-from transformers import BertConfig, BertModel
+from transformers import BertConfig, BertModel, DistilBertConfig, DistilBertModel
 
 from effbench.models.text_classifier import TextClassifier
 
 PAD, CLS, SEP = 0, 2, 3
 
 
-def tiny_model(layers=6, hidden=32):
-    cfg = BertConfig(vocab_size=120, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=4,
-                     intermediate_size=64, max_position_embeddings=256, attn_implementation="eager")
+def tiny_encoder(layers=6, hidden=32, family="bert"):
     torch.manual_seed(0)
-    encoder = BertModel(cfg, add_pooling_layer=False)
+    if family == "bert":
+        cfg = BertConfig(vocab_size=120, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=4,
+                         intermediate_size=64, max_position_embeddings=256, attn_implementation="eager")
+        encoder = BertModel(cfg, add_pooling_layer=False)
+    else:
+        cfg = DistilBertConfig(vocab_size=120, dim=hidden, n_layers=layers, n_heads=4, hidden_dim=64,
+                               max_position_embeddings=256, attn_implementation="eager")
+        encoder = DistilBertModel(cfg)
     with torch.no_grad():   # untrained LayerNorms give every token the same L2 norm; pretrained ones do not
         for name, p in encoder.named_parameters():
-            if "LayerNorm.weight" in name:
+            if ("LayerNorm" in name or "layer_norm" in name) and name.endswith("weight"):
                 p.uniform_(0.2, 2.0)
-    return TextClassifier(encoder, 2)
+    return encoder
+
+
+def tiny_model(layers=6, hidden=32, family="bert"):
+    return TextClassifier(tiny_encoder(layers, hidden, family), 2)
 
 
 def ragged_batch(lengths, seed=0):

@@ -21,7 +21,9 @@ from .timing import summarise, time_interleaved
 
 def analytic_flops(config, tokens_per_layer, n_classes: int, gate_head_after: int | None = None) -> float:
     """gate_head_after: the block after which a gate with a token head (entropy) sits."""
-    h, i = config.hidden_size, config.intermediate_size
+    from ..models.blocks import sizes
+
+    h, i = sizes(config)
     total = sum(2 * t * (4 * h * h + 2 * h * i) + 4 * t * t * h for t in tokens_per_layer)
     if gate_head_after is not None:
         total += 2 * tokens_per_layer[gate_head_after - 1] * h * n_classes

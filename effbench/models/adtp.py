@@ -22,6 +22,7 @@ from torch import nn
 
 from ..pruning.tokens import gather_tokens, keep_counts, kept_mask, select_counts
 from .attention import attention_flops, bert_block
+from .blocks import parts, sizes
 from .text_classifier import TextClassifier
 
 
@@ -54,8 +55,7 @@ class ADTPClassifier(TextClassifier):
         inputs_embeds: the embedding layer's output (Integrated Gradients interpolates it)."""
         s = self.adtp
         mask = attention_mask.bool()
-        h = self.encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids) if inputs_embeds is None \
-            else inputs_embeds
+        h = self.embed(input_ids, token_type_ids) if inputs_embeds is None else inputs_embeds   # (n, L, C)
         n, seq_len = mask.shape
         n_layers = len(self.layers)
         lengths = mask.sum(1)
@@ -126,12 +126,11 @@ def apply_adtp(model: TextClassifier, settings: ADTPSettings) -> ADTPClassifier:
 
 def attention_received(layer, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """(n, t): attention mass each token receives in `layer` (summed over heads and real queries)."""
-    sa = layer.attention.self
+    b = parts(layer)
     n, t, _ = h.shape
-    heads, d = sa.num_attention_heads, sa.attention_head_size
-    q = sa.query(h).view(n, t, heads, d).transpose(1, 2)
-    k = sa.key(h).view(n, t, heads, d).transpose(1, 2)
-    scores = (q @ k.transpose(-1, -2)) * d ** -0.5
+    q = b.query(h).view(n, t, b.heads, b.head_dim).transpose(1, 2)
+    k = b.key(h).view(n, t, b.heads, b.head_dim).transpose(1, 2)
+    scores = (q @ k.transpose(-1, -2)) * b.head_dim ** -0.5
     probs = scores.masked_fill(~mask[:, None, None, :], torch.finfo(h.dtype).min).softmax(-1)
     return (probs * mask[:, None, :, None]).sum((1, 2))
 
@@ -145,8 +144,7 @@ def block_flops(tokens, hidden: int, intermediate: int) -> float:
 def example_flops(model: TextClassifier, tokens, scorer: str = "tsp") -> float:
     """Analytic FLOPs of one example: its blocks, the classifier, and the retainer's heads
     (ARP on [CLS]; TSP on every token of the first pruning block) or the attention scorer."""
-    cfg = model.encoder.config
-    h, inter = cfg.hidden_size, cfg.intermediate_size
+    h, inter = sizes(model.encoder.config)
     total = block_flops(tokens, h, inter) + 2.0 * h * model.head.out_features
     if isinstance(model, ADTPClassifier):
         s = model.adtp

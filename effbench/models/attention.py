@@ -84,21 +84,21 @@ def attention_flops(t: int, hidden: int, half_window: int | None) -> float:
 
 
 def bert_block(layer, h: torch.Tensor, mask: torch.Tensor, half_window: int | None = None) -> torch.Tensor:
-    """One transformers BertLayer on h (n, t, hidden) with key mask (n, t); the same weights
-    and sub-modules as the layer's own forward, with our attention in the middle."""
-    sa = layer.attention.self
+    """One encoder block (a BertLayer or a DistilBERT TransformerBlock, models/blocks.py) on h
+    (n, t, hidden) with key mask (n, t); the block's own weights and sub-modules, with our
+    attention in the middle."""
+    from .blocks import parts
+
+    b = parts(layer)
     n, t, _ = h.shape
-    heads, d = sa.num_attention_heads, sa.attention_head_size
 
     def split(x):
-        return x.view(n, t, heads, d).transpose(1, 2)
+        return x.view(n, t, b.heads, b.head_dim).transpose(1, 2)
 
-    q, k, v = split(sa.query(h)), split(sa.key(h)), split(sa.value(h))
-    dropout = sa.dropout if sa.training else None
+    q, k, v = split(b.query(h)), split(b.key(h)), split(b.value(h))
+    dropout = b.dropout if b.dropout.training else None
     if half_window is None:
         ctx = dense_attention(q, k, v, mask[:, None, None, :], dropout)
     else:
         ctx = window_attention(q, k, v, mask, half_window, dropout)
-    ctx = ctx.transpose(1, 2).reshape(n, t, heads * d)
-    attended = layer.attention.output(ctx, h)
-    return layer.output(layer.intermediate(attended), attended)
+    return b.finish(ctx.transpose(1, 2).reshape(n, t, b.heads * b.head_dim), h)

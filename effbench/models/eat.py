@@ -21,6 +21,7 @@ from torch import nn
 from ..exits import ExitHead, should_exit
 from ..pruning.tokens import gather_tokens, keep_counts_protected, select_counts
 from .attention import attention_flops, bert_block
+from .blocks import sizes
 from .losses import distillation_loss
 from .text_classifier import TextClassifier
 
@@ -64,7 +65,7 @@ class EATClassifier(TextClassifier):
         tau None: no exit (training, or the no-exit ablation); every head still runs."""
         s = self.eat
         ratio = s.prune_ratio if prune_ratio is None else prune_ratio
-        h = self.encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)   # (B, T, C)
+        h = self.embed(input_ids, token_type_ids)                                         # (B, T, C)
         n, n_layers = h.shape[0], len(self.layers)
         run = Running(torch.arange(n, device=h.device), h, attention_mask.bool(), input_ids)
         tokens = torch.zeros(n, n_layers, dtype=torch.long)        # (B, L) tokens each block processed
@@ -152,8 +153,7 @@ def apply_eat(model: TextClassifier, settings: EATSettings, dropout: float = 0.1
 def trace_flops(model: TextClassifier, tokens, exit_layer: int) -> float:
     """Analytic FLOPs of one example from the tokens each block processed and where it
     stopped: linear layers 2t(4h^2 + 2hi), attention by the path that ran, every head run."""
-    cfg = model.encoder.config
-    h, inter = cfg.hidden_size, cfg.intermediate_size
+    h, inter = sizes(model.encoder.config)
     half_window = model.eat.half_window if isinstance(model, EATClassifier) else None
     total = sum(2.0 * t * (4 * h * h + 2 * h * inter) + attention_flops(t, h, half_window) for t in tokens if t > 0)
     heads = 1 if exit_layer == len(model.layers) else 0

@@ -26,8 +26,11 @@ class LibraryDense(nn.Module):
         self.attn_implementation = attn_implementation
 
     def forward(self, input_ids, attention_mask, token_type_ids=None) -> dict:
-        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                         token_type_ids=token_type_ids).last_hidden_state           # (B, T, H)
+        from .blocks import encoder_inputs
+
+        batch = encoder_inputs(self.encoder, {"input_ids": input_ids, "attention_mask": attention_mask,
+                                              "token_type_ids": token_type_ids})
+        h = self.encoder(**batch).last_hidden_state                                 # (B, T, H)
         return {"logits": self.head(h[:, 0])}
 
 

@@ -14,6 +14,7 @@ from torch import nn
 
 from ..pruning.gates import Gate, GateOutput, token_head_loss
 from ..pruning.tokens import gather_tokens, kept_mask
+from . import blocks
 
 
 def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -32,11 +33,14 @@ class TextClassifier(nn.Module):
 
     @property
     def layers(self):
-        return self.encoder.encoder.layer
+        return blocks.layers(self.encoder)
+
+    def embed(self, input_ids, token_type_ids=None) -> torch.Tensor:
+        return blocks.embed(self.encoder, input_ids, token_type_ids)
 
     def forward(self, input_ids, attention_mask, token_type_ids=None) -> dict:
         mask = attention_mask.bool()
-        h = self.encoder.embeddings(input_ids=input_ids, token_type_ids=token_type_ids)
+        h = self.embed(input_ids, token_type_ids)                    # (B, T, C)
         sel = GateOutput()
         kept = mask
         tokens = []
@@ -73,6 +77,5 @@ def apply_gate(model: TextClassifier, kind: str, keep_ratio: float, after_layer:
 
 def truncate_layers(model: TextClassifier, n_layers: int) -> TextClassifier:
     """The shallow dense baseline: the backbone's first n blocks (the DistilBERT analogue)."""
-    model.encoder.encoder.layer = model.encoder.encoder.layer[:n_layers]
-    model.encoder.config.num_hidden_layers = n_layers
+    blocks.truncate(model.encoder, n_layers)
     return model

@@ -54,9 +54,8 @@ def differentiable_ig(model, batch: dict, target: torch.Tensor, steps: int, pad_
                       create_graph: bool = True) -> torch.Tensor:
     """IG on the embeddings as a differentiable function of the model's weights: (n, L, d)."""
     ids, mask, types = batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids")
-    emb = model.encoder.embeddings
-    e = emb(input_ids=ids, token_type_ids=types)
-    e0 = emb(input_ids=baseline_ids(ids, mask, pad_id, special_ids), token_type_ids=types)
+    e = model.embed(ids, types)                                           # (n, L, d)
+    e0 = model.embed(baseline_ids(ids, mask, pad_id, special_ids), types)
     step_sizes, alphas = approximation_parameters(METHOD)
     weights, points = step_sizes(steps), alphas(steps)
     n = len(ids)

@@ -8,7 +8,7 @@ import torch
 from ...artefacts import load_weights
 from ...data import tasks
 from ...models.adtp import ADTPClassifier, ADTPSettings, apply_adtp
-from ...models.backbones import load_encoder
+from ...models.backbones import check_same_vocabulary, load_encoder, variant_backbone
 from ...models.text_classifier import TextClassifier, truncate_layers
 from .plan import variants
 
@@ -20,9 +20,12 @@ def settings(cfg: dict, spec: dict, sep_token_id=None) -> ADTPSettings:
 
 
 def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
-    encoder, tokenizer = load_encoder(cfg["backbone"])
+    name, own = variant_backbone(cfg, spec["kind"])
+    encoder, tokenizer = load_encoder(name)
+    if own:
+        check_same_vocabulary(name, cfg["backbone"], tokenizer)
     model = TextClassifier(encoder, n_classes, cfg["dropout"])
-    if spec["kind"] == "shallow":
+    if spec["kind"] == "shallow" and not own:
         truncate_layers(model, cfg["shallow_layers"])
     elif spec["kind"] == "adtp":
         apply_adtp(model, settings(cfg, spec, tasks.sep_id(tokenizer, pair)))

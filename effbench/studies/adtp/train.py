@@ -12,6 +12,7 @@ from ...artefacts import config_hash, load_weights, provenance, read_npz, save_w
 from ...data import tasks
 from ...data.batching import bucketed_order, collate, encode
 from ...models.adtp import ADTPClassifier, candidate_ratios
+from ...models.backbones import variant_backbone
 from ...models.losses import distillation_loss
 from ...paths import dense_dir as shared_dense_dir
 from ...pruning import attribution as attr
@@ -61,7 +62,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     # init: the student and the shallow model start from the pretrained backbone ("pretrained") or
     # from the dense fine-tuned teacher of their seed ("dense")
     model, tokenizer = build(cfg, spec, tasks.n_classes(directory), pair)
-    if spec["kind"] != "dense" and cfg["init"] == "dense":
+    if spec["kind"] != "dense" and cfg["init"] == "dense" and not variant_backbone(cfg, spec["kind"])[1]:
         # every weight the variant shares with the dense model comes from it (the shallow model: its first
         # blocks); only the retainer's new heads start fresh
         state, own = load_weights(Path(dense_dir) / "model.safetensors"), model.state_dict()

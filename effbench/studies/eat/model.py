@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ...artefacts import load_weights
 from ...data import tasks
-from ...models.backbones import load_encoder
+from ...models.backbones import check_same_vocabulary, load_encoder, variant_backbone
 from ...models.eat import EATSettings, apply_eat
 from ...models.text_classifier import TextClassifier, truncate_layers
 from .plan import variants
@@ -20,8 +20,9 @@ def settings(cfg: dict, spec: dict, sep_token_id: int | None = None) -> EATSetti
 
 
 def patch(cfg: dict, spec: dict, model: TextClassifier, tokenizer, pair: bool = False) -> TextClassifier:
-    """Turn a dense classifier into the variant `spec` describes (shallow: its first blocks; EAT)."""
-    if spec["kind"] == "shallow":
+    """Turn a dense classifier into the variant `spec` describes (shallow: its first blocks, unless it
+    has a backbone of its own; EAT)."""
+    if spec["kind"] == "shallow" and not variant_backbone(cfg, "shallow")[1]:
         truncate_layers(model, cfg["shallow_layers"])
     elif spec["kind"] == "eat":
         apply_eat(model, settings(cfg, spec, tasks.sep_id(tokenizer, pair)), cfg["dropout"])
@@ -29,7 +30,10 @@ def patch(cfg: dict, spec: dict, model: TextClassifier, tokenizer, pair: bool = 
 
 
 def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
-    encoder, tokenizer = load_encoder(cfg["backbone"])
+    name, own = variant_backbone(cfg, spec["kind"])
+    encoder, tokenizer = load_encoder(name)
+    if own:
+        check_same_vocabulary(name, cfg["backbone"], tokenizer)
     return patch(cfg, spec, TextClassifier(encoder, n_classes, cfg["dropout"]), tokenizer, pair), tokenizer
 
 

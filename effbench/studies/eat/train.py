@@ -12,6 +12,7 @@ from ...data import tasks
 from ...data.batching import bucketed_order, collate, encode
 from ...data.text import read_split as load_split
 from ...data.text import subsample
+from ...models.backbones import variant_backbone
 from ...models.eat import EATClassifier
 from ...models.losses import distillation_loss
 from ...paths import dense_dir as shared_dense_dir
@@ -39,7 +40,8 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
     distill = spec["kind"] != "dense" and spec["distill"]
     # init: dense -> EAT, the shallow model (its first blocks and head, as DistilBERT starts from its
     # teacher's layers) and dense_continued start from the dense checkpoint of this seed, loaded strictly
-    from_dense = (spec["kind"] != "dense" or spec.get("continued")) and cfg["init"] == "dense"
+    from_dense = ((spec["kind"] != "dense" or spec.get("continued")) and cfg["init"] == "dense"
+                  and not variant_backbone(cfg, spec["kind"])[1])       # a backbone of its own starts from its own weights
     if from_dense:
         teacher, tokenizer = load_trained(cfg, task, DENSE, teacher_dir, directory)
     else:
