@@ -38,8 +38,8 @@ def file_problems(paths) -> list[str]:
     return problems
 
 
-# a scale file's task lists and sensitivity grid replace the default ones whole
-REPLACED = (("eat", "tasks"), ("adtp", "tasks"), ("adtp", "sensitivity"))
+# a scale file's task lists, sensitivity grid and ratio-predictor variants replace the default ones whole
+REPLACED = (("eat", "tasks"), ("adtp", "tasks"), ("adtp", "sensitivity"), ("adtp", "arp_variants"))
 
 
 def replace_task_lists(config: dict, files) -> dict:

@@ -103,10 +103,17 @@ def fit(model: torch.nn.Module,
 
 
 def adamw_with_warmup(model: torch.nn.Module, lr: float, weight_decay: float, warmup_ratio: float,
-                      total_steps: int):
+                      total_steps: int, lr_multipliers: dict[str, float] | None = None):
     """The optimiser of every fine-tuned text model: AdamW and a linear decay after a linear
-    warm-up over the first `warmup_ratio` of the steps (transformers' schedule)."""
+    warm-up over the first `warmup_ratio` of the steps (transformers' schedule).
+    lr_multipliers: parameter-name prefix -> factor on lr (new heads beside a pretrained encoder)."""
     from transformers import get_linear_schedule_with_warmup
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    multipliers = {k: v for k, v in (lr_multipliers or {}).items() if v != 1.0}
+    groups: dict[float, list] = {}
+    for name, param in model.named_parameters():
+        factor = next((v for k, v in multipliers.items() if name.startswith(k)), 1.0)
+        groups.setdefault(factor, []).append(param)
+    optimizer = torch.optim.AdamW([{"params": ps, "lr": lr * f} for f, ps in groups.items()], lr=lr,
+                                  weight_decay=weight_decay)
     return optimizer, get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)

@@ -73,14 +73,15 @@ rule adtp_train:
 for _task in ADTP_TASKS:  # one rule per task: the methods it evaluates depend on the task's scorers
 
     rule:
-        """Evaluation-time methods on the trained weights: static / random ratios (Table 4) and the
-        attention, random, IG and leave-one-out scorers on the dense model (ratio grid and matched)."""
+        """Evaluation-time methods on the trained weights: static / random / oracle ratios (Table 4), each
+        retrained ratio predictor at its own mean ratio, and the attention, random, IG and leave-one-out
+        scorers on the dense model (ratio grid and matched)."""
         name:
             f"adtp_methods_{_task}"
         input:
             [
                 f
-                for v in ("dense", "adtp")
+                for v in ("dense", "adtp", *adtp_study.arp_variants(ADTP_CFG, _task))
                 for f in adtp_run_files(_task, v, ["model.safetensors"], [adtp_first_seed(_task)])
             ],
         output:

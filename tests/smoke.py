@@ -14,10 +14,13 @@ EXPENSIVE = re.compile(r"^(?!cached_).*_(train|dense|gated_\w+|data|corpus|cost|
 
 
 def snakemake(workdir, *args, configfile=SMOKE, snakefile=ROOT / "Snakefile", cores=2):
-    # --configfile takes a list: the `=` form keeps targets and flags after it out of that list.
+    # --configfile takes a list: the `=` form keeps targets and flags after it out of that list;
+    # several files (later ones win) go last, after the targets.
     # No timeout: a slower or busier machine takes longer; CI's own limit bounds the run.
+    files = list(configfile) if isinstance(configfile, (list, tuple)) else []
     cmd = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), "--cores", str(cores),
-           *([f"--configfile={configfile}"] if configfile else []), *args]
+           *([f"--configfile={configfile}"] if configfile and not files else []), *args,
+           *(["--configfile", *map(str, files)] if files else [])]
     return subprocess.run(cmd, capture_output=True, text=True)
 
 

@@ -226,3 +226,61 @@ def test_newsgroups_local_copy_in_the_hub_layout(tmp_path):
     assert list(data["train"].columns) == ["text", "label"] and len(data["test"]) == 2
     with pytest.raises(DataSourceError, match="train.jsonl"):
         load_newsgroups("local", tmp_path / "missing")
+
+
+# ------------------------------------------------------------------ the ratio predictor given a fair chance
+def test_oracle_ratio_is_the_smallest_that_keeps_the_unpruned_prediction():
+    from effbench.studies.adtp.evaluate import oracle_ratios, trace
+
+    model = apply_adtp(tiny_model(), ADTPSettings(prune_after=[1, 2], n_candidates=5, tsp_hidden=8)).eval()
+    lengths = [20, 17, 9, 30, 12, 25]
+    ids, mask = tiny_bert.ragged_batch(lengths, seed=3)
+    encoded = [ids[i, :n].tolist() for i, n in enumerate(lengths)]
+    candidates = candidate_ratios(5)
+    oracle = oracle_ratios(model, encoded, PAD, None, candidates)
+    full = trace(model, encoded, PAD, ratio=1.0)["probs"].argmax(1)
+    at = {c: trace(model, encoded, PAD, ratio=c)["probs"].argmax(1) for c in candidates}
+    for i in range(len(encoded)):
+        agreeing = [c for c in candidates if at[c][i] == full[i]]
+        assert oracle[i] == min(agreeing)                               # 1.0 always agrees
+    assert (trace(model, encoded, PAD, ratio=oracle)["probs"].argmax(1) == full).all()
+
+
+def test_a_pooled_ratio_predictor_reads_more_and_is_counted_exactly():
+    model = apply_adtp(tiny_model(), ADTPSettings(prune_after=[1, 2], n_candidates=5, tsp_hidden=8,
+                                                  arp_input="pooled")).eval()
+    assert model.arp.in_features == 2 * 32 + 1                          # [CLS], token mean, log length
+    for n in (3, 12, 25):
+        batch = ragged_batch([n])
+        with torch.no_grad():
+            out = model(**batch)
+        assert count_flops(model, **batch) == example_flops(model, out["tokens"][0].tolist())
+
+
+def test_balanced_arp_weights_make_every_present_ratio_weigh_alike():
+    from effbench.studies.adtp.train import balanced_weights
+
+    targets_ = torch.tensor([0] * 8 + [2] * 2 + [4] * 2)               # skewed: most at the smallest ratio
+    w = balanced_weights(targets_, 5)
+    per_class = torch.bincount(targets_, weights=w[targets_], minlength=5)
+    assert torch.allclose(per_class[[0, 2, 4]], torch.full((3,), 4.0)) and w[1] == w[3] == 0
+
+
+def test_new_heads_can_learn_faster_than_the_encoder():
+    from effbench.train import adamw_with_warmup
+
+    model = apply_adtp(tiny_model(), ADTPSettings(prune_after=[1, 2], n_candidates=5, tsp_hidden=8))
+    optimizer, _ = adamw_with_warmup(model, 1e-4, 0.01, 0.1, 10, {"arp.": 10.0, "tsp.": 10.0})
+    by_lr = {round(g["initial_lr"], 9): sum(p.numel() for p in g["params"]) for g in optimizer.param_groups}
+    heads = sum(p.numel() for n, p in model.named_parameters() if n.startswith(("arp.", "tsp.")))
+    assert by_lr == {1e-3: heads, 1e-4: sum(p.numel() for p in model.parameters()) - heads}
+
+
+def test_arp_variants_follow_the_config():
+    cfg = {"tasks": {"t": {"seeds": [1, 2], "extras": ["arp"]}},
+           "adtp": {"ig_steps": 1, "n_candidates": 5}, "loss": {"alpha": 0.5, "beta": 1.0, "gamma": 1.0},
+           "arp_variants": {"adtp_arp_lr": {"head_lr_x": 10.0}, "adtp_arp_pooled": {"arp_input": "pooled"}}}
+    v = variants(cfg, "t")
+    assert v["adtp"]["head_lr_x"] == 1.0 and v["adtp"]["arp_input"] == "cls"        # the poster's ARP
+    assert v["adtp_arp_lr"]["head_lr_x"] == 10.0 and v["adtp_arp_lr"]["seeds"] == [1]
+    assert v["adtp_arp_pooled"]["arp_input"] == "pooled" and v["adtp_arp_pooled"]["group"] == "arp"

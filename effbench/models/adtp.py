@@ -2,6 +2,7 @@
 
 The Adaptive Token Retainer sits after the first pruning block:
   * ARP reads [CLS] and picks a retention ratio rho from a candidate list (linear -> argmax);
+    `arp_input="pooled"` lets it read more: [CLS], the mean of the real tokens and log length;
   * TSP scores every token (linear -> ReLU -> linear), once, on that block's output.
 The kept share then falls geometrically over the pruning blocks, rho^(j/J) after the j-th of
 J, so the last pruning block leaves floor(rho * length) tokens ([CLS] always among them,
@@ -38,6 +39,7 @@ class ADTPSettings:
     n_candidates: int = 5             # ARP's candidate list length (5, 10, 20)
     tsp_hidden: int = 96
     sep_token_id: int | None = None   # set: [SEP] tokens are protected like [CLS] (sentence pairs)
+    arp_input: str = "cls"            # what ARP reads: "cls" (the poster) or "pooled" ([CLS], token mean, log length)
 
     @property
     def candidates(self) -> list[float]:
@@ -71,7 +73,7 @@ class ADTPClassifier(TextClassifier):
             if depth not in s.prune_after:
                 continue
             if stage == 0:
-                out["arp_logits"] = self.arp(h[:, 0])
+                out["arp_logits"] = self.arp(arp_features(h, mask, s.arp_input))
                 out["tsp"] = self.tsp(h).squeeze(-1)
                 choice = torch.as_tensor(s.candidates, device=h.device)[out["arp_logits"].argmax(-1)]
                 rho = choice if ratio is None else torch.as_tensor(ratio, dtype=torch.float64).expand(n)
@@ -108,6 +110,22 @@ class SaliencyPredictor(nn.Module):
         return self.net(h)
 
 
+def arp_features(h: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
+    """What ARP reads from the first pruning block's output h (n, L, C): [CLS] (n, C), or [CLS],
+    the mean of the real tokens and log length (n, 2C + 1)."""
+    if how == "cls":
+        return h[:, 0]
+    weights = mask.to(h.dtype)[..., None]                                 # (n, L, 1)
+    length = weights.sum(1)                                               # (n, 1)
+    return torch.cat([h[:, 0], (h * weights).sum(1) / length, torch.log(length)], -1)
+
+
+def arp_width(hidden: int, how: str) -> int:
+    if how not in ("cls", "pooled"):
+        raise ValueError(f"arp_input must be 'cls' or 'pooled', got {how!r}")
+    return hidden if how == "cls" else 2 * hidden + 1
+
+
 def apply_adtp(model: TextClassifier, settings: ADTPSettings) -> ADTPClassifier:
     n_layers = len(model.layers)
     if not settings.prune_after or any(not 1 <= d < n_layers for d in settings.prune_after):
@@ -119,7 +137,7 @@ def apply_adtp(model: TextClassifier, settings: ADTPSettings) -> ADTPClassifier:
     model.__class__ = ADTPClassifier
     model.adtp = settings
     hidden = model.encoder.config.hidden_size
-    model.arp = nn.Linear(hidden, settings.n_candidates)
+    model.arp = nn.Linear(arp_width(hidden, settings.arp_input), settings.n_candidates)
     model.tsp = SaliencyPredictor(hidden, settings.tsp_hidden)
     return model
 
@@ -149,7 +167,7 @@ def example_flops(model: TextClassifier, tokens, scorer: str = "tsp") -> float:
     if isinstance(model, ADTPClassifier):
         s = model.adtp
         t = int(tokens[s.prune_after[0] - 1])
-        total += 2.0 * h * s.n_candidates + 2.0 * t * (h * s.tsp_hidden + s.tsp_hidden)   # both heads always run
+        total += 2.0 * arp_width(h, s.arp_input) * s.n_candidates + 2.0 * t * (h * s.tsp_hidden + s.tsp_hidden)   # both heads always run
         if scorer == "attention":
             total += 4.0 * t * h * h + 2.0 * t * t * h          # q, k and q k^T of the scored block
     return float(total)

@@ -44,6 +44,17 @@ def trace(model, encoded, pad_id: int, sep_id=None, batch_size: int = 64, ratio=
             "kept": tokens[:, -1], "flops": flops}
 
 
+def oracle_ratios(model: ADTPClassifier, encoded, pad_id: int, sep_id, candidates) -> np.ndarray:
+    """Per sequence, the smallest candidate ratio at which the model (with its own TSP scores) still
+    gives its unpruned prediction: what a perfect ARP would pick (its training target, here on the
+    evaluated sequences). It bounds what any adaptive ratio rule can gain over a static one."""
+    full = trace(model, encoded, pad_id, sep_id, ratio=1.0)["probs"].argmax(1)
+    chosen = np.ones(len(encoded))
+    for c in sorted(candidates, reverse=True):        # smaller agreeing ratios overwrite larger ones
+        chosen[trace(model, encoded, pad_id, sep_id, ratio=c)["probs"].argmax(1) == full] = c
+    return chosen
+
+
 def summarise(tr: dict, labels: np.ndarray) -> dict:
     return {"accuracy": float((tr["probs"].argmax(1) == labels).mean()), "mean_ratio": float(tr["ratio"].mean()),
             "retention": float((tr["kept"] / tr["length"]).mean()), "gflops": float(tr["flops"].mean() / 1e9),

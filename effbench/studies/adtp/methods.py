@@ -10,13 +10,13 @@ import torch
 from ...artefacts import provenance, write_csv, write_json
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
-from ...models.adtp import ADTPClassifier
+from ...models.adtp import ADTPClassifier, candidate_ratios
 from ...models.text_classifier import TextClassifier
 from ...pruning import attribution as attr
 from .data import split_frame
-from .evaluate import summarise, trace, write_preds
+from .evaluate import oracle_ratios, summarise, trace, write_preds
 from .model import as_pruner, load_trained, special_ids
-from .plan import ADTP, DENSE, RANDOM_RATIO, STATIC
+from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, STATIC, STATIC_ORACLE, arp_variants
 from .teacher import token_attributions
 
 
@@ -69,11 +69,18 @@ def evaluate_methods(cfg: dict, task: str, runs_root, out_csv) -> pd.DataFrame:
     encoded = encode(tokenizer, frame, t["max_length"])
     adaptive = trace(student, encoded, pad, sep)
     rng = np.random.default_rng(seed)
+    oracle = oracle_ratios(student, encoded, pad, sep, candidate_ratios(student.adtp.n_candidates))
     methods = {STATIC: trace(student, encoded, pad, sep, ratio=float(adaptive["ratio"].mean())),
-               RANDOM_RATIO: trace(student, encoded, pad, sep, ratio=rng.permutation(adaptive["ratio"]))}
+               RANDOM_RATIO: trace(student, encoded, pad, sep, ratio=rng.permutation(adaptive["ratio"])),
+               ORACLE: trace(student, encoded, pad, sep, ratio=oracle),
+               STATIC_ORACLE: trace(student, encoded, pad, sep, ratio=float(oracle.mean()))}
+    for name in arp_variants(cfg, task):      # each retrained ratio predictor against its own static twin
+        variant, _ = load_trained(cfg, task, name, runs_root / name / f"seed{seed}")
+        own = trace(variant, encoded, pad, sep)
+        methods[f"{name}_static"] = trace(variant, encoded, pad, sep, ratio=float(own["ratio"].mean()))
     rows = [{"method": ADTP, "scorer": "tsp", "ratio_rule": "adaptive", **summarise(adaptive, labels),
              "scoring_gflops": 0.0}]
-    rows += [{"method": k, "scorer": "tsp", "ratio_rule": k.split("_", 1)[1], **summarise(v, labels),
+    rows += [{"method": k, "scorer": "tsp", "ratio_rule": k.removeprefix("adtp_"), **summarise(v, labels),
               "scoring_gflops": 0.0} for k, v in methods.items()]
     dense, _ = load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")
     dense_trace = trace(dense, encoded, pad, sep)

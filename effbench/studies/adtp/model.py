@@ -16,7 +16,7 @@ from .plan import variants
 def settings(cfg: dict, spec: dict, sep_token_id=None) -> ADTPSettings:
     a = cfg["adtp"]
     return ADTPSettings(prune_after=list(a["prune_after"]), n_candidates=spec.get("n_candidates", a["n_candidates"]),
-                        tsp_hidden=a["tsp_hidden"], sep_token_id=sep_token_id)
+                        tsp_hidden=a["tsp_hidden"], sep_token_id=sep_token_id, arp_input=spec.get("arp_input", "cls"))
 
 
 def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):

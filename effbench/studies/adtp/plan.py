@@ -8,6 +8,8 @@ STATIC, RANDOM_RATIO = "adtp_static", "adtp_random_ratio"
 ABLATIONS = {"adtp_no_teacher": {"teacher": False}, "adtp_no_ce": {"ce": False}, "adtp_no_logit": {"alpha": 0.0},
              "adtp_no_ig": {"beta": 0.0}, "adtp_no_retainer": {"gamma": 0.0}}
 SCORERS = ("attention", "random", "ig", "residual")
+ARP_DEFAULTS = {"head_lr_x": 1.0, "arp_balanced": False, "arp_input": "cls"}   # the poster's ratio predictor
+ORACLE, STATIC_ORACLE = "adtp_oracle_ratio", "adtp_static_oracle"
 HISTORY_EXAMPLES = 128
 
 
@@ -16,7 +18,7 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
     t, a = cfg["tasks"][task], cfg["adtp"]
     seeds = t["seeds"]
     main = {"kind": "adtp", "alpha": cfg["loss"]["alpha"], "beta": cfg["loss"]["beta"], "gamma": cfg["loss"]["gamma"],
-            "ce": True, "teacher": True, "ig_steps": a["ig_steps"], "n_candidates": a["n_candidates"]}
+            "ce": True, "teacher": True, "ig_steps": a["ig_steps"], "n_candidates": a["n_candidates"], **ARP_DEFAULTS}
     out = {DENSE: {"kind": "dense", "seeds": seeds, "group": "main"},
            SHALLOW: {"kind": "shallow", "seeds": seeds, "group": "main"},
            ADTP: {**main, "seeds": seeds, "group": "main"}}
@@ -29,6 +31,9 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
     if "ig_steps" in extra:
         out.update({f"adtp_m{m}": {**main, "ig_steps": m, "seeds": seeds[:1], "group": "ig_steps"}
                     for m in cfg["ig_steps_grid"] if m != a["ig_steps"]})
+    if "arp" in extra:           # the ratio predictor given a fair chance (Table 4)
+        out.update({name: {**main, **change, "seeds": seeds[:1], "group": "arp"}
+                    for name, change in cfg["arp_variants"].items()})
     if "sensitivity" in extra:
         for weight, values in cfg["sensitivity"].items():
             for v in values:
@@ -37,7 +42,7 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
     return out
 
 
-GROUP_TABLES = ("ablation", "candidates", "ig_steps", "sensitivity")
+GROUP_TABLES = ("ablation", "candidates", "ig_steps", "sensitivity", "arp")
 
 
 def group_tables(cfg: dict, task: str) -> list[str]:
@@ -75,6 +80,13 @@ def joined_inputs(config: dict, task: str) -> dict:
     return out
 
 
+def arp_variants(cfg: dict, task: str) -> list[str]:
+    """The retrained ratio predictors of a task (extras: arp)."""
+    return [name for name, spec in variants(cfg, task).items() if spec.get("group") == "arp"]
+
+
 def evaluated_methods(cfg: dict, task: str) -> list[str]:
-    """Run directories `evaluate_methods` writes (for the paired tests)."""
-    return [STATIC, RANDOM_RATIO] + [f"{k}_matched" for k in cfg["tasks"][task]["scorers"]]
+    """Run directories `evaluate_methods` writes (for the paired tests): the retainer's static, random
+    and oracle ratios, each retrained ratio predictor's static twin, and the scorers at AD-TP's ratios."""
+    return ([STATIC, RANDOM_RATIO, ORACLE, STATIC_ORACLE] + [f"{v}_static" for v in arp_variants(cfg, task)]
+            + [f"{k}_matched" for k in cfg["tasks"][task]["scorers"]])

@@ -13,12 +13,13 @@ from ...artefacts import read_json, read_npz, write_csv
 from ...claims import find_claim, load_ledger, paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
-from .plan import ADTP, DENSE, RANDOM_RATIO, SHALLOW, STATIC, variants
+from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, variants
 
 # which paper table each offline task stands in for, and which of its rows our models are
 PAPER_ROWS = {"SST-2": ("Table 1", {DENSE: "BERT6 (S)", ADTP: "AD-TP6"}),
               "20News": ("Table 3", {DENSE: "BERT6", SHALLOW: "DistilBERT6", ADTP: "AD-TP6"})}
-RETAINER_ROWS = {"adaptive": ADTP, "static": STATIC, "random": RANDOM_RATIO}
+RETAINER_ROWS = {"adaptive": ADTP, "static": STATIC, "random": RANDOM_RATIO,
+                 "oracle": ORACLE, "static_at_oracle": STATIC_ORACLE}   # the last two: what any ratio rule could gain
 
 
 def load_preds(runs_root, name: str, seed: int) -> dict:
@@ -141,10 +142,19 @@ def joined_rows(text_gate_table=None, eat_frontier=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ratio_spread(p: dict) -> dict:
+    """How adaptive a ratio rule was: mean, spread and the share of its most common ratio."""
+    values, counts = np.unique(p["ratio"].round(6), return_counts=True)
+    return {"rho": float(p["ratio"].mean()), "rho_sd": float(p["ratio"].std()), "distinct_ratios": len(values),
+            "most_common_ratio": float(values[counts.argmax()]), "most_common_ratio_share": float(counts.max() / counts.sum())}
+
+
 def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path) -> pd.DataFrame:
     """Table 4: the same AD-TP weights with the ratio chosen adaptively (ARP), statically
     (every sequence at the ARP's mean ratio: equal FLOPs up to length mix) or at random (the
-    ARP's ratios shuffled across sequences); paired tests of adaptive against each."""
+    ARP's ratios shuffled across sequences); paired tests of adaptive against each. The oracle
+    gives each sequence the smallest ratio that keeps its unpruned prediction (a perfect ARP);
+    against the static ratio at its own mean it measures the headroom any adaptive rule has."""
     t = cfg["tasks"][task]
     seed = t["seeds"][0]
     claims = load_ledger(claims_paths)
@@ -152,13 +162,13 @@ def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path) -> p
     dense_g = load_preds(runs_root, DENSE, seed)["flops"].mean()
     rows = []
     for row, p in preds.items():
-        values, counts = np.unique(p["ratio"].round(6), return_counts=True)
-        r = {"row": row, "method": RETAINER_ROWS[row], **run_row(p), "rho": float(p["ratio"].mean()),
-             "rho_sd": float(p["ratio"].std()), "distinct_ratios": len(values),
-             "most_common_ratio": float(values[counts.argmax()]), "most_common_ratio_share": float(counts.max() / counts.sum())}
+        r = {"row": row, "method": RETAINER_ROWS[row], **run_row(p), **ratio_spread(p)}
         r["flops_reduction_x"] = dense_g / p["flops"].mean()
         if row != "adaptive":
             r.update({f"adaptive_minus_{k}": v for k, v in paired(preds["adaptive"], p, cfg["n_resamples"]).items()})
+        if row == "oracle":
+            r.update({f"oracle_minus_static_{k}": v for k, v in
+                      paired(p, preds["static_at_oracle"], cfg["n_resamples"]).items()})
         column = t.get("paper_column")
         for metric, ours in (("accuracy", "accuracy_pct"), ("retention", "rho")):
             claim = find_claim(claims, "adtp", "Table 4", row, f"{column} {metric}") if column else None
@@ -194,7 +204,33 @@ def variant_rows(cfg: dict, task: str, runs_root, group: str, reference: str = A
     return pd.DataFrame(rows)
 
 
+def arp_rows(cfg: dict, task: str, runs_root) -> pd.DataFrame:
+    """Table 4's question given a fair chance: the poster's ratio predictor and each retrained one
+    (larger head learning rate, class-balanced loss, pooled input, all three), each against its own
+    weights at its own mean ratio (equal FLOPs up to the length mix), and the oracle's headroom."""
+    seed = cfg["tasks"][task]["seeds"][0]
+    dense_g = load_preds(runs_root, DENSE, seed)["flops"].mean()
+    specs = variants(cfg, task)
+    rows = []
+    for name, static in ((ADTP, STATIC), *((v, f"{v}_static") for v in arp_variants(cfg, task)), (ORACLE, STATIC_ORACLE)):
+        p, q = load_preds(runs_root, name, seed), load_preds(runs_root, static, seed)
+        spec = specs.get(name, {})
+        rows.append({"row": name, **{k: spec.get(k) for k in ("head_lr_x", "arp_balanced", "arp_input")},
+                     **run_row(p), **ratio_spread(p), "flops_reduction_x": dense_g / p["flops"].mean(),
+                     "static_accuracy_pct": 100 * float(correct(q).mean()),
+                     "static_flops_reduction_x": dense_g / q["flops"].mean(),
+                     **{f"adaptive_minus_static_{k}": v for k, v in paired(p, q, cfg["n_resamples"]).items()}})
+    frame = pd.DataFrame(rows)
+    headroom = frame.loc[frame["row"] == ORACLE, "adaptive_minus_static_delta_pp"].item()
+    frame["share_of_oracle_headroom"] = frame["adaptive_minus_static_delta_pp"] / headroom if headroom > 0 else np.nan
+    return frame
+
+
 def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_path) -> pd.DataFrame:
+    if group == "arp":
+        frame = arp_rows(cfg, task, runs_root)
+        write_csv(out_path, frame)
+        return frame
     frame = variant_rows(cfg, task, runs_root, group, extra=SENSITIVITY_ZEROS if group == "sensitivity" else ())
     claims = load_ledger(claims_paths)
     column = cfg["tasks"][task].get("paper_column")

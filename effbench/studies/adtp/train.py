@@ -24,6 +24,16 @@ from .model import build, special_ids
 from .plan import HISTORY_EXAMPLES, variants
 
 
+def balanced_weights(targets: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Class weights n / (k * count) over the k candidate ratios that occur (0 for absent ones):
+    every occurring ratio weighs as much in the ARP loss as if the labels were balanced."""
+    counts = torch.bincount(targets, minlength=n_classes).double()
+    present = counts > 0
+    weights = torch.zeros(n_classes, dtype=torch.float64)
+    weights[present] = counts.sum() / (present.sum() * counts[present])
+    return weights.float()
+
+
 def adtp_loss(model: ADTPClassifier, out: dict, batch: dict, labels, spec: dict, teacher: dict | None, kappa: float,
               pad_id: int, specials, temperature: float) -> torch.Tensor:
     """L = (1 - a) CE + a KD + b MSE(a_student, fused) + g (CE(ARP, label) + MSE(TSP, fused)).
@@ -48,7 +58,7 @@ def adtp_loss(model: ADTPClassifier, out: dict, batch: dict, labels, spec: dict,
     if train_ig:
         loss = loss + beta * attr.masked_mse(a_student, fused, mask)
     if gamma > 0:
-        loss = loss + gamma * (F.cross_entropy(out["arp_logits"], teacher["arp_target"])
+        loss = loss + gamma * (F.cross_entropy(out["arp_logits"], teacher["arp_target"], weight=teacher.get("arp_weight"))
                                + attr.masked_mse(out["tsp"], fused, mask))
     return loss
 
@@ -83,6 +93,8 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         if spec["kind"] == "adtp":
             teacher["arp_target"] = attr.retention_targets(torch.as_tensor(z["agrees"]), z["grid"].tolist(),
                                                            candidate_ratios(spec["n_candidates"]))
+            if spec["arp_balanced"]:      # the labels are skewed (most sequences at the smallest ratio)
+                teacher["arp_weight"] = balanced_weights(teacher["arp_target"], spec["n_candidates"])
     epochs = tc["epochs"]
     steps_per_epoch = -(-len(x_train) // tc["batch_size"])
     total_steps = epochs * steps_per_epoch
@@ -103,7 +115,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
                 distillation_loss(out["logits"], teacher["logits"][idx], cfg["loss"]["temperature"])
         width = x["input_ids"].shape[1]
         rows = {"logits": teacher["logits"][idx], "attributions": teacher["attributions"][idx, :width],
-                "arp_target": teacher["arp_target"][idx]}
+                "arp_target": teacher["arp_target"][idx], "arp_weight": teacher.get("arp_weight")}
         kappa = attr.kappa_at(step, total_steps, *cfg["adtp"]["kappa"])
         return adtp_loss(m, out, x, y, spec, rows, kappa, pad, specials, cfg["loss"]["temperature"])
 
@@ -111,8 +123,9 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         tr = trace(m, x_val, pad, sep_id=sep)
         return {"val_accuracy": float((tr["probs"].argmax(1) == y_val).mean()), "val_mean_ratio": float(tr["ratio"].mean())}
 
+    heads = {"arp.": spec["head_lr_x"], "tsp.": spec["head_lr_x"]} if spec["kind"] == "adtp" else None
     optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
-                                             total_steps)
+                                             total_steps, heads)
     t0 = time.perf_counter()
     if spec["kind"] == "dense":      # the teacher is the shared dense fine-tune of this task and seed
         history = load_into(model, shared_dense_dir(task, seed))

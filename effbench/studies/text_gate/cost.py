@@ -9,7 +9,7 @@ from ...artefacts import provenance, read_json, write_json
 from ...data.batching import encode
 from ...stats.intervals import accuracy
 from .plan import DENSE, variants
-from .train import load_trained, predict, validation_frame
+from .train import load_trained, predict, scored_frame
 
 
 def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict:
@@ -29,7 +29,7 @@ def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict
 
     threads = pin_threads(threads)
     cc = cfg["cost"]
-    val = validation_frame(cfg, data_dir)
+    val = scored_frame(cfg, data_dir)
     models, encoded, result = {}, {}, {}
     for name, spec in variants(cfg).items():
         seed = spec["seeds"][0]
