@@ -200,7 +200,7 @@ for _task in ADTP_TASKS:  # one rule per task: which group tables it writes depe
 
 rule adtp_figure:
     input:
-        lambda w: f"results/adtp/{w.adtp_task}/tables/{'methods' if w.adtp_figure == 'budget' else 'sensitivity'}.csv",
+        lambda w: f"results/adtp/{w.adtp_task}/tables/{'methods' if w.adtp_figure == 'budget' else w.adtp_figure}.csv",
     output:
         png=report(
             "results/adtp/{adtp_task}/figures/{adtp_figure}.png", caption="../report/adtp_figure.rst", category="adtp"
@@ -212,7 +212,7 @@ rule adtp_figure:
         "benchmarks/adtp/{adtp_task}/figure.{adtp_figure}.tsv"
     wildcard_constraints:
         adtp_task="|".join(ADTP_TASKS),
-        adtp_figure="budget|sensitivity",
+        adtp_figure="budget|sensitivity|candidates",
     resources:
         mem_mb=1000,
         runtime=5,

@@ -284,3 +284,15 @@ def test_arp_variants_follow_the_config():
     assert v["adtp"]["head_lr_x"] == 1.0 and v["adtp"]["arp_input"] == "cls"        # the poster's ARP
     assert v["adtp_arp_lr"]["head_lr_x"] == 10.0 and v["adtp_arp_lr"]["seeds"] == [1]
     assert v["adtp_arp_pooled"]["arp_input"] == "pooled" and v["adtp_arp_pooled"]["group"] == "arp"
+
+
+def test_candidate_list_curves_are_drawn_from_the_training_histories():
+    import pandas as pd
+
+    from effbench.plots.adtp_figures import candidates
+
+    table = pd.DataFrame({"row": ["adtp", "adtp_list10"], "n_candidates": [5, 10], "accuracy_pct": [80.0, 81.0],
+                          "mean_ratio": [0.4, 0.3], "val_accuracy_epoch1": [0.7, 0.72], "val_accuracy_epoch2": [0.78, 0.8]})
+    fig = candidates(table, "t")
+    lines = fig.axes[0].get_lines()
+    assert [list(line.get_ydata()) for line in lines] == [[70.0, 78.0], [72.0, 80.0]]

@@ -81,3 +81,20 @@ def sensitivity(table: pd.DataFrame, task: str):
     fig.suptitle(f"{task}: loss-weight sensitivity (1 seed; 95% CI over examples; rho = mean kept ratio)")
     fig.tight_layout()
     return fig
+
+
+def candidates(table: pd.DataFrame, task: str):
+    """Validation accuracy after each epoch for each candidate-list length (the poster's list comparison)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    epochs = sorted(int(c.removeprefix("val_accuracy_epoch")) for c in table if c.startswith("val_accuracy_epoch"))
+    for _, r in table.iterrows():
+        ax.plot(epochs, [100 * r[f"val_accuracy_epoch{e}"] for e in epochs], marker="o",
+                label=f"{int(r['n_candidates'])} candidates (test {r['accuracy_pct']:.1f}%, rho {r['mean_ratio']:.2g})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy (%)")
+    ax.set_xticks(epochs)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{task}: AD-TP by candidate-list length (1 seed)")
+    fig.tight_layout()
+    return fig

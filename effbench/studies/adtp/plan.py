@@ -58,8 +58,7 @@ def targets(cfg: dict) -> list[str]:
         out += [f"{root}/tables/{name}.csv" for name in ("methods", "retainer", "consistency")]
         out += [f"{root}/tables/{g}.csv" for g in group_tables(cfg, task)]
         out.append(f"{root}/figures/budget.png")
-        if "sensitivity" in t["extras"]:
-            out.append(f"{root}/figures/sensitivity.png")
+        out += [f"{root}/figures/{g}.png" for g in ("sensitivity", "candidates") if g in t["extras"]]
         if tasks.binary(cfg["tasks"][task]):
             out.append(f"{root}/significance.csv")
     return out

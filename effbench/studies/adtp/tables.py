@@ -232,6 +232,13 @@ def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_p
         write_csv(out_path, frame)
         return frame
     frame = variant_rows(cfg, task, runs_root, group, extra=SENSITIVITY_ZEROS if group == "sensitivity" else ())
+    if group == "candidates":      # the training curves per list length (validation accuracy after each epoch)
+        seed = cfg["tasks"][task]["seeds"][0]
+        for i, r in frame.iterrows():
+            history = read_json(Path(runs_root) / r["row"] / f"seed{seed}" / "history.json")["history"]
+            for h in history:
+                frame.loc[i, f"val_accuracy_epoch{h['epoch']}"] = h["val_accuracy"]
+        frame = frame.sort_values("n_candidates")
     claims = load_ledger(claims_paths)
     column = cfg["tasks"][task].get("paper_column")
     if group == "ig_steps":
