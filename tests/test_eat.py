@@ -249,3 +249,13 @@ def test_tau_is_the_smallest_within_the_margin_of_dense():
     rows = {0.8: {"accuracy": 0.80}, 0.85: {"accuracy": 0.835}, 0.9: {"accuracy": 0.842}, 0.95: {"accuracy": 0.845}}
     assert choose_tau(rows, dense_accuracy=0.845, max_drop_pp=1.0) == 0.85
     assert choose_tau(rows, dense_accuracy=0.90, max_drop_pp=1.0) == 0.95
+
+
+def test_layerwise_retention_is_the_share_each_block_processes():
+    from effbench.plots.eat_figures import retention_vs_length
+
+    preds = {"length": np.array([10, 20]), "exit_layer": np.array([4, 6]),
+             "tokens": np.array([[10, 10, 7, 7, 0, 0], [20, 20, 14, 14, 10, 10]])}
+    fig = retention_vs_length(preds, 0.49, [1, 1, 0.7, 0.7, 0.49, 0.49])
+    measured = fig.axes[0].get_lines()[0].get_ydata()
+    np.testing.assert_allclose(measured, [1, 1, 0.7, 0.7, 0.5, 0.5])    # blocks 5-6: only the example that ran them

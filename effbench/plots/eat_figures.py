@@ -62,12 +62,26 @@ def frontier(table: pd.DataFrame, task: str):
     return fig
 
 
-def retention_vs_length(preds: dict, scheduled: float):
-    """Fig. 5: final retention (tokens in the last block run / input tokens) against length."""
+def retention_vs_length(preds: dict, scheduled: float, schedule: list[float] | None = None):
+    """Fig. 2 and Fig. 5: the share of its input tokens each block processes, block by block (the
+    examples that reached the block; the schedule of Alg. 1 beside it), and final retention (tokens
+    in the last block run / input tokens) against length."""
     length = preds["length"]
-    last = preds["tokens"][np.arange(len(length)), preds["exit_layer"] - 1]
+    tokens = preds["tokens"]                                               # (n, L) tokens each block processed
+    last = tokens[np.arange(len(length)), preds["exit_layer"] - 1]
     retention = last / length
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, (by_block, ax) = plt.subplots(1, 2, figsize=(10.5, 3.8))
+    blocks = np.arange(1, tokens.shape[1] + 1)
+    ran = tokens > 0
+    share = [(tokens[ran[:, d], d] / length[ran[:, d]]).mean() if ran[:, d].any() else np.nan for d in range(len(blocks))]
+    by_block.plot(blocks, share, "o-", color="tab:orange", label="measured (mean over examples that ran the block)")
+    if schedule is not None:
+        by_block.step(blocks, schedule, where="mid", color="tab:red", ls="--", label="Alg. 1 schedule")
+    by_block.set_xlabel("block")
+    by_block.set_ylabel("tokens processed / input tokens")
+    by_block.set_xticks(blocks)
+    by_block.set_ylim(0, 1.05)
+    by_block.legend(fontsize=7)
     for depth, colour in ((preds["tokens"].shape[1], "tab:orange"), (4, "tab:blue")):
         sel = preds["exit_layer"] == depth
         if sel.any():
