@@ -195,6 +195,7 @@ def geo_figure_inputs(wildcards):
         "lambda_sweep": ["results/geometry/tables/lambda_sweep.csv"],
         "runtime": expand("results/geometry/timing/{family}.csv", family=GEO["families"]),
         "table2": ["results/geometry/tables/table2.csv"],
+        "collapse": ["results/geometry/collapse.csv"],
     }[wildcards.geo_figure]
 
 

@@ -51,6 +51,22 @@ rule geometry_correlation:
         "../workflow_scripts/geometry_correlation.py"
 
 
+rule geometry_collapse:
+    """The high-dimensional failure mode: anchor assignments turn uniform as d grows (paper 003, §7)."""
+    output:
+        report("results/geometry/collapse.csv", caption="../report/geometry_collapse.rst", category="geometry"),
+    log:
+        "logs/geometry/collapse.log",
+    benchmark:
+        "benchmarks/geometry/collapse.tsv"
+    threads: TINY_MODEL_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../workflow_scripts/geometry_collapse.py"
+
+
 rule geometry_timing:
     """End-to-end time of (QHull | Chan) x (none | sort | k-means | Akl-Toussaint | EntropyNet) on held-out sets."""
     input:

@@ -133,3 +133,14 @@ def test_geometry_config_cross_checks():
     with pytest.raises(ConfigError) as err:
         validate(config)
     assert "geometry.sweep" in str(err.value) and "geometry.timing.table_n" in str(err.value)
+
+
+def test_anchor_assignments_turn_uniform_as_the_dimension_grows(tmp_path):
+    from effbench.studies.geometry.collapse import collapse
+
+    cfg = {"collapse": {"dims": [2, 2048], "n": 200, "clusters": 8, "k": 8, "spread": 0.03, "noise": 0.03,
+                        "alpha": 10.0, "seeds": [0]}}
+    table = collapse(cfg, tmp_path / "collapse.csv").set_index("d")
+    assert table.loc[2048, "assignment_entropy_share"] > table.loc[2, "assignment_entropy_share"] + 0.2
+    assert table.loc[2048, "relative_contrast"] < table.loc[2, "relative_contrast"] / 10
+    assert (table["assignment_entropy_share"] <= 1).all()

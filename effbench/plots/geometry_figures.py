@@ -108,8 +108,34 @@ def table2_bars(table: pd.DataFrame):
     return fig
 
 
+
+
+def collapse(table: pd.DataFrame):
+    """Entropy collapse: per-point assignment entropy over the anchors (share of log k; 1 = uniform,
+    no sparsity signal) and the relative contrast of anchor distances, as the dimension grows."""
+    apply_style()
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax.errorbar(table["d"], table["assignment_entropy_share"], yerr=table["assignment_entropy_share_sd"],
+                marker="o", capsize=3)
+    ax.axhline(1.0, color="k", ls=":", lw=0.8, label="uniform assignments")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("dimension d")
+    ax.set_ylabel("assignment entropy / log k")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8)
+    bx.errorbar(table["d"], table["relative_contrast"], yerr=table["relative_contrast_sd"], marker="o", capsize=3,
+                color="tab:green")
+    bx.set_xscale("log", base=2)
+    bx.set_yscale("log")
+    bx.set_xlabel("dimension d")
+    bx.set_ylabel("relative contrast of anchor distances")
+    fig.suptitle(f"Entropy collapse in high dimension ({int(table['n_seeds'].iloc[0])} seeds, mean +/- sd)")
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"correlation": correlation, "training": training, "lambda_sweep": lambda_sweep,
-           "runtime": runtime, "table2": table2_bars}
+           "runtime": runtime, "table2": table2_bars, "collapse": collapse}
 
 
 def draw(kind: str, paths, **inputs) -> None:

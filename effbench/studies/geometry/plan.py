@@ -28,10 +28,10 @@ def run_dir(family: str, variant: str, seed: int) -> str:
 
 TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "table20", "table22", "table23", "break_even",
           "within_run_correlation")
-FIGURES = ("correlation", "training", "lambda_sweep", "runtime", "table2")
+FIGURES = ("correlation", "training", "lambda_sweep", "runtime", "table2", "collapse")
 
 
 def targets(cfg: dict) -> list[str]:
     """Every table and figure of the study (what `snakemake geometry` builds)."""
     return ([f"results/geometry/tables/{t}.csv" for t in TABLES] + [f"results/geometry/figures/{f}.png" for f in FIGURES]
-            + ["results/geometry/correlation/summary.csv"])
+            + ["results/geometry/correlation/summary.csv", "results/geometry/collapse.csv"])
