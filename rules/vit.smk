@@ -77,6 +77,25 @@ rule vit_cost:
         "../workflow_scripts/vit_cost.py"
 
 
+rule vit_profile:
+    """App. G.4: where H_diff's time goes (torch.profiler, by part), and its share of a training step."""
+    input:
+        data=VIT_DATA,
+        run="results/vit/runs/entropy/seed{}/model.safetensors".format(VIT["seeds"][0]),
+    output:
+        report("results/vit/tables/hdiff_profile.csv", caption="../report/vit_tables.rst", category="vit"),
+    log:
+        "logs/vit/profile.log",
+    benchmark:
+        "benchmarks/vit/profile.tsv"
+    threads: TIMING_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../workflow_scripts/vit_profile.py"
+
+
 rule vit_tables:
     input:
         evals=vit_run_files(["eval.csv"]),

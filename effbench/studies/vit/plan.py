@@ -36,4 +36,5 @@ def tables(cfg: dict) -> list[str]:
 
 def targets(cfg: dict) -> list[str]:
     """Every table and figure of the study (what `snakemake vit` builds)."""
-    return [f"results/vit/tables/{t}.csv" for t in tables(cfg)] + ["results/vit/figures/attention_patterns.png"]
+    return ([f"results/vit/tables/{t}.csv" for t in tables(cfg)]
+            + ["results/vit/figures/attention_patterns.png", "results/vit/tables/hdiff_profile.csv"])
