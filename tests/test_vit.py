@@ -147,3 +147,11 @@ def test_idx_reader_and_image_sources(tmp_path):
         load_images("cifar10")
     x, y = load_images("mnist5k")
     assert x.shape == (5000, 28, 28) and 0 <= x.min() and x.max() <= 1 and set(y) == set(range(10))
+
+
+def test_hdiff_profile_puts_each_operator_in_one_part():
+    from effbench.studies.vit.profile import part_of
+
+    assert [part_of(op) for op in ("aten::bmm", "aten::_softmax", "aten::_softmax_backward_data", "aten::log",
+                                   "aten::clamp_min", "aten::copy_")] == \
+        ["distances", "softmax", "softmax", "entropy", "entropy", "other"]
