@@ -196,6 +196,7 @@ def geo_figure_inputs(wildcards):
         "runtime": expand("results/geometry/timing/{family}.csv", family=GEO["families"]),
         "table2": ["results/geometry/tables/table2.csv"],
         "collapse": ["results/geometry/collapse.csv"],
+        "points": ["results/geometry/points.npz"],
     }[wildcards.geo_figure]
 
 

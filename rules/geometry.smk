@@ -67,6 +67,24 @@ rule geometry_collapse:
         "../workflow_scripts/geometry_collapse.py"
 
 
+rule geometry_points:
+    """Fig. 10: one held-out set per family before and after the trained EntropyNet."""
+    input:
+        geo_run_files([r for r in GEO_RUNS if r[1] == "ball" and r[2] == GEO["seeds"][0]], ["model.safetensors"]),
+    output:
+        "results/geometry/points.npz",
+    log:
+        "logs/geometry/points.log",
+    benchmark:
+        "benchmarks/geometry/points.tsv"
+    threads: TINY_MODEL_THREADS
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/geometry_points.py"
+
+
 rule geometry_timing:
     """End-to-end time of (QHull | Chan) x (none | sort | k-means | Akl-Toussaint | EntropyNet) on held-out sets."""
     input:

@@ -134,8 +134,32 @@ def collapse(table: pd.DataFrame):
     return fig
 
 
+def points(arrays: dict):
+    """Fig. 10: a held-out set per family before (grey) and after (orange) EntropyNet, the original
+    hull in black; the titles give the entropy bound of each and the hull vertex counts."""
+    families = [str(f) for f in arrays["families"]]
+    fig, axes = plt.subplots(1, len(families), figsize=(3.6 * len(families), 3.6), squeeze=False)
+    for ax, family in zip(axes[0], families):
+        pts, moved = arrays[f"{family}_in"], arrays[f"{family}_out"]
+        ax.scatter(pts[:, 0], pts[:, 1], s=3, color="0.6", label="input S")
+        ax.scatter(moved[:, 0], moved[:, 1], s=3, color="tab:orange", alpha=0.6, label="EntropyNet S'")
+        hull = arrays[f"{family}_hull_in"]
+        ring = np.append(hull, hull[:1])
+        ax.plot(pts[ring, 0], pts[ring, 1], "k-", lw=0.8)
+        before, after = arrays[f"{family}_bound"]
+        ax.set_title(f"{family}: bound {before:.2f} -> {after:.2f} nats\nhull vertices "
+                     f"{len(hull)} -> {len(arrays[f'{family}_hull_out'])}", fontsize=8)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].legend(fontsize=7, markerscale=3)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"correlation": correlation, "training": training, "lambda_sweep": lambda_sweep,
-           "runtime": runtime, "table2": table2_bars, "collapse": collapse}
+           "runtime": runtime, "table2": table2_bars, "collapse": collapse,
+           "points": points}
 
 
 def draw(kind: str, paths, **inputs) -> None:
