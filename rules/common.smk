@@ -197,6 +197,7 @@ def geo_figure_inputs(wildcards):
         "table2": ["results/geometry/tables/table2.csv"],
         "collapse": ["results/geometry/collapse.csv"],
         "points": ["results/geometry/points.npz"],
+        "amortisation": ["results/geometry/tables/break_even.csv", "results/vit/tables/break_even.csv"],
     }[wildcards.geo_figure]
 
 

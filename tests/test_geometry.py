@@ -144,3 +144,18 @@ def test_anchor_assignments_turn_uniform_as_the_dimension_grows(tmp_path):
     assert table.loc[2048, "assignment_entropy_share"] > table.loc[2, "assignment_entropy_share"] + 0.2
     assert table.loc[2048, "relative_contrast"] < table.loc[2, "relative_contrast"] / 10
     assert (table["assignment_entropy_share"] <= 1).all()
+
+
+def test_amortisation_lines_cross_zero_at_the_break_even_call_count():
+    import pandas as pd
+
+    from effbench.plots.geometry_figures import amortisation
+
+    geometry = pd.DataFrame({"row": ["EntropyNet"], "training_overhead": [1.0], "saving_per_call_ms": [-30.0]})
+    vit = pd.DataFrame({"row": ["ViT"], "training_overhead_s": [100.0], "saving_per_call_ms": [0.5]})
+    fig = amortisation(geometry, vit)
+    ax = fig.axes[0]
+    never, vit_line = ax.get_lines()[0], ax.get_lines()[1]
+    assert (never.get_ydata() > 0).all()                           # a negative saving never amortises
+    calls, net = vit_line.get_xdata(), vit_line.get_ydata()
+    assert net[calls < 2e5].min() > 0 > net[calls > 2e5].max()     # T / saving = 100 s / 0.5 ms = 2e5 calls

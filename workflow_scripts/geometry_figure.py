@@ -15,6 +15,8 @@ elif kind == "points":
 
     with np.load(files[0]) as z:
         inputs = {"arrays": dict(z)}
+elif kind == "amortisation":
+    inputs = {"geometry": pd.read_csv(files[0]), "vit": pd.read_csv(files[1])}
 elif kind == "runtime":
     inputs = {"timings": pd.concat([pd.read_csv(f) for f in files], ignore_index=True)}
 else:

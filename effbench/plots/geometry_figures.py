@@ -157,9 +157,33 @@ def points(arrays: dict):
     return fig
 
 
+def amortisation(geometry: pd.DataFrame, vit: pd.DataFrame):
+    """Fig. 9: the extra seconds a method has cost after N inference calls, its training overhead
+    T less N times its measured saving per call (negative: amortised; a rising line never is)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    calls = np.logspace(0, 8, 200)
+    for label, train_s, saving_ms in (
+            (geometry["row"].iloc[0], 60 * geometry["training_overhead"].iloc[0], geometry["saving_per_call_ms"].iloc[0]),
+            (vit["row"].iloc[0], vit["training_overhead_s"].iloc[0], vit["saving_per_call_ms"].iloc[0])):
+        net = train_s - calls * saving_ms / 1e3
+        line, = ax.plot(calls, net, label=f"{label}: T = {train_s:.0f} s, saving {saving_ms:.3g} ms/call")
+        if saving_ms > 0:
+            ax.axvline(train_s * 1e3 / saving_ms, color=line.get_color(), ls=":", lw=0.8)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("symlog", linthresh=1)
+    ax.set_xlabel("inference calls N")
+    ax.set_ylabel("net extra cost (s)")
+    ax.legend(fontsize=7)
+    ax.set_title("amortisation of the training overhead (dotted: break-even)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"correlation": correlation, "training": training, "lambda_sweep": lambda_sweep,
            "runtime": runtime, "table2": table2_bars, "collapse": collapse,
-           "points": points}
+           "points": points, "amortisation": amortisation}
 
 
 def draw(kind: str, paths, **inputs) -> None:

@@ -28,7 +28,7 @@ def run_dir(family: str, variant: str, seed: int) -> str:
 
 TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "table20", "table22", "table23", "break_even",
           "within_run_correlation")
-FIGURES = ("correlation", "training", "lambda_sweep", "runtime", "table2", "collapse", "points")
+FIGURES = ("correlation", "training", "lambda_sweep", "runtime", "table2", "collapse", "points", "amortisation")
 
 
 def targets(cfg: dict) -> list[str]:
