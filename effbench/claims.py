@@ -159,15 +159,16 @@ def judge(claim: dict | None, estimate, ci_low=None, ci_high=None, ours: dict | 
 
 def resolve(claim: dict, root: Path = Path("."), scale: str = "default") -> dict:
     """Our value for one claim at this scale: estimate, CI and verdict, or why it is not run."""
-    out = {"ours": None, "ci_low": None, "ci_high": None}
+    out = {"ours": None, "ci_low": None, "ci_high": None, "reason_kind": ""}
     ours = pointer(claim, scale)
     path = root / ours["artefact"] if ours else None
     if path is None or not path.exists():
         if "reason" in claim:
-            return {**out, "verdict": f"not run ({claim['reason_kind']}): {claim['reason']}"}
+            kind = claim["reason_kind"]
+            return {**out, "reason_kind": kind, "verdict": f"not run ({kind}): {claim['reason']}"}
         if ours is None:
             other = " and ".join(sorted(pointers(claim)))
-            return {**out, "verdict": f"not run (scale): measured at the {other} scale"}
+            return {**out, "reason_kind": "scale", "verdict": f"not run (scale): measured at the {other} scale"}
         return {**out, "verdict": f"pending: {ours['artefact']} not built"}     # this run is not complete
     table = pd.read_csv(path)
     rows = table[table[ours.get("key", "row")].astype(str) == str(ours["row"])]
@@ -178,7 +179,7 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default") -> dict
     est = row[col]
     lo = row.get(f"{col}_ci_low")
     hi = row.get(f"{col}_ci_high")
-    return {"ours": est, "ci_low": lo, "ci_high": hi, "verdict": judge(claim, est, lo, hi, ours)}
+    return {"ours": est, "ci_low": lo, "ci_high": hi, "reason_kind": "", "verdict": judge(claim, est, lo, hi, ours)}
 
 
 def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:
@@ -195,8 +196,6 @@ def render(claims: list[dict], root: Path = Path("."), scale: str = "default") -
     rows = []
     for c in claims:
         r = resolve(c, root, scale)
-        kind = verdict_kind(r["verdict"])
-        r["reason_kind"] = r["verdict"].split("(")[1].split(")")[0] if kind == "not run" else ""
         rows.append({"id": c["id"], "paper": c["paper"], "study": c["study"], "source": c["source"],
                      "row": c["row"], "metric": c["metric"], "condition": c.get("condition", ""),
                      "paper_value": c["paper_text"], **r, "scale": scale, "kind": c["kind"],
