@@ -34,11 +34,12 @@ def pin_threads(n_threads: int) -> int:
     return torch.get_num_threads()
 
 
-def time_interleaved(fns: dict, repeats: int = 10, warmup: int = 3) -> dict:
+def time_interleaved(fns: dict, repeats: int = 10, warmup: int = 3, grad: bool = False) -> dict:
     """Time several callables round-robin (one call of each per round), so slow drift of
-    the machine (frequency, cache, other load) falls on all of them alike."""
+    the machine (frequency, cache, other load) falls on all of them alike. grad: the callables
+    run a backward pass (training steps), so autograd stays on."""
     seconds = {name: [] for name in fns}
-    with torch.inference_mode():
+    with torch.enable_grad() if grad else torch.inference_mode():
         for _ in range(warmup):
             for fn in fns.values():
                 fn()

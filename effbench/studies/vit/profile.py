@@ -6,14 +6,12 @@ regulariser's share of one training step (the model's forward and backward on th
 """
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from ...artefacts import write_csv
+from ...cost.timing import time_interleaved
 from .train import _tensor, alpha_at, data_splits, key_entropy, load_run
 
 PARTS = {  # aten operator -> part of H_diff (forward and its backward)
@@ -62,7 +60,7 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
         times[event.key] = times.get(event.key, 0.0) + event.self_cpu_time_total
     parts = pd.Series(times).groupby(part_of).sum()
     total = float(parts.sum())
-    # the regulariser against one training step of the model on the same batch (wall time, medians)
+    # the regulariser against one training step of the model on the same batch (wall time, medians, interleaved)
     model.train()
 
     def step():
@@ -72,15 +70,8 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
     def reg_step():
         regulariser(keys).backward()
 
-    timed = {}
-    for name, fn in (("model_step", step), ("regulariser", reg_step)):
-        fn()
-        runs = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            runs.append(time.perf_counter() - t0)
-        timed[name] = float(np.median(runs)) * 1e3
+    timed = {name: t["median_ms"] for name, t in
+             time_interleaved({"model_step": step, "regulariser": reg_step}, repeats, warmup=1, grad=True).items()}
     rows = [{"row": part, "self_cpu_ms_per_call": parts.get(part, 0.0) / 1e3 / repeats,
              "share": parts.get(part, 0.0) / total} for part in ("distances", "softmax", "entropy", "other")]
     rows.append({"row": "regulariser_over_model_step", "share": timed["regulariser"] / timed["model_step"],
