@@ -68,6 +68,16 @@ def variant_backbone(cfg: dict, kind: str) -> tuple[str, bool]:
     return (cfg["shallow_backbone"] if own else cfg["backbone"]), own
 
 
+def load_variant_encoder(cfg: dict, kind: str):
+    """(encoder, tokenizer, own) of a study's variant: its own pretrained backbone when it has one
+    (checked to tokenise like the study's backbone), else the study's backbone."""
+    name, own = variant_backbone(cfg, kind)
+    encoder, tokenizer = load_encoder(name)
+    if own:
+        check_same_vocabulary(name, cfg["backbone"], tokenizer)
+    return encoder, tokenizer, own
+
+
 def check_same_vocabulary(name: str, other: str, tokenizer) -> None:
     """Every method of a task is scored on one tokenisation: a variant's own backbone must share it."""
     from transformers import AutoTokenizer

@@ -50,7 +50,7 @@ def oracle_ratios(model: ADTPClassifier, encoded, pad_id: int, sep_id, candidate
     evaluated sequences). It bounds what any adaptive ratio rule can gain over a static one."""
     full = trace(model, encoded, pad_id, sep_id, ratio=1.0)["probs"].argmax(1)
     chosen = np.ones(len(encoded))
-    for c in sorted(candidates, reverse=True):        # smaller agreeing ratios overwrite larger ones
+    for c in sorted((c for c in candidates if c < 1.0), reverse=True):   # smaller agreeing ratios overwrite larger
         chosen[trace(model, encoded, pad_id, sep_id, ratio=c)["probs"].argmax(1) == full] = c
     return chosen
 

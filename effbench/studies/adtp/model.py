@@ -8,7 +8,7 @@ import torch
 from ...artefacts import load_weights
 from ...data import tasks
 from ...models.adtp import ADTPClassifier, ADTPSettings, apply_adtp
-from ...models.backbones import check_same_vocabulary, load_encoder, variant_backbone
+from ...models.backbones import load_variant_encoder
 from ...models.text_classifier import TextClassifier, truncate_layers
 from .plan import variants
 
@@ -20,10 +20,7 @@ def settings(cfg: dict, spec: dict, sep_token_id=None) -> ADTPSettings:
 
 
 def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
-    name, own = variant_backbone(cfg, spec["kind"])
-    encoder, tokenizer = load_encoder(name)
-    if own:
-        check_same_vocabulary(name, cfg["backbone"], tokenizer)
+    encoder, tokenizer, own = load_variant_encoder(cfg, spec["kind"])
     model = TextClassifier(encoder, n_classes, cfg["dropout"])
     if spec["kind"] == "shallow" and not own:
         truncate_layers(model, cfg["shallow_layers"])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ...artefacts import load_weights
 from ...data import tasks
-from ...models.backbones import check_same_vocabulary, load_encoder, variant_backbone
+from ...models.backbones import load_variant_encoder, variant_backbone
 from ...models.eat import EATSettings, apply_eat
 from ...models.text_classifier import TextClassifier, truncate_layers
 from .plan import variants
@@ -30,10 +30,7 @@ def patch(cfg: dict, spec: dict, model: TextClassifier, tokenizer, pair: bool = 
 
 
 def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
-    name, own = variant_backbone(cfg, spec["kind"])
-    encoder, tokenizer = load_encoder(name)
-    if own:
-        check_same_vocabulary(name, cfg["backbone"], tokenizer)
+    encoder, tokenizer, _ = load_variant_encoder(cfg, spec["kind"])
     return patch(cfg, spec, TextClassifier(encoder, n_classes, cfg["dropout"]), tokenizer, pair), tokenizer
 
 
