@@ -1,24 +1,32 @@
 """Where and in what precision models run: one place for the device, autocast and moving batches.
 
-`compute: {device: auto|cpu|cuda, precision: fp32|bf16|fp16, gpus_per_job}` in the config. `auto`
-takes CUDA when this process sees a GPU and says which in the provenance block. On the CPU in fp32
-nothing is wrapped and nothing moves, so CPU runs give exactly the numbers they gave before.
+`compute: {device: auto|cpu|cuda, precision: fp32|bf16|fp16, timing_precision, gpus_per_job}` in the
+config. `auto` takes CUDA when this process sees a GPU and says which in the provenance block. On the
+CPU in fp32 nothing is wrapped and nothing moves, so CPU runs give exactly the numbers they gave before.
+
+A workflow job states its compute once (`configure`, called by `effbench.workflow.setup`); study code
+asks `current()` for it, puts its models there, and moves each batch to the model's device (`on`).
+Library code and tests that never configure get the default: `auto`, fp32.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 
 import torch
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-DEFAULT = {"device": "auto", "precision": "fp32", "gpus_per_job": 0}
+DEFAULT = {"device": "auto", "precision": "fp32", "timing_precision": "fp32", "compile_dense": True, "gpus_per_job": 0}
+_configured: dict | None = None
 
 
 @dataclass(frozen=True)
 class Compute:
     device: torch.device
-    precision: str
+    precision: str                      # autocast of training steps (evaluation stays fp32, comparable across devices)
+    timing_precision: str = "fp32"      # the timed models' weights and activations in the cost jobs
+    compile_dense: bool = True          # on a GPU, the dense baseline is also timed under torch.compile
 
     @property
     def autocast_on(self) -> bool:
@@ -37,7 +45,7 @@ class Compute:
         return torch.amp.GradScaler(self.device.type)
 
     def describe(self) -> dict:
-        out = {"device": str(self.device), "precision": self.precision}
+        out = {"device": str(self.device), "precision": self.precision, "timing_precision": self.timing_precision}
         if self.device.type == "cuda":
             out["gpu"] = torch.cuda.get_device_name(self.device)
         return out
@@ -54,9 +62,42 @@ def resolve(cfg: dict | None = None) -> Compute:
                            "(torch.cuda.is_available() is False); use 'auto' or 'cpu', or run the job on a GPU node")
     else:
         device = torch.device(asked)
-    if cfg["precision"] == "fp16" and device.type == "cpu":
-        raise RuntimeError("config key 'compute.precision': fp16 autocast is for GPUs; on the CPU use fp32 or bf16")
-    return Compute(device, cfg["precision"])
+    for key in ("precision", "timing_precision"):
+        if cfg[key] == "fp16" and device.type == "cpu":
+            raise RuntimeError(f"config key 'compute.{key}': fp16 is for GPUs and this job runs on the CPU; "
+                               "use fp32 or bf16 here")
+    return Compute(device, cfg["precision"], cfg["timing_precision"], bool(cfg.get("compile_dense", True)))
+
+
+def configure(cfg: dict | None) -> None:
+    """The job's `compute:` block, stated once by the workflow entry point (resolved on first use,
+    so a job that never touches a model never imports CUDA)."""
+    global _configured
+    _configured = dict(cfg or {})
+    current.cache_clear()
+
+
+@functools.lru_cache(maxsize=1)
+def current() -> Compute:
+    """The Compute of this job: the configured block, or the default (auto, fp32)."""
+    return resolve(_configured)
+
+
+def device_of(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def on(model: torch.nn.Module, batch):
+    """`batch` on `model`'s device: inference helpers call this, so they run wherever the model is."""
+    return to_device(batch, device_of(model))
+
+
+def numpy(t: torch.Tensor):
+    """A model output as a NumPy array, from any device and precision (bf16/fp16 become fp32)."""
+    t = t.detach()
+    if t.is_floating_point() and t.dtype != torch.float64:
+        t = t.float()
+    return t.cpu().numpy()
 
 
 def to_device(obj, device: torch.device):

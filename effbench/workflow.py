@@ -1,4 +1,4 @@
-"""What every workflow script does first: send output to the rule's log, pin threads."""
+"""What every workflow script does first: send output to the rule's log, pin threads, state the device."""
 from __future__ import annotations
 
 import logging
@@ -19,4 +19,8 @@ def setup(smk, threads: int | None = None) -> dict:
     os.environ["OMP_NUM_THREADS"] = str(n)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+    if "compute" in smk.config:        # where this job's models run (resolved when a model first asks)
+        from .compute import configure
+
+        configure(smk.config["compute"])
     return smk.config

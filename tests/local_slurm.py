@@ -1,5 +1,8 @@
-"""A real single-node SLURM cluster for the SLURM profile test: Debian's slurm-wlm and munge,
+"""A real single-node SLURM cluster for the SLURM profile tests: Debian's slurm-wlm and munge,
 daemons started by hand (no systemd), no accounting storage (so the profile queries squeue).
+Two partitions on the one node, as a GPU cluster has them: `cpu` (the default) and `gpu`, and the
+node declares one GPU as a generic resource (counted by the scheduler, no device behind it), so
+the GPU profile's requests are scheduled and can be read back from squeue.
 Also usable by hand:  python tests/local_slurm.py start DIR  /  python tests/local_slurm.py stop DIR
 """
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")   # srun inside a job reads this, whatever the submitter's env
+SYSTEM_GRES = Path("/etc/slurm/gres.conf")     # slurmd reads gres.conf from beside the system slurm.conf
 
 
 def missing() -> str | None:
@@ -24,8 +28,9 @@ def missing() -> str | None:
         return f"{', '.join(absent)} not installed (Debian: apt-get install slurm-wlm munge)"
     if os.geteuid() != 0:
         return "starting slurmd and munged by hand needs root"
-    if SYSTEM_CONF.exists() and not SYSTEM_CONF.is_symlink():
-        return f"{SYSTEM_CONF} exists: this machine has its own SLURM, which the test does not touch"
+    for conf in (SYSTEM_CONF, SYSTEM_GRES):
+        if conf.exists() and not conf.is_symlink():
+            return f"{conf} exists: this machine has its own SLURM, which the test does not touch"
     return None
 
 
@@ -63,9 +68,12 @@ MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=600
-NodeName={host} CPUs={cpus} RealMemory={_memory_mb()} State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+GresTypes=gpu
+NodeName={host} CPUs={cpus} RealMemory={_memory_mb()} Gres=gpu:1 State=UNKNOWN
+PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 """)
+    (root / "gres.conf").write_text("Name=gpu File=/dev/null\n")   # a placeholder device: counted, nothing behind it
     return conf
 
 
@@ -74,9 +82,10 @@ def start(root: Path, timeout: float = 60) -> dict:
     root = Path(root)
     conf = write_conf(root)
     SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
-    if SYSTEM_CONF.is_symlink():
-        SYSTEM_CONF.unlink()
-    SYSTEM_CONF.symlink_to(conf)                   # removed again by stop()
+    for link, target in ((SYSTEM_CONF, conf), (SYSTEM_GRES, root / "gres.conf")):   # removed again by stop()
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(target)
     env = {**os.environ, "SLURM_CONF": str(conf)}
     Path("/run/munge").mkdir(parents=True, exist_ok=True)
     if subprocess.run(["pgrep", "-x", "munged"], capture_output=True).returncode != 0:
@@ -94,8 +103,9 @@ def start(root: Path, timeout: float = 60) -> dict:
 
 
 def stop(root: Path) -> None:
-    if SYSTEM_CONF.is_symlink():
-        SYSTEM_CONF.unlink()
+    for link in (SYSTEM_CONF, SYSTEM_GRES):
+        if link.is_symlink():
+            link.unlink()
     for name in ("slurmd", "slurmctld"):
         pid = Path(root) / f"{name}.pid"
         if pid.exists():

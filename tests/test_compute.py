@@ -15,7 +15,7 @@ def test_auto_is_the_cpu_here_and_nothing_is_wrapped():
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: auto resolves to it (covered by the device check)")
     assert c.device.type == "cpu" and not c.autocast_on and c.grad_scaler() is None
-    assert c.describe() == {"device": "cpu", "precision": "fp32"}
+    assert c.describe() == {"device": "cpu", "precision": "fp32", "timing_precision": "fp32"}
     batch = {"x": torch.ones(2), "ids": [torch.zeros(1)], "n": 3}
     moved = to_device(batch, c.device)
     assert moved["x"] is batch["x"] and moved["n"] == 3          # nothing copied on the same device
@@ -26,7 +26,7 @@ def test_cuda_asked_without_a_gpu_is_a_clear_error():
         pytest.skip("this machine has a GPU")
     with pytest.raises(RuntimeError, match="compute.device' is 'cuda' but this job sees no GPU"):
         resolve({"device": "cuda"})
-    with pytest.raises(RuntimeError, match="fp16 autocast is for GPUs"):
+    with pytest.raises(RuntimeError, match="fp16 is for GPUs"):
         resolve({"device": "cpu", "precision": "fp16"})
 
 

@@ -7,4 +7,4 @@ from effbench.workflow import setup
 config = setup(snakemake)
 task = snakemake.wildcards.dense_task
 train(config["dense"], task, tasks(config)[task], int(snakemake.wildcards.seed), Path(snakemake.output[0]).parent,
-      snakemake.params.state_dir, config["compute"])
+      snakemake.params.state_dir)

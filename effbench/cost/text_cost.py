@@ -6,6 +6,11 @@ on t tokens with hidden h, intermediate i: linear layers 2t(4h^2 + 2hi), attenti
 and mixing 4t^2 h; plus the gate head 2th C and the classifier 2hC. Element-wise work
 (softmax, GELU, LayerNorm) and embedding lookups are counted by neither; the two must agree
 exactly on the dense model (a test checks it).
+
+Timing runs where the models are (`compute.current()`): batches are moved to the device before the
+clock starts, GPUs are timed with CUDA events (`timing.Stopwatch`). `timed_models` gives the models
+as they are timed: in `compute.timing_precision`, and on a GPU with the dense baseline also under
+torch.compile (the fastest dense model a GPU user would deploy).
 """
 from __future__ import annotations
 
@@ -14,9 +19,10 @@ import time
 import numpy as np
 import torch
 
+from ..compute import DTYPES, device_of, on
 from ..data.batching import collate, sequential_order
 from .flops import count_flops
-from .timing import summarise, time_interleaved
+from .timing import Stopwatch, summarise, time_interleaved
 
 
 def analytic_flops(config, tokens_per_layer, n_classes: int, gate_head_after: int | None = None) -> float:
@@ -46,7 +52,7 @@ def flops_per_example(model, encoded, pad_id: int) -> dict:
     counted, analytic = [], []
     model.eval()
     for ids in encoded:
-        batch = collate([ids], pad_id)
+        batch = on(model, collate([ids], pad_id))
         counted.append(count_flops(model, **batch))
         has_head = model.gate is not None and hasattr(model.gate, "head")
         analytic.append(analytic_flops(model.encoder.config, tokens_per_layer(model, len(ids)),
@@ -62,14 +68,14 @@ def latency_batch1(models: dict, encoded: dict, pad_id: int, n_examples: int, wa
         m.eval()
     n = min(n_examples, min(map(len, encoded.values())) - warmup)     # the warm-up examples come first
     seconds = {name: [] for name in models}
+    watch = Stopwatch(device_of(next(iter(models.values()))))
     for i in range(warmup + n):
         for name, model in models.items():
-            batch = collate([encoded[name][i]], pad_id)
-            t0 = time.perf_counter()
-            model(**batch)
+            batch = on(model, collate([encoded[name][i]], pad_id))    # on the device before the clock starts
+            took = watch(lambda: model(**batch))
             if i >= warmup:
-                seconds[name].append(time.perf_counter() - t0)
-    return {name: summarise(s) for name, s in seconds.items()}
+                seconds[name].append(took)
+    return {name: {**summarise(s), "clock": watch.clock} for name, s in seconds.items()}
 
 
 def throughput(models: dict, encoded: dict, pad_id: int, batch_size: int, repeats: int) -> dict:
@@ -81,8 +87,8 @@ def throughput(models: dict, encoded: dict, pad_id: int, batch_size: int, repeat
     for name, model in models.items():
         model.eval()
         order = sequential_order(list(map(len, encoded[name])), batch_size)
-        calls[name] = run(model, [collate([encoded[name][i] for i in idx], pad_id) for idx in order])
-    timed = time_interleaved(calls, repeats, warmup=1)
+        calls[name] = run(model, [on(model, collate([encoded[name][i] for i in idx], pad_id)) for idx in order])
+    timed = time_interleaved(calls, repeats, warmup=1, device=device_of(next(iter(models.values()))))
     return {name: {**t, "examples_per_s": len(encoded[name]) / (t["median_ms"] / 1e3), "batch_size": batch_size}
             for name, t in timed.items()}
 
@@ -94,6 +100,7 @@ def with_speedups(sweeps: dict, name: str, reference: str) -> dict:
 
 
 DENSE_SDPA = "dense_sdpa"      # the reference of every speed-up: the dense weights, transformers' default attention
+DENSE_COMPILED = "dense_compiled"   # on a GPU: DENSE_SDPA under torch.compile, the fastest dense a GPU user runs
 
 
 def add_library_dense(models: dict, dense: str, batches) -> dict:
@@ -102,7 +109,23 @@ def add_library_dense(models: dict, dense: str, batches) -> dict:
     from ..models.library_dense import LibraryDense, agreement, check_agreement
 
     models[DENSE_SDPA] = LibraryDense(models[dense])
-    return check_agreement(agreement(models[dense], models[DENSE_SDPA], batches))
+    return check_agreement(agreement(models[dense], models[DENSE_SDPA], [on(models[dense], b) for b in batches]))
+
+
+def timed_models(models: dict, compute) -> tuple[dict, dict]:
+    """The models as the cost job times them, and a note of what was done to them: cast to
+    `compute.timing_precision` (after their FLOPs and accuracy were checked in fp32), and on a GPU with
+    `compile_dense`, DENSE_SDPA also under torch.compile (dynamic shapes: one graph for every length).
+    The methods stay eager: their token counts depend on the data (top-k per example, early exits),
+    which splits a compiled graph at every such point."""
+    dtype = DTYPES[compute.timing_precision]
+    out = {name: m.to(dtype) for name, m in models.items()}
+    note = {"device": str(compute.device), "timing_precision": compute.timing_precision, "compiled": []}
+    if compute.device.type == "cuda" and compute.compile_dense and DENSE_SDPA in out:
+        out[DENSE_COMPILED] = torch.compile(out[DENSE_SDPA], dynamic=True)
+        note["compiled"] = [DENSE_SDPA]
+        note["not_compiled"] = "the methods: data-dependent token counts (per-example top-k, early exits)"
+    return out, note
 
 
 def speedups(latency: dict, sweeps: dict, name: str, eager: str, stat: str = "mean_ms") -> dict:
@@ -110,8 +133,13 @@ def speedups(latency: dict, sweeps: dict, name: str, eager: str, stat: str = "me
     throughput = with_speedups(sweeps, name, DENSE_SDPA)
     for b, t in with_speedups(sweeps, name, eager).items():
         throughput[b]["speedup_vs_eager"] = t["speedup"]
-    return {"speedup_b1": latency[DENSE_SDPA][stat] / latency[name][stat],
-            "speedup_b1_vs_eager": latency[eager][stat] / latency[name][stat], "throughput": throughput}
+    out = {"speedup_b1": latency[DENSE_SDPA][stat] / latency[name][stat],
+           "speedup_b1_vs_eager": latency[eager][stat] / latency[name][stat], "throughput": throughput}
+    if DENSE_COMPILED in latency:      # a GPU run: the compiled dense model is the stronger baseline there
+        for b, t in with_speedups(sweeps, name, DENSE_COMPILED).items():
+            throughput[b]["speedup_vs_compiled"] = t["speedup"]
+        out["speedup_b1_vs_compiled"] = latency[DENSE_COMPILED][stat] / latency[name][stat]
+    return out
 
 
 def time_tokeniser(tokenizer, texts, max_length: int, repeats: int = 3) -> dict:

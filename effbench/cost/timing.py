@@ -1,4 +1,9 @@
-"""The one timing harness: warm-up, repeats, median / IQR / MAD, threads pinned."""
+"""The one timing harness: warm-up, repeats, median / IQR / MAD, threads pinned.
+
+On the CPU a call is timed with perf_counter. On a GPU kernels run asynchronously, so a host clock
+would time their launches only: there each call sits between two CUDA events and is timed once the
+device has finished it (`Stopwatch`). The device is the one the timed models live on.
+"""
 from __future__ import annotations
 
 import time
@@ -15,17 +20,36 @@ def summarise(seconds) -> dict:
             "n_repeats": int(ms.size), "raw_ms": ms.round(5).tolist()}
 
 
-def time_callable(fn, repeats: int = 10, warmup: int = 3) -> dict:
+class Stopwatch:
+    """Seconds of one call of fn() on `device`: perf_counter on the CPU; on a GPU, CUDA events around
+    the call, read after the device has synchronised (work queued before the call is waited for first)."""
+
+    def __init__(self, device=None):
+        self.cuda = device is not None and torch.device(device).type == "cuda"
+        self.clock = "cuda_events" if self.cuda else "perf_counter"
+
+    def __call__(self, fn) -> float:
+        if not self.cuda:
+            t0 = time.perf_counter()
+            fn()
+            return time.perf_counter() - t0
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        torch.cuda.synchronize()
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3
+
+
+def time_callable(fn, repeats: int = 10, warmup: int = 3, device=None) -> dict:
     """Median, IQR and MAD of `repeats` calls of fn() after `warmup` calls."""
+    watch = Stopwatch(device)
     with torch.inference_mode():
         for _ in range(warmup):
             fn()
-        seconds = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            seconds.append(time.perf_counter() - t0)
-    return summarise(seconds)
+        seconds = [watch(fn) for _ in range(repeats)]
+    return {**summarise(seconds), "clock": watch.clock}
 
 
 def pin_threads(n_threads: int) -> int:
@@ -34,10 +58,12 @@ def pin_threads(n_threads: int) -> int:
     return torch.get_num_threads()
 
 
-def time_interleaved(fns: dict, repeats: int = 10, warmup: int = 3, grad: bool = False) -> dict:
+def time_interleaved(fns: dict, repeats: int = 10, warmup: int = 3, grad: bool = False, device=None) -> dict:
     """Time several callables round-robin (one call of each per round), so slow drift of
     the machine (frequency, cache, other load) falls on all of them alike. grad: the callables
-    run a backward pass (training steps), so autograd stays on."""
+    run a backward pass (training steps), so autograd stays on. device: where they run (CUDA events
+    on a GPU)."""
+    watch = Stopwatch(device)
     seconds = {name: [] for name in fns}
     with torch.enable_grad() if grad else torch.inference_mode():
         for _ in range(warmup):
@@ -45,7 +71,5 @@ def time_interleaved(fns: dict, repeats: int = 10, warmup: int = 3, grad: bool =
                 fn()
         for _ in range(repeats):
             for name, fn in fns.items():
-                t0 = time.perf_counter()
-                fn()
-                seconds[name].append(time.perf_counter() - t0)
-    return {name: summarise(s) for name, s in seconds.items()}
+                seconds[name].append(watch(fn))
+    return {name: {**summarise(s), "clock": watch.clock} for name, s in seconds.items()}

@@ -63,7 +63,7 @@ class ADTPClassifier(TextClassifier):
         lengths = mask.sum(1)
         position = torch.arange(seq_len, device=h.device).expand(n, seq_len)    # input position of each slot
         ids = input_ids
-        tokens = torch.zeros(n, n_layers, dtype=torch.long)
+        tokens = torch.zeros(n, n_layers, dtype=torch.long, device=h.device)
         out = {"input_mask": mask}
         stage = 0
         for depth, layer in enumerate(self.layers, start=1):
@@ -76,7 +76,7 @@ class ADTPClassifier(TextClassifier):
                 out["arp_logits"] = self.arp(arp_features(h, mask, s.arp_input))
                 out["tsp"] = self.tsp(h).squeeze(-1)
                 choice = torch.as_tensor(s.candidates, device=h.device)[out["arp_logits"].argmax(-1)]
-                rho = choice if ratio is None else torch.as_tensor(ratio, dtype=torch.float64).expand(n)
+                rho = choice if ratio is None else torch.as_tensor(ratio, dtype=torch.float64, device=h.device).expand(n)
                 if scorer == "attention":
                     current = attention_received(layer, h_in, mask)
                 elif scores is None:
@@ -139,7 +139,7 @@ def apply_adtp(model: TextClassifier, settings: ADTPSettings) -> ADTPClassifier:
     hidden = model.encoder.config.hidden_size
     model.arp = nn.Linear(arp_width(hidden, settings.arp_input), settings.n_candidates)
     model.tsp = SaliencyPredictor(hidden, settings.tsp_hidden)
-    return model
+    return model.to(model.head.weight.device)          # the new heads beside the encoder, wherever it is
 
 
 def attention_received(layer, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

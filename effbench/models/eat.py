@@ -68,8 +68,8 @@ class EATClassifier(TextClassifier):
         h = self.embed(input_ids, token_type_ids)                                         # (B, T, C)
         n, n_layers = h.shape[0], len(self.layers)
         run = Running(torch.arange(n, device=h.device), h, attention_mask.bool(), input_ids)
-        tokens = torch.zeros(n, n_layers, dtype=torch.long)        # (B, L) tokens each block processed
-        exit_layer = torch.full((n,), n_layers, dtype=torch.long)  # (B,) the block each row left after
+        tokens = torch.zeros(n, n_layers, dtype=torch.long, device=h.device)        # (B, L) tokens per block
+        exit_layer = torch.full((n,), n_layers, dtype=torch.long, device=h.device)  # (B,) block each row left after
         logits = h.new_zeros(n, self.head.out_features)            # (B, K) filled as rows leave
         exit_logits, previous = {}, None
         for depth, layer in enumerate(self.layers, start=1):
@@ -147,7 +147,7 @@ def apply_eat(model: TextClassifier, settings: EATSettings, dropout: float = 0.1
     model.eat = settings
     hidden, n_classes = model.encoder.config.hidden_size, model.head.out_features
     model.exit_heads = nn.ModuleDict({str(d): ExitHead(hidden, n_classes, dropout) for d in settings.exit_layers})
-    return model
+    return model.to(model.head.weight.device)          # the new heads beside the encoder, wherever it is
 
 
 def trace_flops(model: TextClassifier, tokens, exit_layer: int) -> float:

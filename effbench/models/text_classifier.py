@@ -57,7 +57,7 @@ class TextClassifier(nn.Module):
                 h = h[0]
         return {"logits": self.head(self.dropout(h[:, 0])), "kept": kept, "gate": sel,
                 "input_mask": attention_mask.bool(), "tokens": torch.stack(tokens, 1),
-                "exit_layer": torch.full((len(h),), len(self.layers), dtype=torch.long)}
+                "exit_layer": torch.full((len(h),), len(self.layers), dtype=torch.long, device=h.device)}
 
     def loss(self, out: dict, labels: torch.Tensor, aux_weight: float = 1.0) -> torch.Tensor:
         loss = F.cross_entropy(out["logits"], labels)
@@ -72,7 +72,7 @@ def apply_gate(model: TextClassifier, kind: str, keep_ratio: float, after_layer:
         raise ValueError(f"after_layer must be in [1, {len(model.layers) - 1}], got {after_layer}")
     model.gate = Gate(kind, model.encoder.config.hidden_size, model.head.out_features, keep_ratio=keep_ratio)
     model.gate_after = after_layer
-    return model
+    return model.to(model.head.weight.device)          # the gate's head beside the encoder, wherever it is
 
 
 def truncate_layers(model: TextClassifier, n_layers: int) -> TextClassifier:

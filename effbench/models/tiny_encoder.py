@@ -67,7 +67,7 @@ class TinyEncoder(nn.Module):
             h, mask = gather_tokens(h, sel.index), sel.valid
         out, _ = self.attn2(h, mask, weight)
         h = h + out if self.residual else out
-        pool = torch.ones(h.shape[:2]) if mask is None else mask.float()
+        pool = h.new_ones(h.shape[:2]) if mask is None else mask.float()
         if weight is not None:
             pool = pool * weight
         pooled = (h * pool[..., None]).sum(1) / pool.sum(1, keepdim=True).clamp_min(1e-9)

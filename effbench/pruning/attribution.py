@@ -125,7 +125,7 @@ def occlusion_scores(model, batch: dict, target: torch.Tensor, pad_id: int, spec
     forward = _logits_fn(model)
     base = forward(ids, mask, types).softmax(-1).gather(1, target[:, None]).squeeze(1)
     blank = baseline_ids(ids, mask, pad_id, special_ids)
-    scores = torch.zeros(ids.shape, dtype=torch.float32)
+    scores = torch.zeros(ids.shape, dtype=torch.float32, device=ids.device)
     for j in range(ids.shape[1]):
         changed = blank[:, j] != ids[:, j]
         if not changed.any():

@@ -63,7 +63,7 @@ class Gate(nn.Module):
         if kind == "attention_mass":
             return GateOutput(*select_topk(attn.sum(1), mask, self.keep_ratio, protect))
         if kind == "random":
-            return GateOutput(*select_topk(torch.rand(h.shape[:2]), mask, self.keep_ratio, protect))
+            return GateOutput(*select_topk(torch.rand(h.shape[:2], device=h.device), mask, self.keep_ratio, protect))
         if kind == "entropy_topk":
             logits = self.head(h)
             index, valid = select_topk(-token_entropy(logits.detach()), mask, self.keep_ratio, protect)

@@ -65,7 +65,7 @@ def select_where(keep: torch.Tensor, scores: torch.Tensor, mask: torch.Tensor | 
         mask = torch.ones_like(keep)
     keep = keep & mask
     best = scores.masked_fill(~mask, -math.inf).argmax(1)
-    keep[torch.arange(n), best] = True
+    keep[torch.arange(n, device=keep.device), best] = True
     counts = keep.sum(1)
     k_max = int(counts.max())
     index = keep.float().topk(k_max, dim=1).indices   # True positions first

@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from ...artefacts import write_csv
+from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...pruning import attribution as attr
@@ -36,9 +37,9 @@ def tsp_consistency(cfg: dict, task: str, runs_root, out_csv) -> pd.DataFrame:
     tsp = [None] * len(encoded)
     with torch.no_grad():
         for idx in sequential_order(list(map(len, encoded)), 64):
-            out = student(**collate([encoded[i] for i in idx], pad, sep))
+            out = student(**on(student, collate([encoded[i] for i in idx], pad, sep)))
             for row, i in enumerate(idx):
-                tsp[i] = out["tsp"][row, : len(encoded[i])].numpy()
+                tsp[i] = numpy(out["tsp"][row, : len(encoded[i])])
     references = {"own_ig": token_attributions(student, encoded, labels, tokenizer, cfg["adtp"]["ig_steps"], None, sep_id=sep),
                   "teacher_ig": token_attributions(teacher, encoded, labels, tokenizer, cfg["adtp"]["teacher_ig_steps"],
                                                    cfg["adtp"]["teacher_top_k_dims"], sep_id=sep)}

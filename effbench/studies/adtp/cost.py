@@ -44,7 +44,8 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     """Counted FLOPs must equal the analytic ones; then batch-1 latency and batched throughput
     of every deployable method, interleaved (leave-one-out is an oracle and is not timed)."""
     from ...cost.flops import count_flops
-    from ...cost.text_cost import add_library_dense, latency_batch1, speedups, throughput
+    from ...compute import current, on
+    from ...cost.text_cost import add_library_dense, latency_batch1, speedups, throughput, timed_models
     from ...cost.timing import pin_threads
 
     threads = pin_threads(threads)
@@ -69,13 +70,14 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     for name in (DENSE, SHALLOW, ADTP):     # analytic FLOPs == torch's counter, per example
         m = models[name]
         for ids in encoded[: cc["flops_examples"]]:
-            b = collate([ids], pad, sep)
+            b = on(m, collate([ids], pad, sep))
             with torch.no_grad():
                 tokens = m(**b)["tokens"][0].tolist()
             counted, analytic = count_flops(m, **b), example_flops(m, tokens)
             if counted != analytic:
                 raise RuntimeError(f"{task}/{name}: analytic FLOPs {analytic} differ from torch's count {counted}")
             checks.append(name)
+    models, timing = timed_models(models, current())
     n_lat = min(cc["latency_examples"], len(encoded) - cc["warmup"])
     latency = latency_batch1(models, {k: encoded for k in models}, pad, n_lat, cc["warmup"])
     n_thr = min(cc["throughput_examples"], len(encoded))
@@ -83,8 +85,8 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     result = {"static_ratio": static, "flops_checked_examples": len(checks), "sdpa_agreement": sdpa_check, "methods": {}}
     for name in models:      # speed-ups against the library's (SDPA) dense model, and our eager dense path
         result["methods"][name] = {"latency_b1": latency[name], **speedups(latency, sweeps, name, DENSE)}
-    write_json(out_path, {"provenance": provenance(cfg, task=task, threads=threads,
-                                                   note="CPU, fp32; latency = mean per example at batch 1 over the first "
+    write_json(out_path, {"provenance": provenance(cfg, task=task, threads=threads, timing=timing,
+                                                   note="latency = mean per example at batch 1 over the first "
                                                         "latency_examples test examples; IG scoring (a backward pass) is "
                                                         "inside the ig method's time; methods interleaved; speed-ups "
                                                         "against dense_sdpa (transformers' default attention, same "

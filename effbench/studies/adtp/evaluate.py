@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, write_json, write_npz
+from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, example_flops
@@ -28,16 +29,16 @@ def trace(model, encoded, pad_id: int, sep_id=None, batch_size: int = 64, ratio=
     ratio_used = np.ones(n)
     tokens = np.zeros((n, n_layers), int)
     for idx in sequential_order(list(map(len, encoded)), batch_size):
-        batch = collate([encoded[i] for i in idx], pad_id, sep_id)
+        batch = on(model, collate([encoded[i] for i in idx], pad_id, sep_id))
         if isinstance(model, ADTPClassifier):
             r = ratio if ratio is None or np.isscalar(ratio) else torch.as_tensor(np.asarray(ratio)[idx])
-            s = None if scores is None else torch.as_tensor(_padded([scores[i] for i in idx], batch["input_ids"].shape[1]))
+            s = None if scores is None else on(model, torch.as_tensor(_padded([scores[i] for i in idx], batch["input_ids"].shape[1])))
             out = model(**batch, ratio=r, scores=s, scorer=scorer)
-            ratio_used[idx] = out["ratio"].numpy()
+            ratio_used[idx] = numpy(out["ratio"])
         else:
             out = model(**batch)
-        probs[idx] = out["logits"].softmax(-1).numpy()
-        tokens[idx] = out["tokens"].numpy()
+        probs[idx] = numpy(out["logits"].softmax(-1))
+        tokens[idx] = numpy(out["tokens"])
     length = np.array(list(map(len, encoded)))
     flops = np.array([example_flops(model, t, scorer or ("tsp" if scores is None else "external")) for t in tokens])
     return {"probs": probs, "ratio": ratio_used, "tokens": tokens, "length": length,

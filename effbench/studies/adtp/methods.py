@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from ...artefacts import provenance, write_csv, write_json
+from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, candidate_ratios
@@ -36,8 +37,9 @@ def scorer_scores(kind: str, dense: TextClassifier, encoded, labels_for, tokeniz
     pad = tokenizer.pad_token_id
     out = [None] * len(encoded)
     for idx in sequential_order(list(map(len, encoded)), 32):
-        batch = collate([encoded[i] for i in idx], pad, sep_id)
-        s = attr.occlusion_scores(dense, batch, torch.as_tensor(labels_for[idx]), pad, special_ids(tokenizer)).numpy()
+        batch = on(dense, collate([encoded[i] for i in idx], pad, sep_id))
+        target = on(dense, torch.as_tensor(labels_for[idx]))
+        s = numpy(attr.occlusion_scores(dense, batch, target, pad, special_ids(tokenizer)))
         for row, i in enumerate(idx):
             out[i] = s[row, : len(encoded[i])]
     return out

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from ...artefacts import load_weights
+from ...compute import current
 from ...data import tasks
 from ...models.adtp import ADTPClassifier, ADTPSettings, apply_adtp
 from ...models.backbones import load_variant_encoder
@@ -33,7 +34,7 @@ def load_trained(cfg: dict, task: str, name: str, run_dir):
     directory = tasks.data_dir(cfg["tasks"][task])
     model, tokenizer = build(cfg, variants(cfg, task)[name], tasks.n_classes(directory), tasks.is_pair(directory))
     model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
-    return model.eval(), tokenizer
+    return model.to(current().device).eval(), tokenizer
 
 
 def as_pruner(cfg: dict, dense: TextClassifier, tokenizer, pair: bool) -> ADTPClassifier:

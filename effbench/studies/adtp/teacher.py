@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, seed_everything, write_json, write_npz
+from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, candidate_ratios
@@ -36,9 +37,10 @@ def token_attributions(model, encoded, labels, tokenizer, steps: int, top_k_dims
     pad = tokenizer.pad_token_id
     out = [None] * len(encoded)
     for idx in sequential_order(list(map(len, encoded)), batch_size):
-        batch = collate([encoded[i] for i in idx], pad, sep_id)
-        ig = attr.integrated_gradients(model, batch, torch.as_tensor(labels[idx]), steps, pad, special_ids(tokenizer))
-        magnitude = attr.token_magnitude(ig.detach(), top_k_dims).numpy()
+        batch = on(model, collate([encoded[i] for i in idx], pad, sep_id))
+        target = on(model, torch.as_tensor(labels[idx]))
+        ig = attr.integrated_gradients(model, batch, target, steps, pad, special_ids(tokenizer))
+        magnitude = numpy(attr.token_magnitude(ig.detach(), top_k_dims))
         for row, i in enumerate(idx):
             out[i] = magnitude[row, : len(encoded[i])]
     return out
@@ -52,12 +54,12 @@ def agreement_under_pruning(pruner: ADTPClassifier, encoded, scores: list[np.nda
     pred = np.zeros(len(encoded), int)
     agrees = np.zeros((len(encoded), len(grid)), bool)
     for idx in sequential_order(list(map(len, encoded)), batch_size):
-        batch = collate([encoded[i] for i in idx], pad, sep_id)
-        s = torch.as_tensor(_padded([scores[i] for i in idx], batch["input_ids"].shape[1]))
+        batch = on(pruner, collate([encoded[i] for i in idx], pad, sep_id))
+        s = on(pruner, torch.as_tensor(_padded([scores[i] for i in idx], batch["input_ids"].shape[1])))
         full = pruner(**batch, ratio=1.0, scores=s)["logits"].argmax(-1)
-        pred[idx] = full.numpy()
+        pred[idx] = numpy(full)
         for j, r in enumerate(grid):
-            agrees[idx, j] = (pruner(**batch, ratio=r, scores=s)["logits"].argmax(-1) == full).numpy()
+            agrees[idx, j] = numpy(pruner(**batch, ratio=r, scores=s)["logits"].argmax(-1) == full)
     return pred, agrees
 
 
@@ -77,7 +79,7 @@ def teacher_cache(cfg: dict, task: str, seed: int, dense_dir, out_path) -> dict:
     logits = np.zeros((len(x), tasks.n_classes(directory)), np.float32)
     with torch.no_grad():
         for idx in sequential_order(list(map(len, x)), 64):
-            logits[idx] = teacher(**collate([x[i] for i in idx], pad, sep))["logits"].numpy()
+            logits[idx] = numpy(teacher(**on(teacher, collate([x[i] for i in idx], pad, sep)))["logits"])
     grid = ratio_grid(cfg, task)
     pred, agrees = agreement_under_pruning(as_pruner(cfg, teacher, tokenizer, pair), x, magnitudes, grid, pad, sep)
     write_npz(out_path, attributions=_padded(magnitudes, cfg["tasks"][task]["max_length"]),

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, read_npz, save_weights, seed_everything, write_json
+from ...compute import current, to_device
 from ...data import tasks
 from ...data.batching import bucketed_order, collate, encode
 from ...models.adtp import ADTPClassifier, candidate_ratios
@@ -80,6 +81,8 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         if fresh:
             raise RuntimeError(f"dense checkpoint lacks weights of {name}: {fresh[:5]}")
         model.load_state_dict({**own, **{k: v for k, v in state.items() if k in own}}, strict=True)
+    compute = current()
+    model.to(compute.device)
     pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
     train = split_frame(cfg, task, "train")
     val = split_frame(cfg, task, "validation").head(HISTORY_EXAMPLES)
@@ -95,6 +98,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
                                                            candidate_ratios(spec["n_candidates"]))
             if spec["arp_balanced"]:      # the labels are skewed (most sequences at the smallest ratio)
                 teacher["arp_weight"] = balanced_weights(teacher["arp_target"], spec["n_candidates"])
+        teacher = to_device(teacher, compute.device)
     epochs = tc["epochs"]
     steps_per_epoch = -(-len(x_train) // tc["batch_size"])
     total_steps = epochs * steps_per_epoch
@@ -133,7 +137,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     else:
         history = fit(model, optimizer, batches, step_loss, evaluate, epochs, seed,
                       state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
-                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
+                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]), compute=compute)
     train_seconds = time.perf_counter() - t0
     run_dir = Path(run_dir)
     save_weights(model, run_dir / "model.safetensors")

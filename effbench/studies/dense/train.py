@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, read_json, save_weights, seed_everything, write_json
-from ...compute import resolve, to_device
+from ...compute import current, numpy, on
 from ...data import tasks as text_tasks
 from ...data.batching import bucketed_order, collate, encode, sequential_order
 from ...data.text import read_split, subsample
@@ -26,19 +26,18 @@ HISTORY_EXAMPLES = 256      # validation examples scored after each epoch
 @torch.inference_mode()
 def _accuracy(model, encoded, labels, pad: int, sep) -> float:
     model.eval()
-    device = next(model.parameters()).device
     correct = 0
     for idx in sequential_order(list(map(len, encoded)), 64):
-        logits = model(**to_device(collate([encoded[i] for i in idx], pad, sep), device))["logits"]
-        correct += int((logits.argmax(1).cpu().numpy() == labels[idx]).sum())
+        logits = model(**on(model, collate([encoded[i] for i in idx], pad, sep)))["logits"]
+        correct += int((numpy(logits.argmax(1)) == labels[idx]).sum())
     return correct / len(labels)
 
 
-def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir, compute_cfg: dict | None = None) -> dict:
-    """Fine-tune the backbone densely on the task's shared training subset, on the configured
-    device (`compute:`); write weights, history and metrics (validation accuracy) to run_dir."""
+def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir) -> dict:
+    """Fine-tune the backbone densely on the task's shared training subset, on this job's device
+    (`compute.current()`); write weights, history and metrics (validation accuracy) to run_dir."""
     tc = dense_cfg["train"]
-    compute = resolve(compute_cfg)
+    compute = current()
     seed_everything(seed)
     directory = facts["data_dir"]
     pair = text_tasks.is_pair(directory)

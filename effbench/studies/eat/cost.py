@@ -54,7 +54,8 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     """FLOPs (analytic from traces, checked against torch's counter) and CPU latency at
     batch 1 / throughput at the configured batch sizes, all operating points interleaved."""
     from ...cost.flops import count_flops
-    from ...cost.text_cost import DENSE_SDPA, add_library_dense, latency_batch1, speedups, throughput
+    from ...compute import current, on
+    from ...cost.text_cost import DENSE_COMPILED, DENSE_SDPA, add_library_dense, latency_batch1, speedups, throughput, timed_models
     from ...cost.timing import pin_threads
 
     threads = pin_threads(threads)
@@ -85,13 +86,17 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
             tr = trace(model, encoded, pad, sep_id=sep)
         flops = np.array([trace_flops(model, t, int(e)) for t, e in zip(tr["tokens"].tolist(), tr["exit_layer"])])
         for i in range(min(cc["flops_examples"], len(encoded))):   # the analytic count is torch's count
-            if count_flops(models[name], **collate([encoded[i]], pad, sep)) != flops[i]:
+            if count_flops(models[name], **on(model, collate([encoded[i]], pad, sep))) != flops[i]:
                 raise RuntimeError(f"{task}/{name}: analytic FLOPs differ from torch's count (example {i})")
         flops_of[name] = flops
         result[name] = {"variant": variant, "tau": tau, "patience": patience, "seed": seed,
                         **summarise(model, tr, labels)}
     flops_of[DENSE_SDPA] = flops_of[DENSE]            # the same model and tokens: checked equal above
     result[DENSE_SDPA] = {**result[DENSE], "attention": "sdpa", "agreement_with_eager": sdpa_check}
+    models, timing = timed_models(models, current())
+    if DENSE_COMPILED in models:
+        flops_of[DENSE_COMPILED] = flops_of[DENSE]
+        result[DENSE_COMPILED] = {**result[DENSE_SDPA], "compiled": True}
     n_lat = min(cc["latency_examples"], len(encoded) - cc["warmup"])    # warm-up examples come first
     n_thr = min(cc["throughput_examples"], len(encoded)) or len(encoded)
     latency = latency_batch1(models, {k: encoded for k in models}, pad, n_lat, cc["warmup"])
@@ -108,8 +113,8 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     chosen_name = f"eat_tau{float(chosen):g}" if chosen != "none" else NO_EXIT
     result["profile_b1"] = {name: profile_ops(models[name], encoded[: cc["profile_examples"]], pad, sep)
                             for name in (DENSE, chosen_name)}
-    write_json(out_path, {"provenance": provenance(cfg, task=task, threads=threads,
-                                                   note="CPU, fp32; latency = mean per example at batch 1 over the "
+    write_json(out_path, {"provenance": provenance(cfg, task=task, threads=threads, timing=timing,
+                                                   note="latency = mean per example at batch 1 over the "
                                                         "first latency_examples test examples; throughput over "
                                                         "length-sorted batches; all operating points interleaved; "
                                                         "speed-ups against dense_sdpa (transformers' default "

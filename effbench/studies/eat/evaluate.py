@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, read_json, write_json, write_npz
+from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split as load_split
@@ -28,14 +29,14 @@ def trace(model, encoded, pad_id: int, tau: float | None = None, batch_size: int
     tokens = np.zeros((n, n_layers), int)
     heads = {}
     for idx in sequential_order(list(map(len, encoded)), batch_size):
-        batch = collate([encoded[i] for i in idx], pad_id, sep_id)
+        batch = on(model, collate([encoded[i] for i in idx], pad_id, sep_id))
         out = model(**batch, tau=tau) if isinstance(model, EATClassifier) else model(**batch)
-        probs[idx] = out["logits"].softmax(-1).numpy()
-        exit_layer[idx] = out["exit_layer"].numpy()
-        tokens[idx] = out["tokens"].numpy()
+        probs[idx] = numpy(out["logits"].softmax(-1))
+        exit_layer[idx] = numpy(out["exit_layer"])
+        tokens[idx] = numpy(out["tokens"])
         if tau is None:
             for depth, logits in out.get("exit_logits", {}).items():
-                heads.setdefault(depth, np.zeros_like(probs))[idx] = logits.numpy()
+                heads.setdefault(depth, np.zeros_like(probs))[idx] = numpy(logits)
     return {"probs": probs, "exit_layer": exit_layer, "tokens": tokens, "length": np.array(list(map(len, encoded))),
             "exit_logits": heads}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...artefacts import load_weights
+from ...compute import current
 from ...data import tasks
 from ...models.backbones import load_variant_encoder, variant_backbone
 from ...models.eat import EATSettings, apply_eat
@@ -37,4 +38,4 @@ def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
 def load_trained(cfg: dict, task: str, name: str, run_dir, directory):
     model, tokenizer = build(cfg, variants(cfg, task)[name], tasks.n_classes(directory), tasks.is_pair(directory))
     model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
-    return model.eval(), tokenizer
+    return model.to(current().device).eval(), tokenizer

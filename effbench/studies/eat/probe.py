@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, write_json
+from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split as load_split
@@ -31,12 +32,12 @@ def probe_exit_features(cfg: dict, task: str, out_path) -> dict:
         ids = encode(tokenizer, frame, tcfg["max_length"])
         feats = {}
         for idx in sequential_order(list(map(len, ids)), 32):
-            batch = collate([ids[i] for i in idx], tokenizer.pad_token_id)
+            batch = on(encoder, collate([ids[i] for i in idx], tokenizer.pad_token_id))
             states = encoder(**batch, output_hidden_states=True).hidden_states[1:]
             weights = batch["attention_mask"][..., None].float()
             for depth, h in enumerate(states, start=1):
                 for how, f in (("cls", h[:, 0]), ("mean", (h * weights).sum(1) / weights.sum(1))):
-                    feats.setdefault((depth, how), np.zeros((len(ids), h.shape[-1])))[idx] = f.numpy()
+                    feats.setdefault((depth, how), np.zeros((len(ids), h.shape[-1])))[idx] = numpy(f)
         return feats
 
     f_train, f_val = features(train), features(val)

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from ...artefacts import config_hash, provenance, save_weights, seed_everything, write_json
+from ...compute import current
 from ...data import tasks
 from ...data.batching import bucketed_order, collate, encode
 from ...data.text import read_split as load_split
@@ -46,6 +47,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
         teacher, tokenizer = load_trained(cfg, task, DENSE, teacher_dir, directory)
     else:
         model, tokenizer = build(cfg, spec, tasks.n_classes(directory), pair)
+        model.to(current().device)
         teacher = load_trained(cfg, task, DENSE, teacher_dir, directory)[0] if distill else None
     pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
     train = subsample(load_split(directory, "train"), tcfg["train_subset"], cfg["split_seed"])
@@ -59,7 +61,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
     teacher_logits = None
     if distill:   # the dense model's log-probabilities, computed once before any patching
         teacher_logits = torch.as_tensor(np.log(np.clip(trace(teacher, x_train, pad, sep_id=sep)["probs"], 1e-12, None)),
-                                         dtype=torch.float32)
+                                         dtype=torch.float32, device=current().device)
     if from_dense:
         model = patch(cfg, spec, teacher, tokenizer, pair)
     del teacher
@@ -95,7 +97,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, directory, run_dir, s
                                                  tc["warmup_ratio"], tc["epochs"] * steps_per_epoch)
         history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
                       state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
-                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]))
+                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]), compute=current())
     calibration = calibrate_exit(model, x_val, y_val, pad, sep, cfg) if isinstance(model, EATClassifier) else {}
     run_dir = Path(run_dir)
     save_weights(model, run_dir / "model.safetensors")

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, write_json, write_npz
+from ...compute import numpy, on
 from ...data import tasks as text_tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split, subsample
@@ -72,7 +73,7 @@ def predict(model, encoded, pad: int, sep, batch_size: int) -> np.ndarray:
     model.eval()
     probs = None
     for idx in sequential_order(list(map(len, encoded)), batch_size):
-        p = model(**collate([encoded[i] for i in idx], pad, sep))["logits"].softmax(-1).numpy()
+        p = numpy(model(**on(model, collate([encoded[i] for i in idx], pad, sep)))["logits"].softmax(-1))
         probs = np.zeros((len(encoded), p.shape[1])) if probs is None else probs
         probs[idx] = p
     return probs
@@ -80,7 +81,8 @@ def predict(model, encoded, pad: int, sep, batch_size: int) -> np.ndarray:
 
 def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict:
     from ...cost.flops import count_flops
-    from ...cost.text_cost import add_library_dense, latency_batch1, speedups, throughput
+    from ...compute import current
+    from ...cost.text_cost import DENSE_COMPILED, add_library_dense, latency_batch1, speedups, throughput, timed_models
     from ...cost.timing import pin_threads
 
     threads = pin_threads(threads)
@@ -100,13 +102,17 @@ def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict
     for name, model in methods.items():
         torch.manual_seed(0)
         probs[name] = predict(model, encoded, pad, sep, fc["batch_size"])
-        flops = [count_flops(model, **collate([ids], pad, sep)) for ids in encoded[: fc["flops_examples"]]]
+        flops = [count_flops(model, **on(model, collate([ids], pad, sep))) for ids in encoded[: fc["flops_examples"]]]
         result[name] = {**info[name], "accuracy": float((probs[name].argmax(1) == labels).mean()),
                         "gflops": float(np.mean(flops) / 1e9)}
     # one model, one count: torch's counter sizes the fused SDPA kernel a little differently from the
     # eager matmuls, so the SDPA row carries the eager count (its own is kept beside it)
     result[DENSE_SDPA]["gflops_counted_sdpa"] = result[DENSE_SDPA]["gflops"]
     result[DENSE_SDPA]["gflops"] = result[DENSE]["gflops"]
+    methods, timing = timed_models(methods, current())
+    if DENSE_COMPILED in methods:
+        result[DENSE_COMPILED] = {**result[DENSE_SDPA], "setting": "SDPA under torch.compile"}
+        probs[DENSE_COMPILED] = probs[DENSE_SDPA]        # the same weights and kernels' maths, compiled
     n_lat = min(fc["latency_examples"], len(encoded) - fc["warmup"])
     latency = latency_batch1(methods, {k: encoded for k in methods}, pad, n_lat, fc["warmup"])
     n_thr = min(fc["throughput_examples"], len(encoded))
@@ -118,8 +124,8 @@ def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict
     write_npz(preds_path, labels=labels, **{f"probs_{k}": v for k, v in probs.items()})
     write_json(out_path, {"provenance": provenance({k: config[k] for k in ("frontier", "dense", "eat", "adtp")},
                                                    task=task, threads=threads, n_test=len(labels),
-                                                   sdpa_agreement=sdpa_check,
-                                                   note="CPU, fp32; accuracy on the test examples; GFLOPs: torch's "
+                                                   sdpa_agreement=sdpa_check, timing=timing,
+                                                   note="accuracy on the test examples; GFLOPs: torch's "
                                                         "counter on the first flops_examples alone; latency: mean per "
                                                         "example at batch 1; all methods interleaved; speed-ups "
                                                         "against dense_sdpa, *_vs_eager against dense"),

@@ -15,7 +15,9 @@ from .train import load_trained, predict, scored_frame
 def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict:
     """FLOPs and wall time of every variant (first seed). Each model's accuracy is recomputed
     first and must equal its evaluation; then all models are timed interleaved."""
+    from ...compute import current
     from ...cost.text_cost import (
+        DENSE_COMPILED,
         DENSE_SDPA,
         add_library_dense,
         flops_per_example,
@@ -23,6 +25,7 @@ def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict
         speedups,
         throughput,
         time_tokeniser,
+        timed_models,
     )
     from ...cost.timing import pin_threads
     from ...data.batching import collate
@@ -51,6 +54,10 @@ def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict
     sdpa_check = add_library_dense(models, DENSE, [collate(x[i:i + 32], pad) for i in range(0, len(x), 32)])
     encoded[DENSE_SDPA] = x
     result[DENSE_SDPA] = {**result[DENSE], "attention": "sdpa", "agreement_with_eager": sdpa_check}
+    models, timing = timed_models(models, current())
+    if DENSE_COMPILED in models:
+        encoded[DENSE_COMPILED] = x
+        result[DENSE_COMPILED] = {**result[DENSE_SDPA], "compiled": True}
     latency = latency_batch1(models, encoded, pad, cc["latency_examples"], cc["warmup"])
     n_thr = cc["throughput_examples"] or len(x)
     sweeps = {b: throughput(models, {k: v[:n_thr] for k, v in encoded.items()}, pad, b, cc["repeats"])
@@ -62,7 +69,7 @@ def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict
         entry["latency_b1"] = latency[name]
         entry["flops_reduction"] = 1 - entry["gflops_counted"] / dense["gflops_counted"]
         entry.update(speedups(latency, sweeps, name, DENSE, stat="median_ms"))
-    write_json(out_path, {"provenance": provenance(cfg, threads=threads, note="CPU, fp32, torch.inference_mode; "
+    write_json(out_path, {"provenance": provenance(cfg, threads=threads, timing=timing, note="torch.inference_mode; "
                                                    "models timed interleaved; latency per example at batch 1; "
                                                    "speed-ups against dense_sdpa (transformers' default attention, "
                                                    "same weights), *_vs_eager against dense (our eager path)"),

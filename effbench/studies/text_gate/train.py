@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_csv, write_json, write_npz
+from ...compute import current, numpy, on
 from ...data import text as text_data
 from ...data.batching import bucketed_order, collate, encode, sequential_order
 from ...models.backbones import load_encoder
@@ -65,7 +66,7 @@ def build(cfg: dict, spec: dict, n_classes: int = 2):
 def load_trained(cfg: dict, name: str, run_dir):
     model, tokenizer = build(cfg, variants(cfg)[name])
     model.load_state_dict(load_weights(Path(run_dir) / "model.safetensors"), strict=True)
-    return model.eval(), tokenizer
+    return model.to(current().device).eval(), tokenizer
 
 
 @torch.no_grad()
@@ -74,9 +75,9 @@ def predict(model, encoded, pad_id: int, batch_size: int = 64) -> dict:
     probs = np.zeros((len(encoded), model.head.out_features))
     n_kept = np.zeros(len(encoded), int)
     for idx in sequential_order(list(map(len, encoded)), batch_size):
-        out = model(**collate([encoded[i] for i in idx], pad_id))
-        probs[idx] = out["logits"].softmax(-1).numpy()
-        n_kept[idx] = out["kept"].sum(1).numpy()
+        out = model(**on(model, collate([encoded[i] for i in idx], pad_id)))
+        probs[idx] = numpy(out["logits"].softmax(-1))
+        n_kept[idx] = numpy(out["kept"].sum(1))
     return {"probs": probs, "n_kept": n_kept, "length": np.array(list(map(len, encoded)))}
 
 
@@ -97,6 +98,7 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
         tc = {**cfg["train"], "epochs": cfg["gate"]["epochs"], "lr": cfg["gate"]["lr"]}
     else:
         tc = cfg["train"]
+    compute = current()
     train = load_split(data_dir, "train")
     if cfg["train_subset"] and len(train) > cfg["train_subset"]:
         train = train.sample(cfg["train_subset"], random_state=cfg["split_seed"]).reset_index(drop=True)
@@ -121,12 +123,13 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
 
     if spec["gate"] is None:     # the dense row is the shared dense fine-tune of this task and seed
         history = load_into(model, shared_dense_dir(text_gate_task(cfg)[0], seed))
+        model.to(compute.device)
     else:
         optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
                                                  tc["epochs"] * -(-len(x_train) // tc["batch_size"]))
         history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
                       state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{name} seed {seed}",
-                      scheduler=scheduler, resume_key=config_hash([cfg, name, seed]))
+                      scheduler=scheduler, resume_key=config_hash([cfg, name, seed]), compute=compute)
     run_dir = Path(run_dir)
     save_weights(model, run_dir / "model.safetensors")
     write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, variant=name), "history": history})

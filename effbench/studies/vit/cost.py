@@ -5,6 +5,7 @@ import pandas as pd
 import torch
 
 from ...artefacts import write_csv
+from ...compute import current
 from ...cost.timing import time_interleaved
 from ...models.vit import ViT, attention_flops
 from .plan import variants
@@ -17,7 +18,8 @@ def measure_cost(cfg: dict, runs: dict, out_path) -> pd.DataFrame:
     sparsity, manual and SDPA attention, dense and gathered keys, timed interleaved."""
     c = cfg["cost"]
     data = data_splits(cfg)
-    x = _tensor(data["test"][0])
+    device = current().device
+    x = _tensor(data["test"][0]).to(device)
     one, batch = x[:1], x[: c["throughput_batch"]]
     fns, meta = {}, {}
     for name, run_dir in runs.items():
@@ -32,13 +34,13 @@ def measure_cost(cfg: dict, runs: dict, out_path) -> pd.DataFrame:
         meta[name] = {"patch": variants(cfg)[name]["patch"], "tokens": model.tokens, "kept_keys": kept,
                       **{f"flops_{k}": v for k, v in attention_flops(model).items()},
                       "flops_total_sparse": _sparse_flops(model, kept, cfg["inference"]["sparse_layers"])}
-    timed = time_interleaved(fns, repeats=c["repeats"], warmup=c["warmup"])
+    timed = time_interleaved(fns, repeats=c["repeats"], warmup=c["warmup"], device=device)
     rows = []
     for (name, impl, mode, size), t in timed.items():
         per = len(one) if size == "b1" else len(batch)
         rows.append({"variant": name, "impl": impl, "mode": mode, "batch": per, "median_ms": t["median_ms"],
                      "iqr_ms": t["iqr_ms"], "per_image_ms": t["median_ms"] / per,
-                     "images_per_s": 1e3 * per / t["median_ms"], **meta[name],
+                     "images_per_s": 1e3 * per / t["median_ms"], "device": str(device), **meta[name],
                      "attention_matrix_mb": _attention_mb(meta[name], per, mode, cfg)})
     frame = pd.DataFrame(rows)
     write_csv(out_path, frame)

@@ -6,6 +6,7 @@ import pandas as pd
 import torch
 
 from ...artefacts import write_csv
+from ...compute import current
 from ...data.images import CORRUPTIONS, corrupt, foreground_patches
 from ...models.vit import ViT
 from ...pruning.key_support import mean_run_length
@@ -20,8 +21,9 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
     spec = variants(cfg)[name]
     data = data_splits(cfg)
     x, y = data["test"]
-    xt, yt = _tensor(x), torch.from_numpy(y)
-    fg = torch.from_numpy(foreground_patches(x, spec["patch"]))
+    device = current().device
+    xt, yt = _tensor(x).to(device), torch.from_numpy(y).to(device)
+    fg = torch.from_numpy(foreground_patches(x, spec["patch"])).to(device)
     rows = []
     kinds = ["magnitude"] + (["entropy", "combined"] if spec["kind"] == "entropy" else [])
     for kind in kinds:
@@ -40,7 +42,7 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
     sel = selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"])
     for corruption in CORRUPTIONS:
         for severity in (1, 2, 3):
-            xc = _tensor(corrupt(x, corruption, severity, seed=severity))
+            xc = _tensor(corrupt(x, corruption, severity, seed=severity)).to(device)
             for label, s in (("dense", None), ("sparse", sel)):
                 acc = float((model(xc, selector=s).argmax(1) == yt).float().mean())
                 rows.append({"variant": name, "seed": seed, "selector": f"corruption:{label}", "corruption": corruption,
@@ -57,7 +59,7 @@ def cls_patch_attention(record: dict, layer: int) -> torch.Tensor:
     support = record.get("support", {}).get(layer)
     if support is not None:
         n_tokens = record["keys"][layer].shape[2]
-        attn = torch.zeros(*attn.shape[:2], n_tokens, dtype=attn.dtype).scatter_(-1, support, attn)
+        attn = attn.new_zeros(*attn.shape[:2], n_tokens).scatter_(-1, support, attn)
     return attn[..., 1:].mean(1)
 
 

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
+from ...compute import current
 from ...data.images import splits
 from ...models.vit import ViT
 from ...pruning.key_support import Selector, cluster_assignments
@@ -42,7 +43,7 @@ def init_anchors(model: ViT, anchors, images: torch.Tensor, seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
     for layer, a in anchors.items():
         keys = record["keys"][int(layer)].transpose(0, 1).flatten(1, 2)             # (H, B*N, d)
-        pick = torch.randperm(keys.shape[1], generator=g)[: a.shape[1]]
+        pick = torch.randperm(keys.shape[1], generator=g)[: a.shape[1]].to(keys.device)
         a.copy_(keys[:, pick])
 
 
@@ -67,9 +68,12 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     tc = {**cfg["train"], "epochs": spec.get("epochs", cfg["train"]["epochs"])}
     seed_everything(seed)
     data = data_splits(cfg)
-    x_train, y_train = _tensor(data["train"][0]), torch.from_numpy(data["train"][1])
-    x_val, y_val = _tensor(data["validation"][0]), torch.from_numpy(data["validation"][1])
+    compute = current()        # the whole (small) image set sits on the device: no per-batch copies
+    x_train, y_train = _tensor(data["train"][0]).to(compute.device), torch.from_numpy(data["train"][1]).to(compute.device)
+    x_val, y_val = _tensor(data["validation"][0]).to(compute.device), torch.from_numpy(data["validation"][1]).to(compute.device)
     model, anchors = build(cfg, spec)
+    model.to(compute.device)
+    anchors.to(compute.device)
     if spec["kind"] == "entropy":
         init_anchors(model, anchors, x_train[: tc["batch_size"]], seed)
     wrapper = torch.nn.ModuleDict({"model": model, "anchors": anchors})
@@ -108,7 +112,7 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     t0 = time.perf_counter()
     history = fit(wrapper, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
                   state_path=Path(state_dir) / f"{name}.seed{seed}.pt", desc=name,
-                  resume_key=config_hash({"train": tc, "spec": spec, "model": cfg["model"], "reg": reg}))
+                  resume_key=config_hash({"train": tc, "spec": spec, "model": cfg["model"], "reg": reg}), compute=compute)
     seconds = time.perf_counter() - t0
     out_dir = Path(out_dir)
     save_weights(wrapper, out_dir / "model.safetensors")
@@ -124,7 +128,7 @@ def load_run(cfg: dict, name: str, directory) -> tuple[ViT, dict]:
     model, anchors = build(cfg, spec)
     wrapper = torch.nn.ModuleDict({"model": model, "anchors": anchors})
     wrapper.load_state_dict(load_weights(Path(directory) / "model.safetensors"), strict=True)
-    wrapper.eval()
+    wrapper.to(current().device).eval()
     return model, {int(k): v.detach() for k, v in anchors.items()}
 
 
