@@ -103,7 +103,11 @@ def numpy(t: torch.Tensor):
 def to_device(obj, device: torch.device):
     """Tensors (in dicts, lists and tuples) moved to `device`; everything else as it is."""
     if isinstance(obj, torch.Tensor):
-        return obj if obj.device == device else obj.to(device, non_blocking=True)
+        if obj.device == device:
+            return obj
+        if device.type == "cuda" and obj.device.type == "cpu":
+            obj = obj.pin_memory()          # page-locked: the copy runs asynchronously to the GPU
+        return obj.to(device, non_blocking=True)
     if isinstance(obj, dict):
         return {k: to_device(v, device) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

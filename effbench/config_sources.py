@@ -78,3 +78,16 @@ def retype_overrides(config: dict, overrides: dict) -> dict:
         elif isinstance(value, list):
             config[key] = retyped(value)
     return config
+
+
+def merged(files=()) -> dict:
+    """config.yaml with `files` over it, merged as the Snakefile merges them, and validated."""
+    from snakemake.utils import update_config
+
+    from .config import ROOT, validate
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for path in files:
+        update_config(config, yaml.safe_load(Path(path).read_text()) or {})
+    replace_task_lists(config, files)
+    return validate(config, files=[ROOT / "config.yaml", *files])

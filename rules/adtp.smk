@@ -41,8 +41,8 @@ rule adtp_teacher_cache:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=6000,
-        runtime=60,
+        mem_mb=model_mem(6000),
+        runtime=model_runtime(60),
     script:
         "../workflow_scripts/adtp_teacher.py"
 
@@ -62,8 +62,8 @@ rule adtp_train:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=model_mem(8000),
+        runtime=model_runtime(120),
     params:
         state_dir=lambda w: paths.state_dir("adtp", w.adtp_task),
     script:
@@ -94,8 +94,8 @@ for _task in ADTP_TASKS:  # one rule per task: the methods it evaluates depend o
         threads: MODEL_THREADS
         resources:
             gpu=GPU,
-            mem_mb=6000,
-            runtime=60,
+            mem_mb=model_mem(6000),
+            runtime=model_runtime(60),
         params:
             task=_task,
             runs=lambda w, task=_task: paths.runs_root("adtp", task),
@@ -126,8 +126,8 @@ rule adtp_consistency:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=model_mem(4000),
+        runtime=model_runtime(30),
     params:
         runs=lambda w: paths.runs_root("adtp", w.adtp_task),
     script:
@@ -155,8 +155,8 @@ rule adtp_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=6000,
-        runtime=60,
+        mem_mb=model_mem(6000),
+        runtime=model_runtime(60),
     params:
         runs=lambda w: paths.runs_root("adtp", w.adtp_task),
     script:

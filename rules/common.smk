@@ -32,6 +32,19 @@ TINY_MODEL_THREADS = 1
 # Jobs that train, evaluate or time a transformer or the ViT ask the scheduler for this many GPUs
 # (compute.gpus_per_job; 0 asks for none); data, tables, figures, statistics and the tiny models never do.
 GPU = config["compute"]["gpus_per_job"]
+# Their memory and time limits are sized for the default scale, times the config's factors (the paper
+# scale's jobs are hours of BERT-base on full GLUE sets, not minutes of MiniLM on subsets).
+MODEL_RESOURCES = config["compute"]["resources"]
+
+
+def model_mem(mb):
+    return int(mb * MODEL_RESOURCES["mem_factor"])
+
+
+def model_runtime(minutes):
+    return int(minutes * MODEL_RESOURCES["runtime_factor"])
+
+
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
 GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
 DENSE_FILES = ["model.safetensors", "history.json", "metrics.json"]

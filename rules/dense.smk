@@ -19,8 +19,8 @@ rule dense_train:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=6000,
-        runtime=120,
+        mem_mb=model_mem(6000),
+        runtime=model_runtime(120),
     params:
         state_dir="results/dense/state",
     script:

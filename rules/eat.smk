@@ -39,8 +39,8 @@ rule eat_train:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=8000,
-        runtime=90,
+        mem_mb=model_mem(8000),
+        runtime=model_runtime(90),
     params:
         state_dir=lambda w: paths.state_dir("eat", w.eat_task),
     script:
@@ -62,8 +62,8 @@ rule eat_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=model_mem(8000),
+        runtime=model_runtime(60),
     params:
         runs=lambda w: paths.runs_root("eat", w.eat_task),
     script:
@@ -156,7 +156,7 @@ rule eat_exit_probe:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=model_mem(4000),
+        runtime=model_runtime(20),
     script:
         "../workflow_scripts/eat_probe.py"

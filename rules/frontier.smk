@@ -20,8 +20,8 @@ rule frontier_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=model_mem(8000),
+        runtime=model_runtime(60),
     script:
         "../workflow_scripts/frontier_cost.py"
 

@@ -60,8 +60,8 @@ rule text_gate_dense:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=model_mem(4000),
+        runtime=model_runtime(60),
     params:
         state_dir=paths.state_dir("text_gate"),
         data_dir=lambda w: TG_DATA,
@@ -90,8 +90,8 @@ for _group in ("main", "grid"):
         threads: MODEL_THREADS
         resources:
             gpu=GPU,
-            mem_mb=4000,
-            runtime=60,
+            mem_mb=model_mem(4000),
+            runtime=model_runtime(60),
         params:
             state_dir=paths.state_dir("text_gate"),
             data_dir=lambda w: TG_DATA,
@@ -112,8 +112,8 @@ rule text_gate_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=model_mem(4000),
+        runtime=model_runtime(30),
     params:
         data_dir=lambda w: TG_DATA,
         runs=lambda w: paths.runs_root("text_gate"),

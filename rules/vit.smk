@@ -49,8 +49,8 @@ rule vit_train:
     threads: TINY_MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=model_mem(3000),
+        runtime=model_runtime(60),
     params:
         state_dir=paths.state_dir("vit"),
     script:
@@ -71,8 +71,8 @@ rule vit_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=model_mem(4000),
+        runtime=model_runtime(30),
     script:
         "../workflow_scripts/vit_cost.py"
 

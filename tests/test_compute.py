@@ -78,5 +78,105 @@ def test_the_paper_scale_asks_the_scheduler_for_gpus_on_exactly_the_model_jobs(t
             continue
         asks = re.search(r"resources:.*\bgpu=1\b", block) is not None
         assert asks == bool(model_rules.match(rule[0])), (rule[0], block[-300:])
+        if asks:      # sized for hours of BERT-base (compute.resources), not the default scale's minutes
+            assert int(re.search(r"runtime=(\d+)", block).group(1)) >= 24 * 20, block[-300:]
         seen.add(rule[0])
     assert {"dense_train", "eat_train", "adtp_train", "frontier_cost", "claims", "synthetic_train"} <= seen
+
+
+def test_a_job_states_its_compute_once_and_study_code_reads_it(monkeypatch):
+    """workflow.setup configures the job's compute from the config; compute.current() answers it."""
+    from types import SimpleNamespace
+
+    from effbench import compute
+    from effbench.workflow import setup
+
+    monkeypatch.setattr(compute, "_configured", None)
+    smk = SimpleNamespace(log=[], threads=1, config={"compute": {"device": "cpu", "precision": "bf16",
+                                                                 "timing_precision": "bf16", "compile_dense": False}})
+    setup(smk)
+    try:
+        c = compute.current()
+        assert (c.device.type, c.precision, c.timing_precision, c.compile_dense) == ("cpu", "bf16", "bf16", False)
+        if not torch.cuda.is_available():
+            compute.configure({"device": "cuda"})
+            with pytest.raises(RuntimeError, match="sees no GPU"):
+                compute.current()
+    finally:
+        compute.configure(None)
+    assert compute.current().precision == "fp32"            # unconfigured: the default
+
+
+def test_batches_follow_the_model_and_outputs_come_back_as_float_arrays():
+    from effbench.compute import numpy, on
+
+    model = tiny_model().eval()
+    ids, mask = ragged_batch([5, 3], 2)
+    batch = on(model, {"input_ids": ids, "attention_mask": mask})
+    assert batch["input_ids"] is ids                         # same device: nothing copied
+    out = numpy(torch.tensor([[0.5, 0.25]], dtype=torch.bfloat16))
+    assert out.dtype.name == "float32" and out.tolist() == [[0.5, 0.25]]
+    assert numpy(torch.tensor([1.5], dtype=torch.float64)).dtype.name == "float64"
+
+
+def test_the_clock_follows_the_device():
+    """perf_counter on the CPU; CUDA events (asynchronous kernels) on a GPU. Choosing needs no GPU."""
+    from effbench.cost.timing import Stopwatch, time_interleaved
+
+    assert Stopwatch("cpu").clock == Stopwatch(None).clock == "perf_counter"
+    assert Stopwatch(torch.device("cuda")).clock == "cuda_events"
+    timed = time_interleaved({"a": lambda: sum(range(1000))}, repeats=3, warmup=1, device=torch.device("cpu"))
+    assert timed["a"]["clock"] == "perf_counter" and timed["a"]["n_repeats"] == 3
+    if torch.cuda.is_available():
+        x = torch.randn(512, 512, device="cuda")
+        assert Stopwatch("cuda")(lambda: x @ x) > 0
+
+
+def test_timed_models_cast_to_the_timing_precision_and_compile_only_on_a_gpu():
+    from effbench.compute import Compute
+    from effbench.cost.text_cost import DENSE_COMPILED, DENSE_SDPA, timed_models
+    from effbench.models.library_dense import LibraryDense
+
+    dense = tiny_model().eval()
+    models = {"dense": dense, DENSE_SDPA: LibraryDense(dense)}
+    same, note = timed_models(dict(models), Compute(torch.device("cpu"), "fp32"))
+    assert set(same) == set(models) and note == {"device": "cpu", "timing_precision": "fp32", "compiled": []}
+    assert next(same["dense"].parameters()).dtype == torch.float32
+    # a GPU compute: the library dense model is also timed compiled (torch.compile is lazy: nothing runs here)
+    gpu, note = timed_models(dict(models), Compute(torch.device("cuda"), "fp32", "fp32", compile_dense=True))
+    assert DENSE_COMPILED in gpu and note["compiled"] == [DENSE_SDPA] and "not_compiled" in note
+    off, _ = timed_models(dict(models), Compute(torch.device("cuda"), "fp32", "fp32", compile_dense=False))
+    assert DENSE_COMPILED not in off
+    low, note = timed_models(dict(models), Compute(torch.device("cpu"), "fp32", "bf16"))
+    assert next(low["dense"].parameters()).dtype == torch.bfloat16 and note["timing_precision"] == "bf16"
+
+
+def test_latency_is_timed_on_the_models_device_with_its_clock():
+    from effbench.cost.text_cost import latency_batch1
+
+    model = tiny_model().eval()
+    encoded = [torch.arange(2, 2 + n).tolist() for n in (5, 7, 4, 6)]
+    lat = latency_batch1({"m": model}, {"m": encoded}, 0, n_examples=3, warmup=1)
+    assert lat["m"]["clock"] == "perf_counter" and lat["m"]["n_repeats"] == 3
+
+
+@pytest.mark.slow
+def test_the_device_check_dry_runs_on_the_cpu(tmp_path):
+    """scripts/device_check.py with --device cpu: the same smoke part twice, compared evaluation by
+    evaluation (identical here), its JSON written as a GPU run would write it."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "check.json"
+    run = subprocess.run([sys.executable, "scripts/device_check.py", "--device", "cpu", "--cores", "2",
+                          "--workdir", str(tmp_path / "work"), "--out", str(out),
+                          "--targets", "results/text_gate/runs/dense/seed42/preds.npz"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-2000:]
+    result = json.loads(out.read_text())
+    assert result["passed"] and {r["returncode"] for r in result["runs"].values()} == {0}
+    assert "dense_train" in result["runs"]["device"]["rules"]
+    (artefact, agree), = result["agreement"].items()
+    assert artefact.startswith("results/text_gate/runs/dense/seed42/preds.npz")
+    assert agree["prediction_agreement"] == 1.0 and agree["max_abs_prob_diff"] == 0.0 and agree["n"] > 0

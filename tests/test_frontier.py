@@ -1,4 +1,5 @@
 """The shared dense model, the library's dense baseline, the cross-method frontier and the results pages."""
+import json
 import re
 
 import numpy as np
@@ -73,6 +74,10 @@ def test_the_frontier_and_the_results_pages_come_from_the_smoke_run(smoke_build)
             "attention_topk_r0.4"} <= set(fr.index)
     assert fr.loc["dense_sdpa", "speedup_b1"] == 1.0 and fr.loc["dense", "speedup_b1_vs_eager"] == 1.0
     assert fr.loc["dense_sdpa", "accuracy"] == fr.loc["dense", "accuracy"]          # the same model
+    # timed where the job's compute put the models (here the CPU, fp32, nothing compiled), with that clock
+    cost = json.loads((smoke_build / "results" / "frontier" / "cost" / "rotten_tomatoes.json").read_text())
+    assert cost["provenance"]["timing"] == {"device": "cpu", "timing_precision": "fp32", "compiled": []}
+    assert {m["latency_b1"]["clock"] for m in cost["metrics"].values()} == {"perf_counter"}
     assert fr["pareto_b1"].any() and fr["pareto_b8"].any()
     assert set(fr["paper_operating_point"].dropna()) == {"paper 000", "paper 001", "paper 002"}
     assert fr.loc["shallow", "gflops"] < fr.loc["dense", "gflops"]

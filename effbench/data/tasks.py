@@ -51,3 +51,20 @@ def n_classes(directory) -> int:
 def sep_id(tokenizer, pair: bool) -> int | None:
     """The [SEP] id a pair task's pruning must keep ([SEP] separates the two sentences), else None."""
     return tokenizer.sep_token_id if pair else None
+
+
+# Published split sizes of the hub tasks (train, the dev set that is our test split): what a run
+# plan uses before the data is fetched. Our validation split is cut from train; its size is taken
+# as the dev set's here (the plan counts its passes, not its exact rows).
+PUBLISHED_SIZES = {"SST-2": (67_349, 872), "MRPC": (3_668, 408), "CoLA": (8_551, 1_043), "RTE": (2_490, 277),
+                   "QQP": (363_846, 40_430), "MNLI": (392_702, 9_815), "QNLI": (104_743, 5_463),
+                   "STS-B": (5_749, 1_500), "newsgroups": (11_314, 7_532)}
+
+
+def published_sizes(task: dict) -> dict[str, int]:
+    """{train, validation, test} rows of a hub task (a ValueError for a task without published sizes)."""
+    key = task.get("glue_task") if task["source"] == "glue" else task["source"]
+    if key not in PUBLISHED_SIZES:
+        raise ValueError(f"no prepared splits and no published sizes for task {task}: run its data rule first")
+    train, dev = PUBLISHED_SIZES[key]
+    return {"train": train, "validation": dev, "test": dev}

@@ -43,8 +43,8 @@ class Method(torch.nn.Module):
 def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dict:
     """Counted FLOPs must equal the analytic ones; then batch-1 latency and batched throughput
     of every deployable method, interleaved (leave-one-out is an oracle and is not timed)."""
-    from ...cost.flops import count_flops
     from ...compute import current, on
+    from ...cost.flops import count_flops
     from ...cost.text_cost import add_library_dense, latency_batch1, speedups, throughput, timed_models
     from ...cost.timing import pin_threads
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, write_json, write_npz
-from ...compute import numpy, on
+from ...compute import current, numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, example_flops
@@ -84,7 +84,7 @@ def evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir, extra: dict) 
     spec = variants(cfg, task)[name]
     metrics = {**rows, **extra, "n_layers": len(model.layers), "spec": spec}
     write_json(Path(run_dir) / "metrics.json",
-               {"provenance": provenance(cfg, seed=seed, task=task, variant=name,
+               {"provenance": provenance(cfg, seed=seed, task=task, variant=name, compute=current().describe(),
                                          settings=asdict(model.adtp) if isinstance(model, ADTPClassifier) else None),
                 "metrics": metrics})
     return metrics

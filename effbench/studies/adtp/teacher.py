@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, seed_everything, write_json, write_npz
-from ...compute import numpy, on
+from ...compute import current, numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, candidate_ratios
@@ -92,6 +92,6 @@ def teacher_cache(cfg: dict, task: str, seed: int, dense_dir, out_path) -> dict:
     summary = {"ig_seconds": ig_seconds, "n": len(x), "teacher_train_accuracy": float((pred == y).mean()),
                "agree_share_by_ratio": dict(zip(map(str, grid), agrees.mean(0).tolist())),
                "arp_label_share": label_share}
-    write_json(Path(out_path).with_suffix(".json"), {"provenance": provenance(cfg, seed=seed, task=task),
+    write_json(Path(out_path).with_suffix(".json"), {"provenance": provenance(cfg, seed=seed, task=task, compute=current().describe()),
                                                      "metrics": summary})
     return summary

@@ -53,9 +53,17 @@ def operating_points(cfg: dict, task: str, runs_root) -> dict:
 def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dict:
     """FLOPs (analytic from traces, checked against torch's counter) and CPU latency at
     batch 1 / throughput at the configured batch sizes, all operating points interleaved."""
-    from ...cost.flops import count_flops
     from ...compute import current, on
-    from ...cost.text_cost import DENSE_COMPILED, DENSE_SDPA, add_library_dense, latency_batch1, speedups, throughput, timed_models
+    from ...cost.flops import count_flops
+    from ...cost.text_cost import (
+        DENSE_COMPILED,
+        DENSE_SDPA,
+        add_library_dense,
+        latency_batch1,
+        speedups,
+        throughput,
+        timed_models,
+    )
     from ...cost.timing import pin_threads
 
     threads = pin_threads(threads)

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, read_json, write_json, write_npz
-from ...compute import numpy, on
+from ...compute import current, numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split as load_split
@@ -124,7 +124,7 @@ def evaluate_run(cfg, task, name, seed, model, tokenizer, directory, run_dir, ca
               tokens=best["tokens"], length=best["length"], **extra)
     metrics = {**rows, "chosen_tau": chosen, **calibration, "n_layers": len(model.layers)}
     write_json(Path(run_dir) / "metrics.json",
-               {"provenance": provenance(cfg, seed=seed, task=task, variant=name,
+               {"provenance": provenance(cfg, seed=seed, task=task, variant=name, compute=current().describe(),
                                          settings=asdict(model.eat) if isinstance(model, EATClassifier) else None),
                 "metrics": metrics})
     return metrics

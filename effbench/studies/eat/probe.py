@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from ...artefacts import provenance, write_json
-from ...compute import numpy, on
+from ...compute import current, numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split as load_split
@@ -23,6 +23,7 @@ def probe_exit_features(cfg: dict, task: str, out_path) -> dict:
     tcfg = cfg["tasks"][task]
     directory = tasks.data_dir(cfg["tasks"][task])
     encoder, tokenizer = load_encoder(cfg["backbone"])
+    encoder.to(current().device)
     encoder.eval()
     n_train, n_val = cfg["probe_examples"]
     train = subsample(load_split(directory, "train"), n_train, cfg["split_seed"])

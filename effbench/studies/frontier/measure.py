@@ -80,8 +80,8 @@ def predict(model, encoded, pad: int, sep, batch_size: int) -> np.ndarray:
 
 
 def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict:
-    from ...cost.flops import count_flops
     from ...compute import current
+    from ...cost.flops import count_flops
     from ...cost.text_cost import DENSE_COMPILED, add_library_dense, latency_batch1, speedups, throughput, timed_models
     from ...cost.timing import pin_threads
 

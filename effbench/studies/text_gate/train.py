@@ -140,7 +140,7 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
     metrics = {**_metrics(y_test, pred), "split": "test", "keep_ratio": spec["keep_ratio"],
                "kept_share": float(pred["n_kept"].sum() / pred["length"].sum()),
                "n_train": len(x_train), "n_test": len(x_test)}
-    write_json(run_dir / "metrics.json", {"provenance": provenance(cfg, seed=seed, variant=name, spec=spec),
+    write_json(run_dir / "metrics.json", {"provenance": provenance(cfg, seed=seed, variant=name, spec=spec, compute=current().describe()),
                                           "metrics": metrics})
     return metrics
 

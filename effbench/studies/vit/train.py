@@ -116,7 +116,7 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     seconds = time.perf_counter() - t0
     out_dir = Path(out_dir)
     save_weights(wrapper, out_dir / "model.safetensors")
-    prov = provenance({"train": tc, "spec": spec}, seed, variant=name)
+    prov = provenance({"train": tc, "spec": spec}, seed, variant=name, compute=compute.describe())
     write_json(out_dir / "history.json", {"provenance": prov, "history": history})
     write_json(out_dir / "metrics.json", {"provenance": prov, "metrics": {
         **history[-1], "train_seconds": seconds, "seconds_per_epoch": seconds / tc["epochs"], **spec}})

@@ -1,0 +1,211 @@
+"""The work of a run: its jobs (Snakemake's dry run) and, for every model job, its example passes.
+
+Jobs: Snakemake's own dry run of the configuration (the DAG the run would execute).
+Work: every model job is a count of example passes: forwards, and training steps (a forward and a
+backward, about three forwards; Integrated Gradients with m steps about 3m), each of the analytic
+FLOPs of its backbone (cost/text_cost.analytic_flops) at the task's typical token count: the median
+of the prepared split (data/text/*/stats.json) where the data is here, else max_length (an upper
+bound, marked `≤`). Task sizes: the config's subsets, else the prepared splits, else the published
+split sizes (data/tasks.PUBLISHED_SIZES).
+The formulas follow each study's jobs (train loops, evaluations, cost harnesses); they count what
+dominates (model passes) and leave out tokenising, statistics and I/O.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from ..config import ROOT
+
+
+class SizesUnknown(LookupError):
+    """A task's split sizes are neither configured, prepared here, nor published."""
+
+
+HISTORY_EXAMPLES = 256     # validation examples scored after each epoch (studies' train loops)
+# backbones whose config the plan may not reach offline: (layers, hidden, intermediate) of their hub configs
+KNOWN_SIZES = {"bert-base-uncased": (12, 768, 3072), "distilbert-base-uncased": (6, 768, 3072),
+               "bert-large-uncased": (24, 1024, 4096)}
+
+
+# ---------------------------------------------------------------- the DAG and the data
+def dry_run_jobs(configfiles: list[str]) -> list[tuple[str, dict, str | None]]:
+    """(rule, wildcards, benchmark file) of every job a full run of these configs executes
+    (snakemake -n --forceall; later config files win, over config.yaml)."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(ROOT), "-n", "--forceall",
+           "--cores", "1", *(["--configfile", *configfiles] if configfiles else [])]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"snakemake dry run failed:\n{out.stderr[-3000:]}")
+    jobs = []
+    for m in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", out.stdout, flags=re.M):
+        wc, bench = re.search(r"wildcards: (.*)", m.group(2)), re.search(r"benchmark: (\S+)", m.group(2))
+        jobs.append((m.group(1), dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {},
+                     bench.group(1) if bench else None))
+    return jobs
+
+
+def task_facts(task_cfg: dict, max_length: int, roots=(ROOT,)) -> dict:
+    """Examples per split and typical tokens of one text task (see the module docstring); its
+    prepared splits are looked for under each of `roots` (this checkout, a finished run)."""
+    from ..data import tasks
+
+    found = [Path(r) / tasks.data_dir(task_cfg) / "stats.json" for r in roots]
+    stats = next((p for p in found if p.exists()), None)
+    prepared = json.loads(stats.read_text())["metrics"] if stats is not None else None
+    sizes, tokens, bound = {}, max_length, True
+    if prepared and "train" in prepared:
+        sizes = {s: prepared[s]["size"] for s in ("train", "validation", "test") if s in prepared}
+        p50 = prepared["train"].get("token_length_percentiles", {}).get("p50")
+        if p50:
+            tokens, bound = min(max_length, int(p50)), False
+    elif task_cfg["source"] in ("glue", "newsgroups"):
+        sizes = tasks.published_sizes(task_cfg)
+    for split, key in (("train", "train_subset"), ("validation", "eval_subset"), ("test", "test_subset")):
+        if split not in sizes and not task_cfg.get(key):
+            raise SizesUnknown(f"{tasks.data_dir(task_cfg)} is not prepared here (its {split} size is unknown); "
+                               "run the data rules first, or pass --benchmarks with a run that prepared it")
+    for split, key in (("train", "train_subset"), ("validation", "eval_subset"), ("test", "test_subset")):
+        if task_cfg.get(key):
+            sizes[split] = min(task_cfg[key], sizes.get(split, task_cfg[key]))
+    return {"sizes": sizes, "tokens": tokens, "upper_bound": bound}
+
+
+def backbone_flops(name: str, tokens: int, layers: int | None = None) -> float:
+    """Forward FLOPs of one example of `tokens` tokens through the backbone (its first `layers` blocks)."""
+    from ..cost.text_cost import analytic_flops
+
+    n, h, i = size_of(name)
+    cfg = type("Sizes", (), {"hidden_size": h, "intermediate_size": i, "model_type": "bert"})()
+    return analytic_flops(cfg, [tokens] * (layers or n), 2)
+
+
+def size_of(name: str) -> tuple[int, int, int]:
+    if name in KNOWN_SIZES:
+        return KNOWN_SIZES[name]
+    from transformers import AutoConfig
+
+    from ..models.backbones import resolve
+
+    c = AutoConfig.from_pretrained(resolve(name))
+    return (getattr(c, "num_hidden_layers", None) or c.n_layers, getattr(c, "hidden_size", None) or c.dim,
+            getattr(c, "intermediate_size", None) or c.hidden_dim)
+
+
+# ---------------------------------------------------------------- work of each model job
+def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
+    """{study, task, backbone, examples, forwards, train_steps} of one text model job (None: not one)."""
+    from ..studies.adtp.plan import variants as adtp_variants
+    from ..studies.dense.plan import tasks as dense_tasks
+    from ..studies.eat.plan import variants as eat_variants
+    from ..studies.text_gate.plan import variants as tg_variants
+
+    if rule == "dense_train":
+        facts = dense_tasks(config)[wc["dense_task"]]
+        study = facts["studies"][0].split(".")[0]
+        t = _task(config, study, wc["dense_task"], roots)
+        epochs = config["dense"]["train"]["epochs"]
+        n = t["sizes"]["train"]
+        return _job("dense", wc["dense_task"], facts["backbone"], t, n * epochs, epochs * HISTORY_EXAMPLES, n * epochs)
+    if rule in ("text_gate_dense", "text_gate_cost") or rule.startswith("text_gate_gated"):
+        cfg = config["text_gate"]
+        t = _task(config, "text_gate", None, roots)
+        s = t["sizes"]
+        if rule == "text_gate_cost":
+            c = cfg["cost"]
+            per_model = c["latency_examples"] + c["warmup"] + c["repeats"] * len(c["batch_sizes"]) * (
+                c["throughput_examples"] or s["test"]) + 2 * c["flops_examples"] + s["test"]
+            return _job("text_gate", "gate", cfg["backbone"], t, per_model, per_model * (len(tg_variants(cfg)) + 1), 0)
+        if rule == "text_gate_dense":
+            return _job("text_gate", "gate", cfg["backbone"], t, s["test"], s["test"], 0)
+        epochs = cfg["gate"]["epochs"]
+        n = s["train"] * epochs
+        return _job("text_gate", "gate", cfg["backbone"], t, n, epochs * s["validation"] + s["test"], n)
+    if rule.startswith("eat_"):
+        cfg = config["eat"]
+        task = wc["eat_task"]
+        t = _task(config, "eat", task, roots)
+        s, tr = t["sizes"], cfg["train"]
+        if rule == "eat_train":
+            spec = eat_variants(cfg, task)[wc["eat_variant"]]
+            if spec["kind"] == "dense" and not spec.get("continued"):
+                return _job("eat", task, cfg["backbone"], t, s["test"], s["validation"] + s["test"], 0)
+            steps = s["train"] * tr["epochs"]
+            fwd = s["train"] * bool(spec.get("distill")) + tr["epochs"] * HISTORY_EXAMPLES + 2 * s["validation"] + s["test"]
+            return _job("eat", task, cfg["backbone"], t, steps, fwd, steps)
+        if rule == "eat_cost":
+            c = cfg["cost"]
+            points = len(eat_variants(cfg, task)) + len(cfg["taus"]) + 3
+            per = c["latency_examples"] + c["warmup"] + c["repeats"] * len(c["batch_sizes"]) * c["throughput_examples"]
+            return _job("eat", task, cfg["backbone"], t, per, points * (per + c["flops_examples"]), 0)
+        if rule == "eat_exit_probe":
+            n = sum(cfg["probe_examples"])
+            return _job("eat", task, cfg["backbone"], t, n, n, 0)
+    if rule.startswith("adtp_") or rule == "frontier_cost":
+        cfg = config["adtp"]
+        task = wc.get("adtp_task") or wc.get("frontier_task") or rule.removeprefix("adtp_methods_")
+        if rule == "frontier_cost":
+            return _frontier(config, task, roots)
+        if rule.startswith(("adtp_tables", "adtp_figure", "adtp_significance", "adtp_summary")):
+            return None
+        t = _task(config, "adtp", task, roots)
+        s, a, tr = t["sizes"], cfg["adtp"], cfg["train"]
+        if rule == "adtp_teacher_cache":
+            grid = len(cfg["baseline_ratios"]) + 1
+            n = s["train"]
+            return _job("adtp", task, cfg["backbone"], t, n, n * (1 + 1 + grid), n * a["teacher_ig_steps"])
+        if rule == "adtp_train":
+            spec = adtp_variants(cfg, task)[wc["adtp_variant"]]
+            if spec["kind"] == "dense":
+                return _job("adtp", task, cfg["backbone"], t, s["test"], s["test"], 0)
+            steps = s["train"] * tr["epochs"]
+            ig = spec.get("ig_steps", 0) if spec["kind"] == "adtp" else 0
+            return _job("adtp", task, cfg["backbone"], t, steps, tr["epochs"] * HISTORY_EXAMPLES + s["test"],
+                        steps * (1 + 2 * ig))       # IG through the graph: m steps, each forward + double backward
+        if rule == "adtp_consistency":
+            n = cfg["consistency_examples"]
+            return _job("adtp", task, cfg["backbone"], t, n, n, n * (a["ig_steps"] + a["teacher_ig_steps"]))
+        if rule == "adtp_cost":
+            c = cfg["cost"]
+            per = c["latency_examples"] + c["warmup"] + c["repeats"] * len(c["batch_sizes"]) * c["throughput_examples"]
+            models = 4 + len(cfg["tasks"][task]["scorers"])
+            return _job("adtp", task, cfg["backbone"], t, per, models * per, per * a["ig_steps"])
+        if rule.startswith("adtp_methods"):
+            scorers = cfg["tasks"][task]["scorers"]
+            evaluated = len(adtp_variants(cfg, task)) + 4 + len(scorers) * len(cfg["baseline_ratios"])
+            n = s["test"]
+            ig = n * a["ig_steps"] * ("ig" in scorers)
+            residual = n * t["tokens"] * ("residual" in scorers)          # one forward per token left out
+            return _job("adtp", task, cfg["backbone"], t, n, n * evaluated + residual, ig)
+    return None
+
+
+def _frontier(config: dict, task: str, roots) -> dict:
+    fc = config["frontier"]
+    t = _task(config, "eat", task, roots)
+    n = fc["test_subset"] or t["sizes"]["test"]
+    per = n + fc["latency_examples"] + fc["warmup"] + fc["repeats"] * fc["throughput_examples"] + fc["flops_examples"]
+    methods = 14                      # dense, SDPA, shallow, gates, EAT operating points, AD-TP and its baselines
+    return _job("frontier", task, config["eat"]["backbone"], t, per, methods * per, 0)
+
+
+def _task(config: dict, study: str, task: str | None, roots) -> dict:
+    if study == "text_gate":
+        from ..studies.dense.plan import text_gate_task
+
+        cfg = config["text_gate"]
+        name, _ = text_gate_task(cfg)
+        spec = ({"source": "glue", "glue_task": cfg["task"]} if cfg["source"] in ("hub", "local")
+                else {"source": cfg["source"]})
+        return task_facts({**spec, "train_subset": cfg["train_subset"], "eval_subset": cfg["eval_subset"]},
+                          cfg["max_length"], roots)
+    t = config[study]["tasks"][task]
+    return task_facts(t, t["max_length"], roots)
+
+
+def _job(study, task, backbone, t, examples, forwards, train_steps) -> dict:
+    return {"study": study, "task": task, "backbone": backbone, "tokens": t["tokens"], "upper_bound": t["upper_bound"],
+            "examples": int(examples), "forwards": float(forwards), "train_steps": float(train_steps)}
