@@ -47,6 +47,7 @@ def model_runtime(minutes):
 
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]
 GEO_RUN_FILES = ["model.safetensors", "history.json", "metrics.json"]
+GEO_SCORER_FILES = ["model.safetensors", "metrics.json"]
 DENSE_FILES = ["model.safetensors", "history.json", "metrics.json"]
 
 
@@ -196,7 +197,8 @@ def geo_run_files(runs, files=GEO_RUN_FILES):
 
 
 def geo_family_runs(wildcards):
-    return geo_run_files([r for r in GEO_RUNS if r[0] == wildcards.geo_family], ["model.safetensors", "metrics.json"])
+    runs = geo_run_files([r for r in GEO_RUNS if r[0] == wildcards.geo_family], ["model.safetensors", "metrics.json"])
+    return runs + [f"{d}/model.safetensors" for d in geometry_study.neuralsort_dirs(GEO, wildcards.geo_family)]
 
 
 def geo_figure_inputs(wildcards):

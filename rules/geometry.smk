@@ -30,6 +30,26 @@ rule geometry_train:
         "../workflow_scripts/geometry_train.py"
 
 
+rule geometry_neuralsort:
+    """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort (one per seed)."""
+    output:
+        [f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}" for f in GEO_SCORER_FILES],
+    log:
+        "logs/geometry/neuralsort.{geo_family}.seed{seed}.log",
+    benchmark:
+        "benchmarks/geometry/neuralsort.{geo_family}.seed{seed}.tsv"
+    wildcard_constraints:
+        geo_family=GEO["sweep_family"],
+    threads: TINY_MODEL_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        state_dir=paths.state_dir("geometry"),
+    script:
+        "../workflow_scripts/geometry_neuralsort.py"
+
+
 rule geometry_correlation:
     """Surrogates against the exact / bounded structural entropy across independent point sets (Fig. 4)."""
     output:
@@ -86,7 +106,8 @@ rule geometry_points:
 
 
 rule geometry_timing:
-    """End-to-end time of (QHull | Chan) x (none | sort | k-means | Akl-Toussaint | EntropyNet) on held-out sets."""
+    """End-to-end time of (QHull | Chan) x (none | sort | k-means | Akl-Toussaint | EntropyNet), and QHull after
+    NeuralSort, on held-out sets."""
     input:
         geo_family_runs,
     output:

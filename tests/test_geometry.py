@@ -159,3 +159,44 @@ def test_amortisation_lines_cross_zero_at_the_break_even_call_count():
     assert (never.get_ydata() > 0).all()                           # a negative saving never amortises
     calls, net = vit_line.get_xdata(), vit_line.get_ydata()
     assert net[calls < 2e5].min() > 0 > net[calls > 2e5].max()     # T / saving = 100 s / 0.5 ms = 2e5 calls
+
+
+def test_neuralsort_rows_are_distributions_and_its_hard_limit_sorts():
+    from effbench.geometry.neuralsort import neuralsort
+
+    torch.manual_seed(0)
+    s = torch.randn(12)
+    soft = neuralsort(s, 1.0)
+    assert torch.allclose(soft.sum(1), torch.ones(12), atol=1e-6) and (soft >= 0).all()
+    hard = neuralsort(s, 1e-4)
+    order = torch.argsort(s, descending=True)
+    assert torch.equal(hard.argmax(1), order)                              # row i picks the i-th largest
+    assert torch.allclose(hard, torch.eye(12)[order], atol=1e-4)           # a permutation matrix
+    assert torch.allclose(hard @ s, s[order], atol=1e-3)                   # which sorts s
+
+
+def test_the_neuralsort_filter_learns_to_keep_hull_vertices():
+    """Trained through the relaxed top-m membership, the scorer's kept 10% holds most hull vertices,
+    far more than a random 10% would; what it misses shows up as hull error, never hidden."""
+    from effbench.geometry import hulls
+    from effbench.geometry.neuralsort import PointScorer, membership_loss
+    from effbench.studies.geometry.neuralsort import recall
+    from effbench.studies.geometry.sets import sets_for
+
+    torch.manual_seed(0)
+    train, val = sets_for("train", "uniform", 400, 8, 0), sets_for("validation", "uniform", 400, 3, 0)
+    scorer = PointScorer(16)
+    opt = torch.optim.AdamW(scorer.parameters(), lr=3e-3)
+    for _ in range(4):
+        for pts in train:
+            is_vertex = torch.zeros(len(pts))
+            is_vertex[hulls.qhull(pts)] = 1
+            loss = membership_loss(scorer(torch.tensor(pts, dtype=torch.float32)), is_vertex, 0.1, 0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    got = recall(scorer.eval(), val, 0.1)
+    assert got["vertex_recall"] > 0.5                     # a random 10% keeps about 10% of the vertices
+    assert 0 <= got["hull_error_pct"] < 5
+    kept = scorer.select(val[0], 0.1)
+    assert len(kept) == 40 and len(set(kept.tolist())) == 40

@@ -36,7 +36,7 @@ class Method(torch.nn.Module):
         if self.scorer is None:
             return self.model(**batch, ratio=self.ratio)
         if self.scorer == "random":
-            return self.model(**batch, ratio=self.ratio, scores=torch.rand(batch["input_ids"].shape))
+            return self.model(**batch, ratio=self.ratio, scores=torch.rand(batch["input_ids"].shape, device=batch["input_ids"].device))
         return self.model(**batch, ratio=self.ratio, scorer=self.scorer)
 
 

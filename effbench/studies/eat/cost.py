@@ -133,17 +133,22 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
 
 @torch.inference_mode()
 def profile_ops(model, encoded, pad_id: int, sep_id=None, top: int = 12) -> dict:
-    """Where batch-1 time goes: torch.profiler's self CPU time per operator, in ms per example."""
+    """Where batch-1 time goes: torch.profiler's self time per operator (CPU time, or the GPU's kernel
+    time where the model is on a GPU), in ms per example."""
     from torch.profiler import ProfilerActivity, profile
 
-    batches = [collate([ids], pad_id, sep_id) for ids in encoded]
+    from ...compute import device_of, on
+
+    gpu = device_of(model).type == "cuda"
+    batches = [on(model, collate([ids], pad_id, sep_id)) for ids in encoded]
     for b in batches[:5]:
         model(**b)
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    with profile(activities=[ProfilerActivity.CPU, *([ProfilerActivity.CUDA] if gpu else [])]) as prof:
         for b in batches:
             model(**b)
-    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
-    total = sum(e.self_cpu_time_total for e in ops)
-    rows = [{"op": e.key, "ms_per_example": e.self_cpu_time_total / 1e3 / len(batches),
-             "share": e.self_cpu_time_total / total, "calls_per_example": e.count / len(batches)} for e in ops[:top]]
-    return {"total_ms_per_example": total / 1e3 / len(batches), "ops": rows}
+    key = "self_device_time_total" if gpu else "self_cpu_time_total"
+    ops = sorted(prof.key_averages(), key=lambda e: getattr(e, key), reverse=True)
+    total = sum(getattr(e, key) for e in ops)
+    rows = [{"op": e.key, "ms_per_example": getattr(e, key) / 1e3 / len(batches),
+             "share": getattr(e, key) / total, "calls_per_example": e.count / len(batches)} for e in ops[:top]]
+    return {"total_ms_per_example": total / 1e3 / len(batches), "ops": rows, "time": "gpu" if gpu else "cpu"}

@@ -6,7 +6,7 @@ from ... import paths
 MAIN = "ball"
 DISPLAY = {"uniform": "Synthetic (High)", "parabolic": "Synthetic (Parabolic)", "mnist": "QuickDraw (Low)"}
 METHOD_NAMES = {"none": "Raw", "sort": "Heuristic Sort", "kmeans": "k-means", "akl_toussaint": "Akl-Toussaint",
-                "entropynet": "EntropyNet (Ours)"}
+                "neuralsort": "NeuralSort", "entropynet": "EntropyNet (Ours)"}
 
 
 def variant_settings(cfg: dict, variant: str) -> dict:
@@ -24,6 +24,14 @@ def runs(cfg: dict) -> list[tuple[str, str, int]]:
 
 def run_dir(family: str, variant: str, seed: int) -> str:
     return paths.run_dir("geometry", variant, seed, family)       # the family is the study's task
+
+
+NEURALSORT = "neuralsort"
+
+
+def neuralsort_dirs(cfg: dict, family: str) -> list[str]:
+    """Table 20's NeuralSort scorers: one per seed, on the sweep family only."""
+    return [run_dir(family, NEURALSORT, s) for s in cfg["seeds"]] if family == cfg["sweep_family"] else []
 
 
 TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "table20", "table22", "table23", "break_even",

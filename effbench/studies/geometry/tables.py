@@ -36,7 +36,7 @@ def summarise_method(timings: pd.DataFrame, algorithm: str, prep: str, variant: 
         out[col], out[f"{col}_ci_low"], out[f"{col}_ci_high"] = _interval(per[col])
     out["points_out"] = float(per["points_out"].mean())
     for col in ("entropy_bound_in", "entropy_bound_out", "delaunay_error", "forward_ms", "hull_on_output_ms",
-                "forward_gflops_per_point"):
+                "forward_gflops_per_point", "vertex_recall"):
         if col in merged and merged[col].notna().any():
             out[col] = float(merged[col].mean())
     return out
@@ -111,7 +111,7 @@ def lambda_sweep(cfg, timings, runs_root, claims) -> pd.DataFrame:
 def table20(cfg, timings, claims) -> pd.DataFrame:
     t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
     names = {"none": "Raw Input", "sort": "Heuristic Sort", "kmeans": "k-means", "akl_toussaint": "Akl-Toussaint",
-             "entropynet": "Entropy Regularization"}
+             "neuralsort": "NeuralSort Preprocessing", "entropynet": "Entropy Regularization"}
     rows = []
     for prep, label in names.items():
         s = summarise_method(t, "qhull", prep, MAIN if prep == "entropynet" else "")

@@ -15,23 +15,24 @@ from .plan import MAIN
 from .sets import rng_for, sets_for, sizes_for
 
 
-def time_family(cfg: dict, family: str, nets: dict, out_csv) -> pd.DataFrame:
+def time_family(cfg: dict, family: str, nets: dict, out_csv, scorers: dict | None = None) -> pd.DataFrame:
     """End-to-end time of every (algorithm, preprocessing) on held-out sets, with points in and
     out of the preprocessing stage, hull errors and, for EntropyNet, the stage breakdown.
     nets: {(variant, seed): EntropyNet}; variants other than the main one are timed with QHull
-    at the table size only."""
+    at the table size only. scorers: {seed: NeuralSort PointScorer} (Table 20), timed with QHull
+    at the table size, scoring included."""
     tcfg, opts = cfg["timing"], cfg["qhull_options"]
     rows = []
     for seed in cfg["seeds"]:
         for n in sizes_for(cfg, family):
             for j, pts in enumerate(sets_for("test", family, n or 1, tcfg["sets_per_seed"], seed)):
-                rows += _time_one_set(cfg, family, seed, n, j, pts, nets, opts)
+                rows += _time_one_set(cfg, family, seed, n, j, pts, nets, opts, (scorers or {}).get(seed))
     frame = pd.DataFrame(rows)
     write_csv(out_csv, frame)
     return frame
 
 
-def _time_one_set(cfg, family, seed, n, j, pts, nets, opts):
+def _time_one_set(cfg, family, seed, n, j, pts, nets, opts, scorer=None):
     tcfg = cfg["timing"]
     true = hulls.qhull(pts, opts)
     k_kmeans = cfg["kmeans_k"]
@@ -43,6 +44,11 @@ def _time_one_set(cfg, family, seed, n, j, pts, nets, opts):
                 return idx, idx[hulls.run_hull(alg, pts[idx], opts)]
             pipelines[(alg, prep, "")] = run
     at_table = family == "mnist" or n == tcfg["table_n"]
+    if scorer is not None and at_table:              # the learned filter: score, keep the top share, then QHull
+        def run_neuralsort():
+            idx = scorer.select(pts, cfg["neuralsort"]["keep"])
+            return idx, idx[hulls.qhull(pts[idx], opts)]
+        pipelines[("qhull", "neuralsort", "")] = run_neuralsort
     for (variant, s), net in nets.items():
         if s != seed or (variant != MAIN and not at_table):
             continue
@@ -79,6 +85,10 @@ def _time_one_set(cfg, family, seed, n, j, pts, nets, opts):
             row["entropy_bound_in"] = structural_entropy_bound(pts)
             row["entropy_bound_out"] = structural_entropy_bound(first)
             row["delaunay_error"] = hulls.delaunay_error(pts, first)
+        if prep == "neuralsort":                      # the structure of what reaches the hull algorithm
+            row["entropy_bound_in"] = structural_entropy_bound(pts)
+            row["entropy_bound_out"] = structural_entropy_bound(pts[first])
+            row["vertex_recall"] = float(np.isin(true, first).mean())
         if prep == "entropynet" and variant == MAIN and stages:
             row["forward_ms"] = stages["forward"]["median_ms"]
             row["hull_on_output_ms"] = stages[f"{alg}_on_output"]["median_ms"]

@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 
 from ...artefacts import write_csv
-from ...compute import current
+from ...compute import current, numpy, on
 from ...data.images import CORRUPTIONS, corrupt, foreground_patches
 from ...models.vit import ViT
 from ...pruning.key_support import mean_run_length
@@ -93,7 +93,7 @@ def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
         maps = {}
         for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"]))):
             record = {"want": ("attn",)}
-            model(x, selector=sel, record=record)
-            maps[mode] = cls_patch_attention(record, layer).reshape(len(x), g, g).numpy()
+            model(on(model, x), selector=sel, record=record)
+            maps[mode] = numpy(cls_patch_attention(record, layer).reshape(len(x), g, g))
         out["maps"][name] = maps
     return out

@@ -36,6 +36,8 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
 
     torch.manual_seed(0)
     model, anchors = load_run(cfg, "entropy", run_dir)
+    model.cpu()                 # the breakdown is of CPU self time (the paper's G.4 profiler), wherever jobs run
+    anchors = {k: v.cpu() for k, v in anchors.items()}
     images = _tensor(data_splits(cfg)["train"][0][: cfg["train"]["batch_size"]])
     labels = torch.zeros(len(images), dtype=torch.long)
     layers, alpha = cfg["regularizer"]["layers"], alpha_at(cfg, 0)
