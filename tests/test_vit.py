@@ -155,3 +155,18 @@ def test_hdiff_profile_puts_each_operator_in_one_part():
     assert [part_of(op) for op in ("aten::bmm", "aten::_softmax", "aten::_softmax_backward_data", "aten::log",
                                    "aten::clamp_min", "aten::copy_")] == \
         ["distances", "softmax", "softmax", "entropy", "entropy", "other"]
+
+
+def test_faiss_anchor_lookup_gives_the_exact_assignment():
+    """FAISS nearest-neighbour search over all K anchors gives cluster_assignments' soft assignment;
+    over the nearest anchor only, the hard assignment to the same anchor."""
+    from effbench.pruning.key_support import cluster_assignments, nearest_anchor_assignments
+
+    torch.manual_seed(0)
+    keys, anchors = torch.randn(2, 3, 17, 8), torch.randn(3, 5, 8)
+    exact = cluster_assignments(keys, anchors, 2.0)
+    via_faiss = nearest_anchor_assignments(keys, anchors, 2.0)
+    assert via_faiss.shape == exact.shape and torch.allclose(via_faiss, exact, atol=1e-5)
+    hard = nearest_anchor_assignments(keys, anchors, 2.0, r=1)
+    assert torch.equal(hard.argmax(-1), exact.argmax(-1)) and torch.equal(hard.sum(-1), torch.ones(2, 3, 17))
+    assert set(hard.unique().tolist()) == {0.0, 1.0}

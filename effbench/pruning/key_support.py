@@ -79,3 +79,25 @@ def mean_run_length(support: torch.Tensor, n_tokens: int) -> float:
     kept = kept[..., 1:].flatten(0, -2).to(torch.int8)
     starts = (kept[:, 1:] > kept[:, :-1]).sum() + kept[:, 0].sum()
     return float(kept.sum() / starts.clamp(min=1))
+
+
+def nearest_anchor_assignments(keys: torch.Tensor, anchors: torch.Tensor, alpha: float, r: int | None = None) -> torch.Tensor:
+    """The same soft assignment from FAISS nearest-neighbour search (paper 003's anchor lookup): each
+    key's r nearest anchors (IndexFlatL2, exact L2), softmax over those; the other anchors get 0.
+    r = K gives cluster_assignments' values; r = 1 the hard nearest-anchor assignment. CPU, no gradient."""
+    import faiss
+    import numpy as np
+
+    b, h, n, d = keys.shape
+    k = anchors.shape[1]
+    r = min(r or k, k)
+    faiss.omp_set_num_threads(torch.get_num_threads())
+    heads = []
+    for head in range(h):
+        index = faiss.IndexFlatL2(d)
+        index.add(np.ascontiguousarray(anchors[head].detach().float().cpu().numpy()))
+        queries = np.ascontiguousarray(keys[:, head].reshape(-1, d).detach().float().cpu().numpy())
+        dist, ids = index.search(queries, r)                                       # squared L2, nearest first
+        weights = torch.softmax(-alpha * torch.from_numpy(dist) / d, dim=-1)       # (B N, r)
+        heads.append(torch.zeros(b * n, k).scatter_(1, torch.from_numpy(ids), weights).view(b, n, k))
+    return torch.stack(heads, 1).to(keys.dtype)                                    # (B, H, N, K)

@@ -2,7 +2,9 @@
 distance calculation"): torch.profiler over the regulariser's forward and backward on the trained
 entropy ViT's keys of one training batch, each operator's self CPU time put in one of four parts:
 the key-to-anchor distances, the softmax, the entropy of the masses, and the rest. Beside it, the
-regulariser's share of one training step (the model's forward and backward on the same batch).
+regulariser's share of one training step (the model's forward and backward on the same batch), and
+the anchor lookup through FAISS (nearest-neighbour search, all K or the nearest anchor) against the
+exact distances: its time per call and how far its assignment is from the exact one.
 """
 from __future__ import annotations
 
@@ -78,7 +80,31 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
              "share": parts.get(part, 0.0) / total} for part in ("distances", "softmax", "entropy", "other")]
     rows.append({"row": "regulariser_over_model_step", "share": timed["regulariser"] / timed["model_step"],
                  "self_cpu_ms_per_call": timed["regulariser"]})
+    rows += faiss_rows(keys, anchors, layers, alpha, repeats)
     frame = pd.DataFrame(rows)
     frame["batch"], frame["repeats"], frame["threads"] = len(images), repeats, torch.get_num_threads()
     write_csv(out_csv, frame)
     return frame
+
+
+def faiss_rows(keys: dict, anchors: dict, layers, alpha: float, repeats: int) -> list[dict]:
+    """The anchor assignment of every regularised layer's keys: exact distances (a batched matrix
+    product) against FAISS search over all K anchors and for the nearest one, timed interleaved;
+    `share` is FAISS's time over the exact one's, `max_abs_diff` its largest gap to the exact p."""
+    from ...pruning.key_support import cluster_assignments, nearest_anchor_assignments
+
+    k = next(iter(anchors.values())).shape[1]
+    calls = {"exact": lambda: [cluster_assignments(keys[layer], anchors[layer], alpha) for layer in layers],
+             "faiss_all": lambda: [nearest_anchor_assignments(keys[layer], anchors[layer], alpha) for layer in layers],
+             "faiss_nearest": lambda: [nearest_anchor_assignments(keys[layer], anchors[layer], alpha, 1) for layer in layers]}
+    timed = {name: t["median_ms"] for name, t in time_interleaved(calls, repeats, warmup=1).items()}
+    with torch.no_grad():
+        exact = calls["exact"]()
+        gaps = {name: max(float((a - e).abs().max()) for a, e in zip(calls[name](), exact)) for name in ("faiss_all", "faiss_nearest")}
+        hard_agree = min(float((a.argmax(-1) == e.argmax(-1)).float().mean()) for a, e in zip(calls["faiss_nearest"](), exact))
+    rows = [{"row": "assignment_exact", "self_cpu_ms_per_call": timed["exact"], "share": 1.0, "anchors": k}]
+    for name in ("faiss_all", "faiss_nearest"):
+        rows.append({"row": f"assignment_{name}", "self_cpu_ms_per_call": timed[name], "share": timed[name] / timed["exact"],
+                     "max_abs_diff": gaps[name], "anchors": k,
+                     **({"nearest_agreement": hard_agree} if name == "faiss_nearest" else {})})
+    return rows
