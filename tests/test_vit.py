@@ -170,3 +170,16 @@ def test_faiss_anchor_lookup_gives_the_exact_assignment():
     hard = nearest_anchor_assignments(keys, anchors, 2.0, r=1)
     assert torch.equal(hard.argmax(-1), exact.argmax(-1)) and torch.equal(hard.sum(-1), torch.ones(2, 3, 17))
     assert set(hard.unique().tolist()) == {0.0, 1.0}
+
+
+def test_the_output_regularisers_train_beside_der_and_prune_by_magnitude():
+    from effbench.config_sources import merged
+    from effbench.studies.vit.plan import METHODS, OUTPUT_BASELINES, variants
+
+    cfg = merged()["vit"]
+    v = variants(cfg)
+    for kind in OUTPUT_BASELINES:
+        assert v[kind] == {"kind": kind, "lambda": cfg["output_baselines"][kind], "patch": cfg["model"]["patch"],
+                           "seeds": cfg["seeds"]}
+        assert METHODS[kind] == "magnitude"
+    assert not set(OUTPUT_BASELINES) & set(variants({**cfg, "output_baselines": {}}))

@@ -9,7 +9,10 @@ def data_files(cfg: dict) -> list[str]:
     return [FASHION_PATH] if cfg["data"]["source"] == "fashion_mnist" else []
 
 
-METHODS = {"dense": "magnitude", "l1": "magnitude", "entropy": "entropy"}   # variant kind -> key selector
+METHODS = {"dense": "magnitude", "l1": "magnitude", "entropy": "entropy",      # variant kind -> key selector
+           "output_entropy": "magnitude", "label_smoothing": "magnitude"}
+# output regularisers the paper compares DER with (§2: output-entropy penalties; Table 27: label smoothing)
+OUTPUT_BASELINES = {"output_entropy": "Output-Entropy Penalty", "label_smoothing": "Label Smoothing"}
 
 
 def variants(cfg: dict) -> dict[str, dict]:
@@ -18,6 +21,8 @@ def variants(cfg: dict) -> dict[str, dict]:
     out = {"dense": {"kind": "dense", "lambda": 0.0, "patch": cfg["model"]["patch"], "seeds": seeds},
            "l1": {"kind": "l1", "lambda": reg["l1_lambda"], "patch": cfg["model"]["patch"], "seeds": seeds},
            "entropy": {"kind": "entropy", "lambda": reg["lambda"], "patch": cfg["model"]["patch"], "seeds": seeds}}
+    for kind, weight in cfg["output_baselines"].items():        # on the output, not the keys: magnitude pruning
+        out[kind] = {"kind": kind, "lambda": weight, "patch": cfg["model"]["patch"], "seeds": seeds}
     for lam in cfg["lambda_grid"]:
         if lam != reg["lambda"]:
             out[f"entropy_lambda{lam:g}"] = {"kind": "entropy", "lambda": lam, "patch": cfg["model"]["patch"],

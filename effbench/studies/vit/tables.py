@@ -9,7 +9,7 @@ import pandas as pd
 from ...artefacts import read_json, write_csv
 from ...data.images import CORRUPTIONS
 from ...stats.intervals import seed_t_interval
-from .plan import METHODS, variants
+from .plan import METHODS, OUTPUT_BASELINES, variants
 
 
 def _mean_ci(values) -> tuple[float, float, float]:
@@ -87,7 +87,9 @@ def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict,
     corr = evals[evals["selector"].str.startswith("corruption")].copy()
     corr["error"] = 1 - corr["accuracy"]
     rows_r = []
-    for variant, label in (("dense", "Standard"), ("l1", "L1 Regularization"), ("entropy", "Entropy Reg. (Ours)")):
+    compared = [("dense", "Standard"), ("l1", "L1 Regularization"),
+                *((k, v) for k, v in OUTPUT_BASELINES.items() if k in variants(cfg)), ("entropy", "Entropy Reg. (Ours)")]
+    for variant, label in compared:
         for mode in ("dense", "sparse"):
             mce = _mce(corr, variant, mode)
             m, lo, hi = _mean_ci(mce)

@@ -88,9 +88,13 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
 
     def step_loss(w, idx):
         record = {}
-        logits = w["model"](x_train[idx], record=record if spec["kind"] != "dense" else None)
-        loss = F.cross_entropy(logits, y_train[idx])
-        if spec["kind"] != "dense" and state["epoch"] in active:
+        logits = w["model"](x_train[idx], record=record if spec["kind"] in ("l1", "entropy") else None)
+        smoothing = spec["lambda"] if spec["kind"] == "label_smoothing" else 0.0
+        loss = F.cross_entropy(logits, y_train[idx], label_smoothing=smoothing)
+        if spec["kind"] == "output_entropy":     # confidence penalty (Pereyra et al. 2017): loss - lambda H(p(y|x))
+            logp = logits.log_softmax(-1)
+            return loss + spec["lambda"] * (logp.exp() * logp).sum(-1).mean()
+        if spec["kind"] in ("l1", "entropy") and state["epoch"] in active:
             keys = record["keys"]
             if spec["kind"] == "l1":
                 loss = loss + spec["lambda"] * torch.stack([keys[layer].abs().mean() for layer in reg["layers"]]).mean()
