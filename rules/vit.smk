@@ -116,13 +116,15 @@ rule vit_tables:
 
 
 rule vit_figure:
-    """Fig. 3/7: where the [CLS] query looks, per model, on test digits (dense attention and kept keys)."""
+    """Fig. 3/7/8: where the [CLS] query looks, per model, on test digits (dense attention and kept keys),
+    and the per-image IoU of that attention with the digit over the whole test split."""
     input:
         data=VIT_DATA,
         runs=vit_run_files(["model.safetensors"], ["dense", "l1", "entropy"]),
     output:
         png=report("results/vit/figures/attention_patterns.png", caption="../report/vit_figure.rst", category="vit"),
         pdf="results/vit/figures/attention_patterns.pdf",
+        iou="results/vit/tables/iou_per_image.csv",
     log:
         "logs/vit/figure.log",
     benchmark:

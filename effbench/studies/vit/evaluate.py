@@ -63,14 +63,18 @@ def cls_patch_attention(record: dict, layer: int) -> torch.Tensor:
     return attn[..., 1:].mean(1)
 
 
-def cls_iou(record: dict, layer: int, fg: torch.Tensor, sparsity: float) -> float:
-    """IoU between the patches the [CLS] query attends to most in `layer` (its top (1 - sparsity)
-    share; 25% when dense) and the digit."""
+def cls_iou_per_image(record: dict, layer: int, fg: torch.Tensor, sparsity: float) -> torch.Tensor:
+    """(images,) IoU between the patches the [CLS] query attends to most in `layer` (its top
+    (1 - sparsity) share; 25% when dense) and the digit."""
     keep = max(1, round(fg.shape[1] * (1 - (sparsity or 0.75))))
     top = cls_patch_attention(record, layer).topk(keep, dim=-1).indices
     mask = torch.zeros_like(fg).scatter_(1, top, True)
     inter, union = (mask & fg).sum(1), (mask | fg).sum(1)
-    return float((inter / union.clamp(min=1)).mean())
+    return inter / union.clamp(min=1)
+
+
+def cls_iou(record: dict, layer: int, fg: torch.Tensor, sparsity: float) -> float:
+    return float(cls_iou_per_image(record, layer, fg, sparsity).mean())
 
 
 def weights_not_computed(model: ViT, supports: dict, depth: int) -> float:
@@ -82,18 +86,26 @@ def weights_not_computed(model: ViT, supports: dict, depth: int) -> float:
 @torch.inference_mode()
 def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
     """Per model: the [CLS] query's attention over patches in the last sparse layer (heads averaged),
-    with dense attention and at the headline sparsity (zero where a key is not kept)."""
+    with dense attention and at the headline sparsity (zero where a key is not kept), and Fig. 8's
+    per-image IoU of that attention with the digit, over every test image (`iou`: one row per
+    model, mode and image; the first n_images are drawn)."""
     data = data_splits(cfg)
-    x = _tensor(data["test"][0][:n_images])
+    images = data["test"][0]
+    x, x_all = _tensor(images[:n_images]), _tensor(images)
     layer = max(cfg["inference"]["sparse_layers"])
-    out = {"images": x.numpy(), "maps": {}}
+    sparsity = cfg["inference"]["headline_sparsity"]
+    out = {"images": x.numpy(), "maps": {}, "iou": []}
     for name, run_dir in runs.items():
         model, anchors = load_run(cfg, name, run_dir)
         g = model.grid
         maps = {}
-        for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"]))):
+        fg = on(model, torch.from_numpy(foreground_patches(images, model.patch)))
+        for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, sparsity))):
             record = {"want": ("attn",)}
-            model(on(model, x), selector=sel, record=record)
-            maps[mode] = numpy(cls_patch_attention(record, layer).reshape(len(x), g, g))
+            model(on(model, x_all), selector=sel, record=record)
+            attn = numpy(cls_patch_attention(record, layer))
+            maps[mode] = attn[:n_images].reshape(n_images, g, g)
+            iou = numpy(cls_iou_per_image(record, layer, fg, sparsity if mode == "sparse" else 0.0))
+            out["iou"] += [{"variant": name, "mode": mode, "image": i, "iou": float(v)} for i, v in enumerate(iou)]
         out["maps"][name] = maps
     return out
