@@ -208,6 +208,7 @@ def geo_figure_inputs(wildcards):
             [r for r in GEO_RUNS if r[0] == GEO["sweep_family"] and r[2] == GEO["seeds"][0]], ["history.json"]
         ),
         "lambda_sweep": ["results/geometry/tables/lambda_sweep.csv"],
+        "k_alpha": ["results/geometry/tables/k_alpha.csv"],
         "runtime": expand("results/geometry/timing/{family}.csv", family=GEO["families"]),
         "table2": ["results/geometry/tables/table2.csv"],
         "collapse": ["results/geometry/collapse.csv"],

@@ -19,7 +19,7 @@ rule geometry_train:
         "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
     wildcard_constraints:
         geo_family="|".join(GEO["families"]),
-        geo_variant="|".join(re.escape(v) for v in GEO["variants"]),
+        geo_variant="|".join(re.escape(v) for v in geometry_study.variants(GEO)),
     threads: TINY_MODEL_THREADS
     resources:
         mem_mb=2000,

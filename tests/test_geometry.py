@@ -7,7 +7,7 @@ import torch
 from effbench.data.points import FAMILIES, mnist_images, point_set
 from effbench.geometry import entropynet as en
 from effbench.geometry import hulls
-from effbench.studies.geometry.plan import runs
+from effbench.studies.geometry.plan import runs, variant_settings
 from effbench.studies.geometry.sets import sets_for
 from effbench.studies.geometry.tables import summarise_method
 
@@ -105,8 +105,10 @@ def test_runs_cover_main_variant_on_every_family_and_sweeps_on_one():
     cfg = _cfg()
     r = runs(cfg)
     assert {(f, "ball", s) for f in cfg["families"] for s in cfg["seeds"]} <= set(r)
-    assert {v for f, v, s in r if v != "ball"} == set(cfg["sweep"])
+    grid = {f"k{k}_alpha{a:g}" for k in cfg["sensitivity"]["ks"] for a in cfg["sensitivity"]["alphas"]}
+    assert {v for f, v, s in r if v != "ball"} == set(cfg["sweep"]) | grid           # Fig. 5's grid joins the sweep
     assert all(f == cfg["sweep_family"] and s == cfg["seeds"][0] for f, v, s in r if v != "ball")
+    assert variant_settings(cfg, "k8_alpha1")["alpha_start"] == variant_settings(cfg, "k8_alpha1")["alpha_end"] == 1.0
 
 
 def test_speedup_is_paired_per_set_and_averaged_over_seeds():

@@ -72,6 +72,27 @@ def lambda_sweep(table: pd.DataFrame, paper_best: float = 0.1):
     return fig
 
 
+def k_alpha(table: pd.DataFrame):
+    """Fig. 5: speed-up over raw QHull (and hull error) on the k x alpha grid, one cell per variant."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for ax, col, title, cmap in ((axes[0], "speedup", "speed-up vs raw QHull (x)", "viridis"),
+                                 (axes[1], "hull_error", "hull error (%)", "magma_r")):
+        grid = table.pivot(index="k_configured", columns="alpha", values=col)
+        im = ax.imshow(grid.values, cmap=cmap, aspect="auto", origin="lower")
+        ax.set_xticks(range(len(grid.columns)), [f"{a:g}" for a in grid.columns])
+        ax.set_yticks(range(len(grid.index)), [str(k) for k in grid.index])
+        ax.set_xlabel("alpha (anchor sharpness)")
+        ax.set_ylabel("k (anchors)")
+        ax.set_title(title, fontsize=9)
+        for (i, j), v in np.ndenumerate(grid.values):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white",
+                    bbox={"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0})
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
 def runtime(timings: pd.DataFrame):
     """End-to-end time against n for every (algorithm, preprocessing), per family."""
     t = timings[(timings["variant"].fillna("").isin(["", "ball"])) & (timings["family"] != "mnist")]
@@ -181,7 +202,7 @@ def amortisation(geometry: pd.DataFrame, vit: pd.DataFrame):
     return fig
 
 
-FIGURES = {"correlation": correlation, "training": training, "lambda_sweep": lambda_sweep,
+FIGURES = {"correlation": correlation, "training": training, "lambda_sweep": lambda_sweep, "k_alpha": k_alpha,
            "runtime": runtime, "table2": table2_bars, "collapse": collapse,
            "points": points, "amortisation": amortisation}
 

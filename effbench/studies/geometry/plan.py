@@ -9,16 +9,36 @@ METHOD_NAMES = {"none": "Raw", "sort": "Heuristic Sort", "kmeans": "k-means", "a
                 "neuralsort": "NeuralSort", "entropynet": "EntropyNet (Ours)"}
 
 
+def grid_name(k: int, alpha: float) -> str:
+    return f"k{k}_alpha{alpha:g}"
+
+
+def grid(cfg: dict) -> dict[str, dict]:
+    """Fig. 5's sensitivity grid: anchor count k x a fixed anchor sharpness alpha (no annealing)."""
+    s = cfg["sensitivity"]
+    return {grid_name(k, a): {"k": k, "alpha_start": a, "alpha_end": a} for k in s["ks"] for a in s["alphas"]}
+
+
+def variants(cfg: dict) -> dict[str, dict]:
+    """Every EntropyNet variant: name -> overrides of `surrogate` (the configured ones and the grid)."""
+    return {**cfg["variants"], **grid(cfg)}
+
+
+def sweep(cfg: dict) -> list[str]:
+    """The variants trained on the sweep family only: the configured sweep and the grid."""
+    return [*cfg["sweep"], *(v for v in grid(cfg) if v not in cfg["sweep"])]
+
+
 def variant_settings(cfg: dict, variant: str) -> dict:
     """The surrogate and loss settings of one variant: the base settings with its overrides."""
-    return {**cfg["surrogate"], **cfg["variants"][variant]}
+    return {**cfg["surrogate"], **variants(cfg)[variant]}
 
 
 def runs(cfg: dict) -> list[tuple[str, str, int]]:
     """(family, variant, seed) of every EntropyNet to train: the main variant on every family
     with all seeds; the other variants on the sweep family with the first `variant_seeds`."""
     out = [(f, MAIN, s) for f in cfg["families"] for s in cfg["seeds"]]
-    out += [(cfg["sweep_family"], v, s) for v in cfg["sweep"] for s in cfg["seeds"][: cfg["variant_seeds"]]]
+    out += [(cfg["sweep_family"], v, s) for v in sweep(cfg) for s in cfg["seeds"][: cfg["variant_seeds"]]]
     return out
 
 
@@ -34,9 +54,9 @@ def neuralsort_dirs(cfg: dict, family: str) -> list[str]:
     return [run_dir(family, NEURALSORT, s) for s in cfg["seeds"]] if family == cfg["sweep_family"] else []
 
 
-TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "table20", "table22", "table23", "break_even",
-          "within_run_correlation")
-FIGURES = ("correlation", "training", "lambda_sweep", "runtime", "table2", "collapse", "points", "amortisation")
+TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "k_alpha", "table20", "table22", "table23",
+          "break_even", "within_run_correlation")
+FIGURES = ("correlation", "training", "lambda_sweep", "k_alpha", "runtime", "table2", "collapse", "points", "amortisation")
 
 
 def targets(cfg: dict) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 from ...artefacts import read_json, write_csv
 from ...geometry import hulls
 from ...stats.intervals import seed_t_interval
-from .plan import DISPLAY, MAIN, METHOD_NAMES, variant_settings
+from .plan import DISPLAY, MAIN, METHOD_NAMES, grid, sweep, variant_settings
 
 
 def _interval(values) -> tuple[float, float, float]:
@@ -74,7 +74,7 @@ def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics
     t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
     rows = []
     for label, variant in labels.items():
-        if variant != MAIN and variant not in cfg["sweep"]:
+        if variant != MAIN and variant not in sweep(cfg):
             continue
         s = summarise_method(t, "qhull", "entropynet", variant)
         if not s:
@@ -106,6 +106,17 @@ def lambda_sweep(cfg, timings, runs_root, claims) -> pd.DataFrame:
               and {**cfg["variants"][v]}.keys() == {"lambda"}}
     frame = variant_table(cfg, timings, runs_root, claims, "Fig. 6", labels, ())
     return frame.sort_values("lambda") if not frame.empty else frame
+
+
+def k_alpha(cfg, timings, runs_root, claims) -> pd.DataFrame:
+    """Fig. 5: speed-up and hull error over anchor count k x fixed sharpness alpha (QHull, table size)."""
+    labels = {name: name for name in grid(cfg)}
+    frame = variant_table(cfg, timings, runs_root, claims, "Fig. 5", labels, ())
+    if frame.empty:
+        return frame
+    frame["alpha"] = [grid(cfg)[v]["alpha_start"] for v in frame["variant"]]
+    frame["k_configured"] = [grid(cfg)[v]["k"] for v in frame["variant"]]
+    return frame.sort_values(["k_configured", "alpha"]).reset_index(drop=True)
 
 
 def table20(cfg, timings, claims) -> pd.DataFrame:
@@ -209,6 +220,7 @@ def write_tables(cfg: dict, timing_csvs, large_csv, runs_root, claims_paths, out
               "table17": variant_table(cfg, timings, runs_root, claims, "Table 17", TABLE17,
                                        ("speedup", "hull_error_hausdorff_10_3")),
               "lambda_sweep": lambda_sweep(cfg, timings, runs_root, claims),
+              "k_alpha": k_alpha(cfg, timings, runs_root, claims),
               "table20": table20(cfg, timings, claims),
               "table22": table22(cfg, timings, claims),
               "table23": table23(pd.read_csv(large_csv), claims),
