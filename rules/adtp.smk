@@ -139,7 +139,7 @@ rule adtp_cost:
     input:
         lambda w: [
             f
-            for v in ("dense", "shallow", "adtp")
+            for v in ("dense", "shallow", "adtp", *adtp_study.ltp_variants(ADTP_CFG, w.adtp_task))
             for f in adtp_run_files(
                 w.adtp_task, v, ["model.safetensors", "metrics.json"], [adtp_first_seed(w.adtp_task)]
             )

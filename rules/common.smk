@@ -147,9 +147,10 @@ def adtp_train_inputs(wildcards):
     inputs = {"data": adtp_data_files(wildcards.adtp_task)}
     if wildcards.adtp_variant == "dense":  # the shared dense fine-tune, evaluated as AD-TP's teacher row
         inputs["shared"] = f"{paths.dense_dir(wildcards.adtp_task, wildcards.seed)}/model.safetensors"
-    else:  # the teacher: its checkpoint and its cached attributions
+    else:  # the teacher: its checkpoint, and its cached attributions for the variants that learn from them
         inputs["dense"] = adtp_run_files(wildcards.adtp_task, "dense", ["model.safetensors"], [wildcards.seed])
-        inputs["cache"] = f"results/adtp/teacher/{wildcards.adtp_task}/seed{wildcards.seed}.npz"
+        if ADTP_VARIANTS[wildcards.adtp_task][wildcards.adtp_variant]["kind"] != "ltp":
+            inputs["cache"] = f"results/adtp/teacher/{wildcards.adtp_task}/seed{wildcards.seed}.npz"
     return inputs
 
 

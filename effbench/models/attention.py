@@ -25,10 +25,13 @@ def band_mask(t: int, half_window: int, device=None) -> torch.Tensor:
     return allowed
 
 
-def dense_attention(q, k, v, allowed, dropout=None):
-    """q, k, v: (n, H, t, d); allowed: bool, broadcastable to (n, H, t, t)."""
+def dense_attention(q, k, v, allowed, dropout=None, keep_probs: list | None = None):
+    """q, k, v: (n, H, t, d); allowed: bool, broadcastable to (n, H, t, t). keep_probs: a list the
+    attention probabilities (before dropout) are appended to, for methods that score tokens by them."""
     scores = (q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5
     probs = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min).softmax(-1)
+    if keep_probs is not None:
+        keep_probs.append(probs)
     if dropout is not None:
         probs = dropout(probs)
     return probs @ v
@@ -83,10 +86,12 @@ def attention_flops(t: int, hidden: int, half_window: int | None) -> float:
     return 4.0 * hidden * (nb * w * 3 * w + nb * w + t)
 
 
-def bert_block(layer, h: torch.Tensor, mask: torch.Tensor, half_window: int | None = None) -> torch.Tensor:
+def bert_block(layer, h: torch.Tensor, mask: torch.Tensor, half_window: int | None = None,
+               keep_probs: list | None = None) -> torch.Tensor:
     """One encoder block (a BertLayer or a DistilBERT TransformerBlock, models/blocks.py) on h
     (n, t, hidden) with key mask (n, t); the block's own weights and sub-modules, with our
-    attention in the middle."""
+    attention in the middle. keep_probs (dense attention only): receives the block's (n, H, t, t)
+    attention probabilities, at no extra cost."""
     from .blocks import parts
 
     b = parts(layer)
@@ -98,7 +103,7 @@ def bert_block(layer, h: torch.Tensor, mask: torch.Tensor, half_window: int | No
     q, k, v = split(b.query(h)), split(b.key(h)), split(b.value(h))
     dropout = b.dropout if b.dropout.training else None
     if half_window is None:
-        ctx = dense_attention(q, k, v, mask[:, None, None, :], dropout)
+        ctx = dense_attention(q, k, v, mask[:, None, None, :], dropout, keep_probs)
     else:
         ctx = window_attention(q, k, v, mask, half_window, dropout)
     return b.finish(ctx.transpose(1, 2).reshape(n, t, b.heads * b.head_dim), h)

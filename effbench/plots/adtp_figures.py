@@ -32,6 +32,9 @@ def budget(methods: pd.DataFrame, task: str):
         r = methods[methods["method"] == name]
         if len(r):
             ax.scatter(r["gflops"], r["accuracy_pct"], marker=marker, color=colour, s=60, zorder=4, label=name)
+    ltp = methods[methods["method"].str.match(r"^ltp_t[0-9.e-]+$")].sort_values("gflops")
+    if len(ltp):                # LTP's operating points (one per initial threshold), trained like AD-TP
+        ax.plot(ltp["gflops"], ltp["accuracy_pct"], marker="D", color="tab:green", label="LTP (learned thresholds)")
     other = methods[methods["method"].str.startswith(("entropy_gate", "eat_"))]
     for _, r in other.iterrows():
         ax.scatter(r["gflops"], r["accuracy_pct"], facecolors="none", edgecolors="k", s=40, zorder=4)

@@ -12,7 +12,7 @@ from ...models.adtp import example_flops
 from ...pruning import attribution as attr
 from .data import split_frame
 from .model import as_pruner, load_trained, special_ids
-from .plan import ADTP, DENSE, SHALLOW, STATIC
+from .plan import ADTP, DENSE, SHALLOW, STATIC, ltp_variants
 
 
 class Method(torch.nn.Module):
@@ -62,12 +62,14 @@ def measure_cost(cfg: dict, task: str, runs_root, out_path, threads: int) -> dic
     static = float(read_json(runs_root / ADTP / f"seed{seed}" / "metrics.json")["metrics"]["test"]["mean_ratio"])
     pruner = as_pruner(cfg, load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")[0], tokenizer, pair)
     models = {DENSE: dense, SHALLOW: shallow, ADTP: student, STATIC: Method(student, static)}
+    for name in ltp_variants(cfg, task):     # the LTP baseline's operating points (hard pruning)
+        models[name] = load_trained(cfg, task, name, runs_root / name / f"seed{seed}")[0]
     for kind in t["scorers"]:
         if kind != "residual":
             models[f"{kind}_static"] = Method(pruner, static, kind, tokenizer, cfg["adtp"]["ig_steps"], explainer=dense)
     sdpa_check = add_library_dense(models, DENSE, [collate(encoded[i:i + 32], pad, sep) for i in range(0, len(encoded), 32)])
     checks = []
-    for name in (DENSE, SHALLOW, ADTP):     # analytic FLOPs == torch's counter, per example
+    for name in (DENSE, SHALLOW, ADTP, *ltp_variants(cfg, task)):     # analytic FLOPs == torch's counter, per example
         m = models[name]
         for ids in encoded[: cc["flops_examples"]]:
             b = on(m, collate([ids], pad, sep))

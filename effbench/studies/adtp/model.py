@@ -10,6 +10,7 @@ from ...compute import current
 from ...data import tasks
 from ...models.adtp import ADTPClassifier, ADTPSettings, apply_adtp
 from ...models.backbones import load_variant_encoder
+from ...models.ltp import LTPSettings, apply_ltp
 from ...models.text_classifier import TextClassifier, truncate_layers
 from .plan import variants
 
@@ -27,6 +28,9 @@ def build(cfg: dict, spec: dict, n_classes: int, pair: bool = False):
         truncate_layers(model, cfg["shallow_layers"])
     elif spec["kind"] == "adtp":
         apply_adtp(model, settings(cfg, spec, tasks.sep_id(tokenizer, pair)))
+    elif spec["kind"] == "ltp":        # hard pruning unless its trainer says soft
+        apply_ltp(model, LTPSettings(final_threshold=spec["threshold"], temperature=cfg["ltp"]["temperature"],
+                                     sep_token_id=tasks.sep_id(tokenizer, pair), mode="hard"))
     return model, tokenizer
 
 

@@ -34,12 +34,23 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
     if "arp" in extra:           # the ratio predictor given a fair chance (Table 4)
         out.update({name: {**main, **change, "seeds": seeds[:1], "group": "arp"}
                     for name, change in cfg["arp_variants"].items()})
+    if "ltp" in extra:           # Learned Token Pruning (Kim et al.), one operating point per initial threshold
+        out.update({ltp_name(th): {"kind": "ltp", "threshold": th, "seeds": seeds[:1], "group": "ltp"}
+                    for th in cfg["ltp"]["thresholds"]})
     if "sensitivity" in extra:
         for weight, values in cfg["sensitivity"].items():
             for v in values:
                 if v != main[weight]:
                     out.setdefault(f"adtp_{weight}{v:g}", {**main, weight: v, "seeds": seeds[:1], "group": "sensitivity"})
     return out
+
+
+def ltp_name(threshold: float) -> str:
+    return f"ltp_t{threshold:g}"
+
+
+def ltp_variants(cfg: dict, task: str) -> list[str]:
+    return [name for name, spec in variants(cfg, task).items() if spec["kind"] == "ltp"]
 
 
 GROUP_TABLES = ("ablation", "candidates", "ig_steps", "sensitivity", "arp")

@@ -13,7 +13,7 @@ from ...artefacts import read_json, read_npz, write_csv
 from ...claims import find_claim, load_ledger, paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
-from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, variants
+from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, ltp_variants, variants
 
 # which paper table each offline task stands in for, and which of its rows our models are
 PAPER_ROWS = {"SST-2": ("Table 1", {DENSE: "BERT6 (S)", ADTP: "AD-TP6"}),
@@ -79,7 +79,7 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
     evaluated = pd.read_csv(methods_csv)
     dense = load_preds(runs_root, DENSE, seed)
     rows = []
-    for name in dict.fromkeys([DENSE, SHALLOW, ADTP, *evaluated["method"]]):
+    for name in dict.fromkeys([DENSE, SHALLOW, ADTP, *ltp_variants(cfg, task), *evaluated["method"]]):
         if (Path(runs_root) / name / f"seed{seed}" / "preds.npz").exists():
             p = load_preds(runs_root, name, seed)
             row = {"method": name, **run_row(p)}

@@ -67,6 +67,10 @@ def adtp_loss(model: ADTPClassifier, out: dict, batch: dict, labels, spec: dict,
 def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, dense_dir=None, cache_path=None) -> dict:
     tcfg, tc = cfg["tasks"][task], cfg["train"]
     spec = variants(cfg, task)[name]
+    if spec["kind"] == "ltp":              # a baseline with its own two-stage schedule
+        from .ltp import train_ltp
+
+        return train_ltp(cfg, task, name, seed, run_dir, state_dir, dense_dir)
     directory = tasks.data_dir(cfg["tasks"][task])
     seed_everything(seed)
     pair = tasks.is_pair(directory)

@@ -16,6 +16,7 @@ from ...compute import numpy, on
 from ...data import tasks as text_tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split, subsample
+from ..adtp.plan import ltp_variants
 from .plan import ADTP, DENSE, DENSE_SDPA, SHALLOW, gate_variants, inputs
 
 
@@ -59,6 +60,9 @@ def load_methods(config: dict, task: str, pair: bool) -> tuple[dict, dict, objec
     student, _ = adtp_model.load_trained(adtp_cfg, task, ADTP, runs[ADTP])
     methods[ADTP] = student
     info[ADTP] = {"family": "adtp", "setting": "ARP ratio"}
+    for name in ltp_variants(adtp_cfg, task):
+        methods[name] = adtp_model.load_trained(adtp_cfg, task, name, runs[name])[0]
+        info[name] = {"family": "ltp", "setting": f"initial threshold {methods[name].ltp.final_threshold:g}"}
     pruner = adtp_model.as_pruner(adtp_cfg, eat_model.load_trained(eat_cfg, task, DENSE, runs[DENSE], data_dir)[0],
                                   tokenizer, pair)
     for ratio in adtp_cfg["baseline_ratios"]:

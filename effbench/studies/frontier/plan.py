@@ -7,6 +7,7 @@ on the same test examples, counted by torch's FLOP counter and timed in one inte
 from __future__ import annotations
 
 from ... import paths
+from ..adtp.plan import ltp_variants
 from ..dense.plan import text_gate_task
 
 DENSE, DENSE_SDPA, SHALLOW, ADTP = "dense", "dense_sdpa", "shallow", "adtp"
@@ -36,6 +37,8 @@ def inputs(config: dict, task: str) -> dict[str, str]:
            ADTP: paths.run_dir("adtp", ADTP, adtp_seed, task)}
     for name in gate_variants(config, task):
         out[name] = paths.run_dir("text_gate", name, config["text_gate"]["seeds"][0])
+    for name in ltp_variants(config["adtp"], task):       # LTP, where AD-TP trains it on this task
+        out[name] = paths.run_dir("adtp", name, adtp_seed, task)
     return out
 
 

@@ -1,0 +1,81 @@
+"""LTP as an AD-TP baseline (paper 001's Table 1 and budget figure): trained from the shared dense model.
+
+Two stages, as in Kim et al.: (1) soft masks, thresholds and weights trained together under
+CE + lambda * kept share; (2) hard pruning with the thresholds frozen, weights fine-tuned. Each
+threshold setting is one operating point; evaluation, FLOPs and timing are the other variants'.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
+from ...compute import current
+from ...data import tasks
+from ...data.batching import bucketed_order, collate, encode
+from ...models.ltp import ltp_loss
+from ...train import adamw_with_warmup, fit
+from .data import split_frame
+from .evaluate import evaluate_run, trace
+from .model import build
+from .plan import HISTORY_EXAMPLES, variants
+
+
+def train_ltp(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, dense_dir) -> dict:
+    tcfg, tc, lc = cfg["tasks"][task], cfg["train"], cfg["ltp"]
+    spec = variants(cfg, task)[name]
+    directory = tasks.data_dir(tcfg)
+    seed_everything(seed)
+    pair = tasks.is_pair(directory)
+    model, tokenizer = build(cfg, spec, tasks.n_classes(directory), pair)
+    state = load_weights(Path(dense_dir) / "model.safetensors")       # every weight but the thresholds
+    model.load_state_dict({**model.state_dict(), **state}, strict=True)
+    compute = current()
+    model.to(compute.device)
+    pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
+    train = split_frame(cfg, task, "train")
+    val = split_frame(cfg, task, "validation").head(HISTORY_EXAMPLES)
+    x_train, x_val = encode(tokenizer, train, tcfg["max_length"]), encode(tokenizer, val, tcfg["max_length"])
+    y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
+    lengths = list(map(len, x_train))
+    lr = tcfg.get("lr") or tc["lr"]
+
+    def batches(epoch):
+        rng = np.random.default_rng([seed, epoch])
+        for idx in bucketed_order(lengths, tc["batch_size"], rng):
+            yield collate([x_train[i] for i in idx], pad, sep), torch.as_tensor(y_train[idx])
+
+    def step_loss(m, batch):
+        x, y = batch
+        return ltp_loss(m(**x), y, lc["lambda"])
+
+    def evaluate(m):
+        mode, m.ltp.mode = m.ltp.mode, "hard"          # history: what the pruned model would score
+        tr = trace(m, x_val, pad, sep_id=sep)
+        m.ltp.mode = mode
+        return {"val_accuracy": float((tr["probs"].argmax(1) == y_val).mean()),
+                "val_kept_share": float((tr["kept"] / tr["length"]).mean())}
+
+    t0, history = time.perf_counter(), []
+    for stage, epochs in (("soft", lc["soft_epochs"]), ("hard", lc["hard_epochs"])):
+        model.ltp.mode = stage
+        model.thresholds.requires_grad_(stage == "soft")     # stage 2 keeps the learned thresholds
+        steps = epochs * -(-len(x_train) // tc["batch_size"])
+        optimizer, scheduler = adamw_with_warmup(model, lr, tc["weight_decay"], tc["warmup_ratio"], steps,
+                                                 {"thresholds": lc["threshold_lr"] / lr})
+        history += [{**h, "stage": stage} for h in fit(
+            model, optimizer, batches, step_loss, evaluate, epochs, seed,
+            state_path=Path(state_dir) / name / f"seed{seed}.{stage}.pt", desc=f"{task} {name} {stage}",
+            scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed, stage]), compute=compute)]
+    model.ltp.mode = "hard"
+    train_seconds = time.perf_counter() - t0
+    run_dir = Path(run_dir)
+    save_weights(model, run_dir / "model.safetensors")
+    write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, task=task, variant=name),
+                                          "history": history})
+    return evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir,
+                        {"train_seconds_this_process": train_seconds, "train_examples": len(x_train),
+                         "thresholds": model.thresholds.detach().cpu().tolist()})
