@@ -40,6 +40,20 @@ def bucketed_order(lengths, batch_size: int, rng: np.random.Generator, bucket: i
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def labelled_batches(encoded, labels, batch_size: int, seed: int, pad_id: int, sep_id=None):
+    """The training batches of a classifier fine-tune: epoch -> (collated batch, label tensor) in
+    length-bucketed, shuffled order, seeded by (seed, epoch) so a resumed run sees the same batches."""
+    import torch
+
+    lengths = list(map(len, encoded))
+
+    def batches(epoch):
+        rng = np.random.default_rng([seed, epoch])
+        for idx in bucketed_order(lengths, batch_size, rng):
+            yield collate([encoded[i] for i in idx], pad_id, sep_id), torch.as_tensor(labels[idx])
+    return batches
+
+
 def sequential_order(lengths, batch_size: int) -> list[np.ndarray]:
     """Evaluation batches: sorted by length (deterministic), every example once."""
     order = np.argsort(np.asarray(lengths), kind="stable")

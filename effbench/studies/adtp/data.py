@@ -22,6 +22,17 @@ def split_frame(cfg: dict, task: str, split: str) -> pd.DataFrame:
     return frame
 
 
+def encoded_splits(cfg: dict, task: str, tokenizer, history: int) -> tuple:
+    """(x_train, y_train, x_val, y_val): the task's training split and the first `history` validation
+    examples (scored after each epoch), tokenised."""
+    from ...data.batching import encode
+
+    train = split_frame(cfg, task, "train")
+    val = split_frame(cfg, task, "validation").head(history)
+    length = cfg["tasks"][task]["max_length"]
+    return encode(tokenizer, train, length), train["label"].to_numpy(), encode(tokenizer, val, length), val["label"].to_numpy()
+
+
 def prepare_newsgroups(cfg: dict, out_dir, val_fraction: float = 0.1) -> dict:
     """20 Newsgroups (hub or a local copy): validation cut from train, the official test split as test."""
     from sklearn.model_selection import train_test_split

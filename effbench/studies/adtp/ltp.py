@@ -9,16 +9,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
 from ...compute import current
 from ...data import tasks
-from ...data.batching import bucketed_order, collate, encode
+from ...data.batching import labelled_batches
 from ...models.ltp import ltp_loss
 from ...train import adamw_with_warmup, fit
-from .data import split_frame
+from .data import encoded_splits
 from .evaluate import evaluate_run, trace
 from .model import build
 from .plan import HISTORY_EXAMPLES, variants
@@ -36,17 +33,9 @@ def train_ltp(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, de
     compute = current()
     model.to(compute.device)
     pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
-    train = split_frame(cfg, task, "train")
-    val = split_frame(cfg, task, "validation").head(HISTORY_EXAMPLES)
-    x_train, x_val = encode(tokenizer, train, tcfg["max_length"]), encode(tokenizer, val, tcfg["max_length"])
-    y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
-    lengths = list(map(len, x_train))
+    x_train, y_train, x_val, y_val = encoded_splits(cfg, task, tokenizer, HISTORY_EXAMPLES)
+    batches = labelled_batches(x_train, y_train, tc["batch_size"], seed, pad, sep)
     lr = tcfg.get("lr") or tc["lr"]
-
-    def batches(epoch):
-        rng = np.random.default_rng([seed, epoch])
-        for idx in bucketed_order(lengths, tc["batch_size"], rng):
-            yield collate([x_train[i] for i in idx], pad, sep), torch.as_tensor(y_train[idx])
 
     def step_loss(m, batch):
         x, y = batch

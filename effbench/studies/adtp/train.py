@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ...artefacts import config_hash, load_weights, provenance, read_npz, save_weights, seed_everything, write_json
 from ...compute import current, to_device
 from ...data import tasks
-from ...data.batching import bucketed_order, collate, encode
+from ...data.batching import bucketed_order, collate
 from ...models.adtp import ADTPClassifier, candidate_ratios
 from ...models.backbones import variant_backbone
 from ...models.losses import distillation_loss
@@ -19,7 +19,7 @@ from ...paths import dense_dir as shared_dense_dir
 from ...pruning import attribution as attr
 from ...train import adamw_with_warmup, fit
 from ..dense.train import load_into
-from .data import split_frame
+from .data import encoded_splits
 from .evaluate import evaluate_run, trace
 from .model import build, special_ids
 from .plan import HISTORY_EXAMPLES, variants
@@ -88,10 +88,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     compute = current()
     model.to(compute.device)
     pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
-    train = split_frame(cfg, task, "train")
-    val = split_frame(cfg, task, "validation").head(HISTORY_EXAMPLES)
-    x_train, x_val = encode(tokenizer, train, tcfg["max_length"]), encode(tokenizer, val, tcfg["max_length"])
-    y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
+    x_train, y_train, x_val, y_val = encoded_splits(cfg, task, tokenizer, HISTORY_EXAMPLES)
     lengths = list(map(len, x_train))
     teacher = None
     if spec["kind"] in ("adtp", "shallow"):

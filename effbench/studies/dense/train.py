@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, read_json, save_weights, seed_everything, write_json
 from ...compute import current, numpy, on
 from ...data import tasks as text_tasks
-from ...data.batching import bucketed_order, collate, encode, sequential_order
+from ...data.batching import collate, encode, labelled_batches, sequential_order
 from ...data.text import read_split, subsample
 from ...models.backbones import load_encoder
 from ...models.text_classifier import TextClassifier
@@ -50,12 +49,7 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
         raise RuntimeError(f"task {task!r} has no data in {directory}: see its stats.json")
     x_train, x_val = encode(tokenizer, train_frame, facts["max_length"]), encode(tokenizer, val, facts["max_length"])
     y_train, y_val = train_frame["label"].to_numpy(), val["label"].to_numpy()
-    lengths = list(map(len, x_train))
-
-    def batches(epoch):
-        rng = np.random.default_rng([seed, epoch])
-        for idx in bucketed_order(lengths, tc["batch_size"], rng):
-            yield collate([x_train[i] for i in idx], pad, sep), torch.as_tensor(y_train[idx])
+    batches = labelled_batches(x_train, y_train, tc["batch_size"], seed, pad, sep)
 
     def step_loss(m, batch):
         x, y = batch

@@ -10,7 +10,7 @@ import torch
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_csv, write_json, write_npz
 from ...compute import current, numpy, on
 from ...data import text as text_data
-from ...data.batching import bucketed_order, collate, encode, sequential_order
+from ...data.batching import collate, encode, labelled_batches, sequential_order
 from ...models.backbones import load_encoder
 from ...models.text_classifier import TextClassifier, apply_gate
 from ...paths import dense_dir as shared_dense_dir
@@ -107,12 +107,7 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
     y_train, y_val = train["label"].to_numpy(), val["label"].to_numpy()
     x_test, y_test = encode(tokenizer, test, cfg["max_length"]), test["label"].to_numpy()
     pad = tokenizer.pad_token_id
-    lengths = list(map(len, x_train))
-
-    def batches(epoch):
-        rng = np.random.default_rng([seed, epoch])
-        for idx in bucketed_order(lengths, tc["batch_size"], rng):
-            yield collate([x_train[i] for i in idx], pad), torch.as_tensor(y_train[idx])
+    batches = labelled_batches(x_train, y_train, tc["batch_size"], seed, pad)
 
     def step_loss(m, batch):
         x, y = batch
