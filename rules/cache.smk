@@ -38,6 +38,12 @@ CACHED = {
         )
     ],
     "geometry": geo_run_files(GEO_RUNS)
+    + [
+        f"{d}/{f}"
+        for family in GEO["families"]
+        for d in geometry_study.neuralsort_dirs(GEO, family)
+        for f in GEO_SCORER_FILES
+    ]
     + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
     + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
     "frontier": [f for t in FRONTIER_TASKS for f in (frontier_study.cost_file(t), f"results/frontier/cost/{t}.npz")],
