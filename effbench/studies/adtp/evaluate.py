@@ -70,6 +70,17 @@ def write_preds(run_dir, tr: dict, labels: np.ndarray, extra_flops=None) -> None
               flops=tr["flops"], scoring_flops=np.zeros(len(labels)) if extra_flops is None else extra_flops)
 
 
+def finish_run(cfg, task, name, seed, model, tokenizer, run_dir, history: list, extra: dict) -> dict:
+    """A trained variant's artefacts: weights, training history, then its evaluation."""
+    from ...artefacts import save_weights
+
+    run_dir = Path(run_dir)
+    save_weights(model, run_dir / "model.safetensors")
+    write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, task=task, variant=name),
+                                          "history": history})
+    return evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir, extra)
+
+
 def evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir, extra: dict) -> dict:
     pair = tasks.is_pair(tasks.data_dir(cfg["tasks"][task]))
     pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)

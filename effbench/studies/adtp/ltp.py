@@ -9,14 +9,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
+from ...artefacts import config_hash, load_weights, seed_everything
 from ...compute import current
 from ...data import tasks
 from ...data.batching import labelled_batches
 from ...models.ltp import ltp_loss
 from ...train import adamw_with_warmup, fit
 from .data import encoded_splits
-from .evaluate import evaluate_run, trace
+from .evaluate import finish_run, trace
 from .model import build
 from .plan import HISTORY_EXAMPLES, variants
 
@@ -61,10 +61,6 @@ def train_ltp(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, de
             scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed, stage]), compute=compute)]
     model.ltp.mode = "hard"
     train_seconds = time.perf_counter() - t0
-    run_dir = Path(run_dir)
-    save_weights(model, run_dir / "model.safetensors")
-    write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, task=task, variant=name),
-                                          "history": history})
-    return evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir,
-                        {"train_seconds_this_process": train_seconds, "train_examples": len(x_train),
+    return finish_run(cfg, task, name, seed, model, tokenizer, run_dir, history,
+                      {"train_seconds_this_process": train_seconds, "train_examples": len(x_train),
                          "thresholds": model.thresholds.detach().cpu().tolist()})

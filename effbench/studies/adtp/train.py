@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...artefacts import config_hash, load_weights, provenance, read_npz, save_weights, seed_everything, write_json
+from ...artefacts import config_hash, load_weights, read_npz, seed_everything
 from ...compute import current, to_device
 from ...data import tasks
 from ...data.batching import bucketed_order, collate
@@ -20,7 +20,7 @@ from ...pruning import attribution as attr
 from ...train import adamw_with_warmup, fit
 from ..dense.train import load_into
 from .data import encoded_splits
-from .evaluate import evaluate_run, trace
+from .evaluate import finish_run, trace
 from .model import build, special_ids
 from .plan import HISTORY_EXAMPLES, variants
 
@@ -140,10 +140,6 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
                       state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
                       scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]), compute=compute)
     train_seconds = time.perf_counter() - t0
-    run_dir = Path(run_dir)
-    save_weights(model, run_dir / "model.safetensors")
-    write_json(run_dir / "history.json", {"provenance": provenance(cfg, seed=seed, task=task, variant=name),
-                                          "history": history})
-    return evaluate_run(cfg, task, name, seed, model, tokenizer, run_dir,
-                        {"train_seconds_this_process": train_seconds, "train_epochs": epochs,
+    return finish_run(cfg, task, name, seed, model, tokenizer, run_dir, history,
+                      {"train_seconds_this_process": train_seconds, "train_epochs": epochs,
                          "train_examples": len(x_train)})
