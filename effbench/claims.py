@@ -177,6 +177,8 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default") -> dict
     row = rows.iloc[0]
     col = ours["column"]
     est = row[col]
+    if pd.isna(est) and "empty" in ours:    # a cell this run cannot fill (say a GPU's count on a CPU run)
+        return {**out, "reason_kind": "scale", "verdict": f"not run (scale): {ours['empty']}"}
     lo = row.get(f"{col}_ci_low")
     hi = row.get(f"{col}_ci_high")
     return {"ours": est, "ci_low": lo, "ci_high": hi, "reason_kind": "", "verdict": judge(claim, est, lo, hi, ours)}

@@ -138,6 +138,10 @@ def _source_checks(config: dict) -> list[str]:
     if tg["source"] == "local" and not (Path(tg["local_dir"]) / tg["task"]).is_dir():
         problems.append(f"config key 'text_gate.local_dir': no directory {Path(tg['local_dir']) / tg['task']} "
                         "(text_gate.source: local reads <local_dir>/<task>/{train,dev}.tsv)")
+    local = config["vit"]["data"].get("local_dir")
+    if local and not Path(local).is_dir():
+        problems.append(f"config key 'vit.data.local_dir': no directory {local} (a copy of the hub's "
+                        f"{config['vit']['data']['source']} files: train-*.parquet, test-*.parquet)")
     a = config["adtp"]
     sources = {t["source"] for t in config["eat"]["tasks"].values()} | \
               {a["tasks"][t]["source"] for t in a["run_tasks"] if t in a["tasks"]}
@@ -253,10 +257,14 @@ def _vit_checks(config: dict) -> list[str]:
     for key in ("headline_sparsity", "combined_sparsity"):
         if v["inference"][key] not in v["inference"]["sparsities"]:
             problems.append(f"config key 'vit.inference.{key}': must be one of inference.sparsities")
-    for patch in {v["model"]["patch"], v["fine_patch"]} - {0}:
-        if (28 // patch) ** 2 % v["inference"]["block"]:
+    side = 32 if v["data"]["source"] in ("cifar10", "cifar100", "svhn") else 28      # data/images.SHAPES
+    for key, patch in (("model.patch", v["model"]["patch"]), ("fine_patch", v["fine_patch"])):
+        if patch and side % patch:
+            problems.append(f"config key 'vit.{key}': {patch} does not divide the {side}-pixel side of "
+                            f"{v['data']['source']} images")
+        elif patch and (side // patch) ** 2 % v["inference"]["block"]:
             problems.append(f"config key 'vit.inference.block': {v['inference']['block']} does not divide the "
-                            f"{(28 // patch) ** 2} patches of patch size {patch}")
+                            f"{(side // patch) ** 2} patches of patch size {patch}")
     if v["regularizer"]["lambda"] not in v["lambda_grid"]:
         problems.append("config key 'vit.lambda_grid': must include regularizer.lambda")
     return problems

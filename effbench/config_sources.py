@@ -38,8 +38,10 @@ def file_problems(paths) -> list[str]:
     return problems
 
 
-# a scale file's task lists, sensitivity grid and ratio-predictor variants replace the default ones whole
-REPLACED = (("eat", "tasks"), ("adtp", "tasks"), ("adtp", "sensitivity"), ("adtp", "arp_variants"))
+# a scale file's task lists, sensitivity grid, ratio-predictor variants and ViT output baselines replace the
+# default ones whole
+REPLACED = (("eat", "tasks"), ("adtp", "tasks"), ("adtp", "sensitivity"), ("adtp", "arp_variants"),
+            ("vit", "output_baselines"))
 
 
 def replace_task_lists(config: dict, files) -> dict:

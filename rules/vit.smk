@@ -1,4 +1,4 @@
-# Entropy-regularised ViT attention (paper 003 §5): dense / L1 / entropy ViTs on MNIST-5k, evaluated
+# Entropy-regularised ViT attention (paper 003 §5): dense / L1 / entropy ViTs on MNIST-5k (CIFAR-100 at the paper scale), evaluated
 # at matched key sparsity (per-input, per-head, contiguous blocks, gathered keys), timed, corrupted.
 VIT = config["vit"]
 VIT_VARIANTS = vit_study.variants(VIT)
@@ -11,7 +11,7 @@ VIT_TABLE_OUTPUTS = [vit_table_output(t) for t in VIT_TABLES]
 VIT_DATA = vit_study.data_files(VIT)
 
 
-if VIT_DATA:
+if VIT["data"]["source"] == "fashion_mnist":
 
     rule fashion_mnist_data:
         """Debian's dataset-fashion-mnist (pinned, sha256-checked), its test set subsampled like MNIST-5k."""
@@ -28,6 +28,26 @@ if VIT_DATA:
             cache="data/raw",
         script:
             "../workflow_scripts/fashion_mnist_data.py"
+
+
+if VIT["data"]["source"] in vit_study.HUB_SOURCES:
+
+    rule hub_image_data:
+        """The paper's image set (CIFAR-10 / CIFAR-100 / SVHN) from the dataset hub or vit.data.local_dir:
+        its own train and test splits."""
+        output:
+            vit_study.data_path(VIT),
+        log:
+            "logs/data/hub_images.log",
+        benchmark:
+            "benchmarks/data/hub_images.tsv"
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        params:
+            local_dir=VIT["data"].get("local_dir"),
+        script:
+            "../workflow_scripts/hub_image_data.py"
 
 
 rule vit_train:

@@ -63,6 +63,20 @@ def test_paper_config_merged_over_default_is_valid(good):
     assert validate(cfg)["scale"] == "paper"
 
 
+def test_a_scale_files_vit_output_baselines_replace_the_default_ones(good):
+    """The smoke config trains one output baseline; a key-by-key merge would keep the default's
+    second (and a cached rebuild from the smoke file alone would then lack its rows)."""
+    from snakemake.utils import update_config
+
+    from effbench.config_sources import replace_task_lists
+
+    smoke = ROOT / ".test" / "config.yaml"
+    cfg = copy.deepcopy(good)
+    update_config(cfg, yaml.safe_load(smoke.read_text()))
+    replace_task_lists(cfg, [smoke])
+    assert cfg["vit"]["output_baselines"] == yaml.safe_load(smoke.read_text())["vit"]["output_baselines"]
+
+
 def test_the_paper_scale_dag_runs_only_the_papers_tasks(tmp_path):
     import subprocess
     import sys

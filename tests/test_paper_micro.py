@@ -1,7 +1,7 @@
 """The paper scale's protocol end to end, in minutes, on this CPU: configs/paper.yaml with
-.test/paper_micro.yaml over it (GLUE-format SST-2 and MRPC from the offline corpus through the
+.test/paper_micro.yaml over it (GLUE-format SST-2, MRPC and STS-B from the offline corpus through the
 `local` source, a tiny BERT with a tiny DistilBERT as the shallow baseline and the text gate's
-backbone, written in the hub's layout). What it checks is the paper scale's plumbing: the
+backbone, written in the hub's layout; CIFAR-100 in the hub's parquet layout for the ViT). What it checks is the paper scale's plumbing: the
 GLUE dev set is the scored split, GLUE's F1 is reported for MRPC, DistilBERT runs where the
 papers ran it, and every ledger row whose paper-scale artefact the run builds gets a verdict
 (a pointer naming a missing row or column would leave it pending)."""
@@ -18,9 +18,11 @@ pytestmark = pytest.mark.slow
 
 MICRO = ROOT / ".test" / "paper_micro.yaml"
 TABLES = ["results/text_gate/tables/table3.csv", "results/eat/sst2/tables/frontier.csv",
-          *[f"results/adtp/{task}/tables/{table}.csv" for task in ("sst2", "mrpc")
+          *[f"results/adtp/{task}/tables/{table}.csv" for task in ("sst2", "mrpc", "stsb")
             for table in ("methods", "retainer", "consistency")],
-          "results/adtp/mrpc/tables/ig_steps.csv"]
+          "results/adtp/stsb/figures/budget.png",
+          "results/adtp/mrpc/tables/ig_steps.csv",
+          *[f"results/vit/tables/{table}.csv" for table in ("table4", "table5", "table6", "table19")]]
 VERDICT = r"^(reproduced|differs|inconclusive)"
 
 
@@ -48,6 +50,26 @@ def test_the_papers_protocol_runs_and_scores_on_the_glue_dev_set(micro):
     assert (scored["f1_pct_ci_low"] <= scored["f1_pct"]).all() and (scored["f1_pct"] <= scored["f1_pct_ci_high"]).all()
 
 
+def test_stsb_runs_as_a_regression_task_scored_by_pearson_and_spearman(micro):
+    """GLUE's STS-B: float scores, a one-output head (MSE), and the methods table's correlations
+    equal scipy's on each run's predictions; there is no accuracy to report."""
+    from safetensors import safe_open
+    from scipy.stats import pearsonr
+
+    from effbench.artefacts import read_npz
+
+    assert pd.read_csv(micro / "data/text/glue/STS-B/test.csv")["label"].dtype.kind == "f"
+    with safe_open(micro / "results/adtp/runs/stsb/dense/seed42/model.safetensors", "pt") as f:
+        assert f.get_tensor("head.weight").shape[0] == 1
+    methods = pd.read_csv(micro / "results/adtp/stsb/tables/methods.csv").set_index("method")
+    for name in ("dense", "shallow", "adtp", "ltp_t0.01"):
+        p = read_npz(micro / f"results/adtp/runs/stsb/{name}/seed42/preds.npz")
+        assert p["probs_all"].shape[1] == 1
+        assert methods.loc[name, "pearson_pct"] == pytest.approx(100 * pearsonr(p["labels"], p["probs"]).statistic)
+        assert methods.loc[name, "pearson_pct_ci_low"] <= methods.loc[name, "pearson_pct"] <= methods.loc[name, "pearson_pct_ci_high"]
+        assert "spearman_pct" in methods and pd.isna(methods.loc[name].get("accuracy_pct"))
+
+
 def test_distilbert_is_the_shallow_baseline_and_the_text_gate_backbone(micro):
     from safetensors import safe_open
 
@@ -64,9 +86,13 @@ def test_every_ledger_row_the_run_builds_gets_a_verdict(micro):
     claims = load_ledger(ROOT / "claims")
     frame = render(claims, micro, "paper").set_index("id")
     covered = [c["id"] for c in claims if (p := pointer(c, "paper")) and (micro / p["artefact"]).exists()]
-    scored = frame.loc[covered, "verdict"]
+    gpu_only = [c["id"] for c in claims if c["id"] in covered and "empty" in pointer(c, "paper")]
+    assert len(gpu_only) == 9                       # peak memory (Tables 5, 24): a GPU's count, empty here
+    assert frame.loc[gpu_only, "verdict"].str.startswith("not run (scale): peak memory").all()
+    scored = frame.loc[[c for c in covered if c not in gpu_only], "verdict"]
     assert scored.str.match(VERDICT).all(), scored[~scored.str.match(VERDICT)].to_dict()
     by_paper = frame.loc[covered, "paper"].value_counts()
     assert by_paper.get("002", 0) >= 100          # EAT's Tables 1 and 4 on SST-2, DistilBERT rows included
-    assert by_paper.get("001", 0) >= 20           # AD-TP's Tables 1 and 3-6 on SST-2 and MRPC
+    assert by_paper.get("001", 0) >= 26           # AD-TP's Tables 1 and 3-6 on SST-2, MRPC and STS-B
     assert by_paper.get("000", 0) >= 5            # the entropy gate's Table 3
+    assert by_paper.get("003", 0) >= 50           # the ViT-Small tables on CIFAR-100 (4, 5, 6, 19, 24)

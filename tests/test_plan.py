@@ -4,7 +4,7 @@ import pytest
 from effbench.config import ROOT
 from effbench.config_sources import merged
 from effbench.plan import estimate, render
-from effbench.plan.work import backbone_flops, task_facts, text_work
+from effbench.plan.work import backbone_flops, task_facts, text_work, vit_work
 
 FIXED = {"forward": 0.01, "train": 0.03}          # s per GFLOP: a stand-in for the micro-benchmark
 
@@ -26,6 +26,16 @@ def test_the_dense_fine_tune_is_its_training_examples_times_epochs():
     assert backbone_flops("bert-base-uncased", 128) == 12 * (2 * t * (4 * h * h + 2 * h * i) + 4 * t * t * h) + 2 * h * 2
 
 
+def test_a_vit_small_training_on_cifar100_is_its_epochs_of_images_at_bert_block_flops():
+    config = merged([ROOT / "configs" / "paper.yaml"])
+    work = vit_work(config, "vit_train", {"vit_variant": "entropy", "seed": "0"})
+    v = config["vit"]
+    assert work["train_steps"] == (50_000 - v["data"]["validation"]) * v["train"]["epochs"]
+    assert work["tokens"] == 65 and work["backbone"] == "vit:12/384/1536"        # 8 x 8 patches + [CLS]
+    assert 2.5e9 < backbone_flops(work["backbone"], 65) < 3.0e9                    # ViT-Small at 65 tokens: ~1.4 GMACs
+    assert vit_work(merged(), "vit_train", {"vit_variant": "entropy", "seed": "0"}) is None   # MNIST: benchmarks
+
+
 @pytest.mark.slow
 def test_the_paper_plan_covers_every_model_job_and_dwarfs_the_default_one():
     default, paper = merged(), merged([ROOT / "configs" / "paper.yaml"])
@@ -33,8 +43,12 @@ def test_the_paper_plan_covers_every_model_job_and_dwarfs_the_default_one():
     big = estimate(paper, [str(ROOT / "configs" / "paper.yaml")], default, None, 40.0, measure=lambda h, i: FIXED)
     # paper scale: every task's sizes are published, so every model job is estimated
     model_rows = {rule: r for (study, rule), r in big["rows"].items() if r["examples"]}
-    assert {"dense_train", "eat_train", "adtp_train", "adtp_teacher_cache", "frontier_cost", "text_gate_cost"} <= set(model_rows)
-    assert all(r["cpu_s"] > 0 and r["gpu_s"] > 0 and r["upper_bound"] for r in model_rows.values())
+    assert {"dense_train", "eat_train", "adtp_train", "adtp_teacher_cache", "frontier_cost", "text_gate_cost",
+            "vit_train"} <= set(model_rows)
+    assert all(r["cpu_s"] > 0 and r["gpu_s"] > 0 for r in model_rows.values())
+    # text tasks at max_length (no GLUE here) are bounds; CIFAR's 65 tokens are exact
+    assert all(r["upper_bound"] for rule, r in model_rows.items() if rule != "vit_train")
+    assert not model_rows["vit_train"]["upper_bound"]
     # default scale on a fresh clone: the offline corpora are not prepared yet, and the plan says so
     unprepared = [r for r in small["rows"].values() if not r["estimated"] and "not prepared" in r["basis"]]
     assert all(r["examples"] for r in small["rows"].values() if r["estimated"] and r["gpu_s"])

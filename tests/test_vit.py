@@ -183,3 +183,47 @@ def test_the_output_regularisers_train_beside_der_and_prune_by_magnitude():
                            "seeds": cfg["seeds"]}
         assert METHODS[kind] == "magnitude"
     assert not set(OUTPUT_BASELINES) & set(variants({**cfg, "output_baselines": {}}))
+
+
+def test_the_papers_cifar_through_a_local_copy_in_the_hubs_layout(tmp_path):
+    """CIFAR-100 as the hub serves it (parquet shards: `img`, `fine_label`) becomes the .npz the ViT
+    reads: the hub's own test split, validation cut from train, RGB in [0, 1]; the RGB ViT,
+    corruptions and CIFAR's crop-and-flip augmentation take (N, 32, 32, 3) images."""
+    import sys
+
+    from effbench.config import ROOT
+    from effbench.data.hub_images import prepare
+    from effbench.data.images import splits
+    from effbench.data.text import DataSourceError
+    from effbench.studies.vit.train import augment
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from micro_fixture import write_cifar
+
+    write_cifar(tmp_path / "cifar100", {"train": 120, "test": 40})
+    info = prepare("cifar100", tmp_path / "c.npz", tmp_path / "cifar100")
+    assert (info["train"], info["test"], info["classes"]) == (120, 40, 100)
+    data = splits(20, 1000, 0, "cifar100", tmp_path / "c.npz")
+    assert [len(data[s][1]) for s in ("train", "validation", "test")] == [100, 20, 40]   # test: the hub's whole split
+    x = data["test"][0]
+    assert x.shape == (40, 32, 32, 3) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    assert len(splits(20, 10, 0, "cifar100", tmp_path / "c.npz")["test"][1]) == 10
+    for kind in CORRUPTIONS:
+        assert corrupt(x, kind, 3).shape == x.shape
+    red = x[:1].copy()
+    red[..., 1:] = 0
+    for kind in ("blur", "rotate"):                                   # colour channels are never mixed
+        assert not corrupt(red, kind, 3)[..., 1:].any() and corrupt(red, kind, 3)[..., 0].any()
+    model = ViT(image=32, patch=4, dim=16, depth=2, heads=2, classes=100, channels=3)
+    assert model.tokens == 65 and model(torch.from_numpy(x[:3])).shape == (3, 100)
+    assert attention_flops(model)["rest"] > 0
+    images = torch.arange(2 * 4 * 4 * 3, dtype=torch.float32).view(2, 4, 4, 3) + 1
+    out = augment(images, padding=1, flip=True)
+    assert out.shape == images.shape
+    for a, b in zip(out, images):                                     # a shifted window of the (maybe flipped) image
+        values = set(a.flatten().tolist()) - {0.0}
+        assert values <= set(b.flatten().tolist()) and len(values) >= 9 * 3
+    with pytest.raises(DataSourceError, match="train-\\*.parquet"):
+        prepare("cifar100", tmp_path / "d.npz", tmp_path)
+    with pytest.raises(ValueError, match="does not divide"):
+        ViT(image=32, patch=7)

@@ -13,7 +13,9 @@ from functools import cache
 BINARY_SOURCES = {"rotten_tomatoes", "spam"}
 GLUE_MULTICLASS = {"MNLI"}
 GLUE_REGRESSION = {"STS-B"}          # a similarity score, not classes: neither binary nor multi-class
-GLUE_METRIC = {"MRPC": "f1", "QQP": "f1", "CoLA": "matthews"}   # GLUE's own score besides accuracy
+GLUE_METRIC = {"MRPC": "f1", "QQP": "f1", "CoLA": "matthews", "STS-B": "pearson"}   # GLUE's own score
+# studies whose models have a regression head (models/losses.py): AD-TP and the dense fine-tune it loads
+REGRESSION_STUDIES = ("adtp",)
 
 
 def data_dir(task: dict) -> str:
@@ -30,8 +32,13 @@ def binary(task: dict) -> bool:
     return task["source"] in BINARY_SOURCES
 
 
+def regression_task(task: dict) -> bool:
+    """A similarity score to predict (GLUE's STS-B), not a class."""
+    return task["source"] == "glue" and task["glue_task"] in GLUE_REGRESSION
+
+
 def metric(task: dict) -> str:
-    """The task's own metric (stats/task_metrics.py): accuracy, or GLUE's F1 / Matthews correlation."""
+    """The task's own metric (stats/task_metrics.py): accuracy, or GLUE's F1 / Matthews / Pearson correlation."""
     return GLUE_METRIC.get(task.get("glue_task"), "accuracy") if task["source"] == "glue" else "accuracy"
 
 
@@ -44,8 +51,10 @@ def is_pair(directory) -> bool:
 
 @cache
 def n_classes(directory) -> int:
+    """Outputs of the task's head: its classes, or 1 for a regression score (float labels)."""
     from .text import read_split
-    return int(read_split(directory, "train")["label"].max()) + 1
+    labels = read_split(directory, "train")["label"]
+    return 1 if labels.dtype.kind == "f" else int(labels.max()) + 1
 
 
 def sep_id(tokenizer, pair: bool) -> int | None:

@@ -41,11 +41,12 @@ GLUE_TSV = {
     "RTE": {"text": "sentence1", "pair": "sentence2", "label": "label", "labels": {"not_entailment": 0, "entailment": 1}},
     "MNLI": {"text": "sentence1", "pair": "sentence2", "label": "gold_label",
              "labels": {"entailment": 0, "neutral": 1, "contradiction": 2}},
+    "STS-B": {"text": "sentence1", "pair": "sentence2", "label": "score", "labels": None, "regression": True},
 }
 GLUE_HUB = {"SST-2": ("sst2", "sentence", None), "CoLA": ("cola", "sentence", None),
             "MRPC": ("mrpc", "sentence1", "sentence2"), "QQP": ("qqp", "question1", "question2"),
             "QNLI": ("qnli", "question", "sentence"), "RTE": ("rte", "sentence1", "sentence2"),
-            "MNLI": ("mnli", "premise", "hypothesis")}
+            "MNLI": ("mnli", "premise", "hypothesis"), "STS-B": ("stsb", "sentence1", "sentence2")}
 
 
 class DataSourceError(RuntimeError):
@@ -104,7 +105,8 @@ def read_glue_tsv(root, task: str, split: str) -> pd.DataFrame:
                         keep_default_na=False)
     label = frame[spec["label"]]
     label = label.map(spec["labels"]) if spec["labels"] else pd.to_numeric(label)
-    out = pd.DataFrame({"text": frame[spec["text"]], "label": label.astype(int)})
+    # a class index, or STS-B's similarity score (float: what marks a regression task downstream)
+    out = pd.DataFrame({"text": frame[spec["text"]], "label": label.astype(float if spec.get("regression") else int)})
     if spec["pair"] is not None:
         out["text_pair"] = frame[spec["pair"]]
     return out
@@ -123,7 +125,8 @@ def load_glue_hub(task: str) -> dict[str, pd.DataFrame]:
     out = {}
     for split, hub_split in (("train", "train"), ("dev", "validation_matched" if name == "mnli" else "validation")):
         frame = ds[hub_split].to_pandas()
-        out[split] = pd.DataFrame({"text": frame[text], "label": frame["label"].astype(int)})
+        out[split] = pd.DataFrame({"text": frame[text],
+                                   "label": frame["label"].astype(float if GLUE_TSV[task].get("regression") else int)})
         if pair:
             out[split]["text_pair"] = frame[pair]
     return out
@@ -168,12 +171,15 @@ def subsample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
 
 
 def make_splits(frame: pd.DataFrame, seed: int, val_fraction: float, test_fraction: float) -> dict:
-    """Deterministic stratified train/validation/test split of one labelled frame."""
+    """Deterministic train/validation/test split of one labelled frame, stratified by class (a
+    regression task's float scores are not classes: split at random)."""
     from sklearn.model_selection import train_test_split
 
-    rest, test = train_test_split(frame, test_size=test_fraction, random_state=seed, stratify=frame["label"])
+    classes = frame["label"].dtype.kind in "iub"
+    rest, test = train_test_split(frame, test_size=test_fraction, random_state=seed,
+                                  stratify=frame["label"] if classes else None)
     train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction), random_state=seed,
-                                  stratify=rest["label"])
+                                  stratify=rest["label"] if classes else None)
     return {"train": train.reset_index(drop=True), "validation": val.reset_index(drop=True),
             "test": test.reset_index(drop=True)}
 
@@ -181,8 +187,9 @@ def make_splits(frame: pd.DataFrame, seed: int, val_fraction: float, test_fracti
 def split_statistics(splits: dict, tokenizer=None) -> dict:
     stats = {}
     for name, frame in splits.items():
-        entry = {"size": int(len(frame)),
-                 "label_share": {str(k): float(v) for k, v in frame["label"].value_counts(normalize=True).sort_index().items()}}
+        y = frame["label"]
+        entry = {"size": int(len(frame)), **({"label_share": {str(k): float(v) for k, v in y.value_counts(normalize=True).sort_index().items()}}
+                                             if y.dtype.kind in "iub" else {"label_mean": float(y.mean()), "label_std": float(y.std())})}
         if tokenizer is not None:
             pair = frame["text_pair"].tolist() if "text_pair" in frame else None
             lengths = np.array([len(ids) for ids in tokenizer(frame["text"].tolist(), pair)["input_ids"]])

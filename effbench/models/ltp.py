@@ -21,6 +21,7 @@ from torch import nn
 
 from ..pruning.tokens import gather_tokens, kept_mask, select_where
 from .attention import bert_block
+from .losses import task_loss
 from .text_classifier import TextClassifier
 
 
@@ -87,8 +88,9 @@ def apply_ltp(model: TextClassifier, settings: LTPSettings) -> LTPClassifier:
 
 
 def ltp_loss(out: dict, labels: torch.Tensor, weight: float) -> torch.Tensor:
-    """Cross-entropy plus lambda times the soft masks' mean kept share (stage 1); plain CE in stage 2."""
-    loss = nn.functional.cross_entropy(out["logits"], labels)
+    """The task loss (CE, or MSE for a regression head) plus lambda times the soft masks' mean kept
+    share (stage 1); the plain task loss in stage 2."""
+    loss = task_loss(out["logits"], labels)
     if "soft_kept_share" in out:
         loss = loss + weight * out["soft_kept_share"].mean()
     return loss

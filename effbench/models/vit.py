@@ -60,14 +60,17 @@ class Block(nn.Module):
 
 
 class ViT(nn.Module):
-    """Patch embedding (a linear map of each flattened patch), [CLS], learned positions, pre-LN blocks."""
+    """Patch embedding (a linear map of each flattened patch), [CLS], learned positions, pre-LN blocks.
+    Images are (B, H, W) grey or (B, H, W, C) with `channels` = C."""
 
     def __init__(self, image: int = 28, patch: int = 4, dim: int = 64, depth: int = 4, heads: int = 4,
-                 classes: int = 10, mlp_ratio: int = 2):
+                 classes: int = 10, mlp_ratio: int = 2, channels: int = 1):
         super().__init__()
-        self.patch, self.grid = patch, image // patch
+        if image % patch:
+            raise ValueError(f"patch {patch} does not divide the image side {image}")
+        self.patch, self.grid, self.channels = patch, image // patch, channels
         self.tokens = self.grid ** 2 + 1
-        self.embed = nn.Linear(patch * patch, dim)
+        self.embed = nn.Linear(patch * patch * channels, dim)
         self.cls = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos = nn.Parameter(torch.randn(1, self.tokens, dim) * 0.02)
         self.blocks = nn.ModuleList(Block(dim, heads, mlp_ratio) for _ in range(depth))
@@ -75,8 +78,9 @@ class ViT(nn.Module):
         self.head = nn.Linear(dim, classes)
 
     def patches(self, images: torch.Tensor) -> torch.Tensor:
-        b, p, g = images.shape[0], self.patch, self.grid
-        return images.reshape(b, g, p, g, p).permute(0, 1, 3, 2, 4).reshape(b, g * g, p * p)
+        b, p, g, c = images.shape[0], self.patch, self.grid, self.channels
+        x = images.reshape(b, g, p, g, p, c)                                   # (B, rows, p, cols, p, C)
+        return x.permute(0, 1, 3, 2, 4, 5).reshape(b, g * g, p * p * c)        # (B, patches, p*p*C)
 
     def forward(self, images, selector=None, impl: str = "manual", record: dict | None = None):
         x = self.embed(self.patches(images))
@@ -94,5 +98,5 @@ def attention_flops(model: ViT, keys: int | None = None) -> dict:
     b = n if keys is None else keys
     depth, hidden = len(model.blocks), model.blocks[0].mlp[0].out_features
     attn = depth * 2 * (2 * n * b * d)
-    rest = depth * 2 * (n * d * 3 * d + n * d * d + 2 * n * d * hidden) + 2 * n * model.patch ** 2 * d
+    rest = depth * 2 * (n * d * 3 * d + n * d * d + 2 * n * d * hidden) + 2 * n * model.embed.in_features * d
     return {"attention": attn, "rest": rest, "total": attn + rest, "attention_share": attn / (attn + rest)}

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .rates import benchmark_seconds, gpu_rate, measure_cpu
-from .work import SizesUnknown, backbone_flops, dry_run_jobs, size_of, text_work
+from .work import SizesUnknown, backbone_flops, dry_run_jobs, size_of, text_work, vit_work
 
 # CPU-only jobs whose work grows with these config keys (paper / default), beyond their job count
 GROWS_WITH = {"synthetic_train": [("synthetic", "train", "epochs")],
@@ -40,7 +40,7 @@ def estimate(config: dict, configfiles: list[str], default_config: dict, benchma
     measured = benchmark_seconds(benchmarks, dry_run_jobs([])) if benchmarks else {}
     for rule, wc, _ in jobs:
         try:
-            work = text_work(config, rule, wc, roots)
+            work = text_work(config, rule, wc, roots) or vit_work(config, rule, wc)
         except SizesUnknown as err:
             row = rows[(rule.split("_")[0], rule)]
             row.update(jobs=row["jobs"] + 1, estimated=False, basis=str(err))

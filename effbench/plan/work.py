@@ -86,6 +86,8 @@ def backbone_flops(name: str, tokens: int, layers: int | None = None) -> float:
 def size_of(name: str) -> tuple[int, int, int]:
     if name in KNOWN_SIZES:
         return KNOWN_SIZES[name]
+    if name.startswith("vit:"):                  # vit:<depth>/<dim>/<mlp hidden> (vit_work): a ViT's blocks are BERT's
+        return tuple(int(v) for v in name[4:].split("/"))
     from transformers import AutoConfig
 
     from ..models.backbones import resolve
@@ -181,6 +183,27 @@ def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
             residual = n * t["tokens"] * ("residual" in scorers)          # one forward per token left out
             return _job("adtp", task, cfg["backbone"], t, n, n * evaluated + residual, ig)
     return None
+
+
+def vit_work(config: dict, rule: str, wc: dict) -> dict | None:
+    """One ViT training on a hub image set (the paper scale): every epoch's training images, the
+    validation pass after each epoch, and the test evaluation (every sparsity and selector, three
+    severities of each corruption, dense and sparse). The packaged sets (None) use the benchmarks."""
+    from ..data.hub_images import HUB, SIZE
+    from ..studies.vit.plan import variants as vit_variants
+
+    v = config["vit"]
+    if rule != "vit_train" or v["data"]["source"] not in HUB:
+        return None
+    spec = vit_variants(v)[wc["vit_variant"]]
+    m, d = v["model"], v["data"]
+    train, test = HUB[d["source"]]["train_size"] - d["validation"], min(d["test"], HUB[d["source"]]["test_size"])
+    epochs = spec.get("epochs", v["train"]["epochs"])
+    selectors = 3 if spec["kind"] == "entropy" else 1
+    evaluations = 1 + selectors * len(v["inference"]["sparsities"]) + 4 * 3 * 2
+    t = {"tokens": (SIZE // spec["patch"]) ** 2 + 1, "upper_bound": False}
+    return _job("vit", d["source"], f"vit:{m['depth']}/{m['dim']}/{m['dim'] * m['mlp_ratio']}", t, train * epochs,
+                epochs * d["validation"] + evaluations * test, train * epochs)
 
 
 def _frontier(config: dict, task: str, roots) -> dict:

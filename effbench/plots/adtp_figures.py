@@ -17,8 +17,13 @@ POINTS = {"dense": ("s", "tab:gray"), "shallow": ("^", "tab:blue"), "adtp": ("*"
 def budget(methods: pd.DataFrame, task: str):
     """Accuracy under different FLOPs budgets (each scorer's ratio grid on the dense weights;
     AD-TP and the retainer variants as points; the other studies' methods hollow), and
-    accuracy against measured batch-1 latency for every timed method."""
+    accuracy against measured batch-1 latency for every timed method. A regression task (STS-B)
+    has no accuracy: its Pearson correlation is drawn in its place."""
     apply_style()
+    accuracy = methods.get("accuracy_pct", pd.Series(dtype=float))
+    score = "pearson_pct" if "pearson_pct" in methods and accuracy.isna().all() else "accuracy_pct"
+    ylabel = "test Pearson r (%)" if score == "pearson_pct" else "test accuracy (%)"
+    methods = methods.assign(accuracy_pct=methods[score])          # the plotted y
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     ax = axes[0]
     for scorer, colour in SCORER_COLOURS.items():
@@ -47,8 +52,8 @@ def budget(methods: pd.DataFrame, task: str):
                        label="paper (GLUE, BERT, at our dense FLOPs / its reduction)", **PAPER_MARKER)
     ax.set_xscale("log")        # scoring FLOPs of IG / leave-one-out are orders above the pruned forward
     ax.set_xlabel("GFLOPs per example (analytic, = torch's count; log scale)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"{task}: accuracy under FLOPs budgets")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{task}: {ylabel.split(' (')[0].removeprefix('test ')} under FLOPs budgets")
     ax.legend(fontsize=6)
     ax = axes[1]
     timed = methods.dropna(subset=["latency_b1_ms"])
@@ -57,7 +62,7 @@ def budget(methods: pd.DataFrame, task: str):
         ax.scatter(r["latency_b1_ms"], r["accuracy_pct"], marker=marker, color=colour, s=50)
         ax.annotate(r["method"], (r["latency_b1_ms"], r["accuracy_pct"]), fontsize=6, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("latency per example at batch 1 (ms, CPU)")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel(ylabel)
     ax.set_title("measured")
     fig.tight_layout()
     return fig

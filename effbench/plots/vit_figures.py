@@ -17,13 +17,14 @@ def attention_patterns(panels: dict):
     cols = 1 + 2 * len(maps)
     fig, axes = plt.subplots(len(images), cols, figsize=(1.6 * cols, 1.6 * len(images)), squeeze=False)
     for i, img in enumerate(images):
-        axes[i, 0].imshow(img, cmap="gray")
+        axes[i, 0].imshow(img, cmap="gray")                   # an RGB image ignores the colour map
         for j, (name, m) in enumerate(maps.items()):
             for k, mode in enumerate(("dense", "sparse")):
                 ax = axes[i, 1 + 2 * j + k]
                 ax.imshow(m[mode][i], cmap="magma")
-                ax.text(0.03, 0.03, f"IoU {iou[(name, mode, i)]:.2f}", color="white", fontsize=6, transform=ax.transAxes,
-                        bbox={"facecolor": "black", "alpha": 0.6, "pad": 1, "linewidth": 0})
+                if iou[(name, mode, i)] == iou[(name, mode, i)]:        # NaN: the image set has no object masks
+                    ax.text(0.03, 0.03, f"IoU {iou[(name, mode, i)]:.2f}", color="white", fontsize=6,
+                            transform=ax.transAxes, bbox={"facecolor": "black", "alpha": 0.6, "pad": 1, "linewidth": 0})
                 if i == 0:
                     ax.set_title(f"{name}\n{'dense attn' if mode == 'dense' else 'kept keys'}", fontsize=7)
     for ax in axes.flat:

@@ -119,11 +119,16 @@ def retention_targets(agrees: torch.Tensor, grid: list[float], candidates: list[
 @torch.no_grad()
 def occlusion_scores(model, batch: dict, target: torch.Tensor, pad_id: int, special_ids) -> torch.Tensor:
     """Leave-one-out: the drop in the target class's probability when a token alone becomes
-    [PAD] (the poster's 'residual' upper-bound strategy; it needs one forward per token)."""
+    [PAD] (the poster's 'residual' upper-bound strategy; it needs one forward per token). A
+    regression head: the absolute change of its score."""
+    from ..models.losses import outputs
+
     ids, mask = batch["input_ids"], batch["attention_mask"]
     types = batch.get("token_type_ids")
-    forward = _logits_fn(model)
-    base = forward(ids, mask, types).softmax(-1).gather(1, target[:, None]).squeeze(1)
+    logits = _logits_fn(model)
+    forward = lambda *a: outputs(logits(*a))  # noqa: E731  (probabilities, or the score)
+    regression = model.head.out_features == 1
+    base = forward(ids, mask, types).gather(1, target[:, None]).squeeze(1)
     blank = baseline_ids(ids, mask, pad_id, special_ids)
     scores = torch.zeros(ids.shape, dtype=torch.float32, device=ids.device)
     for j in range(ids.shape[1]):
@@ -132,6 +137,7 @@ def occlusion_scores(model, batch: dict, target: torch.Tensor, pad_id: int, spec
             continue
         occluded = ids.clone()
         occluded[changed, j] = pad_id
-        p = forward(occluded[changed], mask[changed], None if types is None else types[changed]).softmax(-1).gather(1, target[changed][:, None]).squeeze(1)
-        scores[changed, j] = base[changed] - p
+        p = forward(occluded[changed], mask[changed], None if types is None else types[changed]).gather(1, target[changed][:, None]).squeeze(1)
+        drop = base[changed] - p
+        scores[changed, j] = drop.abs() if regression else drop
     return scores

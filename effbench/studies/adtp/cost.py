@@ -9,6 +9,7 @@ from ...artefacts import provenance, read_json, write_json
 from ...data import tasks
 from ...data.batching import collate, encode
 from ...models.adtp import example_flops
+from ...models.losses import explained_output
 from ...pruning import attribution as attr
 from .data import split_frame
 from .model import as_pruner, load_trained, special_ids
@@ -28,7 +29,7 @@ class Method(torch.nn.Module):
             with torch.inference_mode(False), torch.enable_grad():
                 b = {k: v.clone() for k, v in batch.items()}
                 with torch.no_grad():
-                    target = self.explainer(**b)["logits"].argmax(-1)
+                    target = explained_output(self.explainer(**b)["logits"])
                 ig = attr.integrated_gradients(self.explainer, b, target, self.ig_steps, self.tokenizer.pad_token_id,
                                                special_ids(self.tokenizer))
                 scores = attr.token_magnitude(ig.detach())

@@ -12,6 +12,8 @@ from ...compute import current, numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, example_flops
+from ...models.losses import outputs
+from ...stats.task_metrics import agreeing, headline
 from .data import split_frame
 from .plan import variants
 from .teacher import _padded
@@ -20,8 +22,8 @@ from .teacher import _padded
 @torch.no_grad()
 def trace(model, encoded, pad_id: int, sep_id=None, batch_size: int = 64, ratio=None, scores=None,
           scorer: str | None = None) -> dict:
-    """Per example: class probabilities, the ratio used, tokens per block, kept tokens, length
-    and analytic FLOPs. ratio: None (ARP), a float, or one per example; scores: a list of
+    """Per example: class probabilities (a regression head: its score), the ratio used, tokens per
+    block, kept tokens, length and analytic FLOPs. ratio: None (ARP), a float, or one per example; scores: a list of
     per-token arrays (None: TSP)."""
     model.eval()
     n, n_layers = len(encoded), len(model.layers)
@@ -37,7 +39,7 @@ def trace(model, encoded, pad_id: int, sep_id=None, batch_size: int = 64, ratio=
             ratio_used[idx] = numpy(out["ratio"])
         else:
             out = model(**batch)
-        probs[idx] = numpy(out["logits"].softmax(-1))
+        probs[idx] = numpy(outputs(out["logits"]))
         tokens[idx] = numpy(out["tokens"])
     length = np.array(list(map(len, encoded)))
     flops = np.array([example_flops(model, t, scorer or ("tsp" if scores is None else "external")) for t in tokens])
@@ -49,22 +51,25 @@ def oracle_ratios(model: ADTPClassifier, encoded, pad_id: int, sep_id, candidate
     """Per sequence, the smallest candidate ratio at which the model (with its own TSP scores) still
     gives its unpruned prediction: what a perfect ARP would pick (its training target, here on the
     evaluated sequences). It bounds what any adaptive ratio rule can gain over a static one."""
-    full = trace(model, encoded, pad_id, sep_id, ratio=1.0)["probs"].argmax(1)
+    full = trace(model, encoded, pad_id, sep_id, ratio=1.0)["probs"]
     chosen = np.ones(len(encoded))
     for c in sorted((c for c in candidates if c < 1.0), reverse=True):   # smaller agreeing ratios overwrite larger
-        chosen[trace(model, encoded, pad_id, sep_id, ratio=c)["probs"].argmax(1) == full] = c
+        chosen[agreeing(trace(model, encoded, pad_id, sep_id, ratio=c)["probs"], full)] = c
     return chosen
 
 
 def summarise(tr: dict, labels: np.ndarray) -> dict:
-    return {"accuracy": float((tr["probs"].argmax(1) == labels).mean()), "mean_ratio": float(tr["ratio"].mean()),
+    """Accuracy (a regression task: Pearson and Spearman correlation; accuracy NaN), ratio, retention, FLOPs."""
+    return {"accuracy": np.nan, **headline(tr["probs"], labels), "mean_ratio": float(tr["ratio"].mean()),
             "retention": float((tr["kept"] / tr["length"]).mean()), "gflops": float(tr["flops"].mean() / 1e9),
             "n": int(len(labels))}
 
 
 def write_preds(run_dir, tr: dict, labels: np.ndarray, extra_flops=None) -> None:
-    """preds.npz in the shape every statistic reads (probs: class-1 probability on binary tasks)."""
-    probs = tr["probs"][:, 1] if tr["probs"].shape[1] == 2 else tr["probs"].max(1)
+    """preds.npz in the shape every statistic reads (probs: class-1 probability on binary tasks, a
+    regression head's score)."""
+    probs = tr["probs"][:, 1] if tr["probs"].shape[1] == 2 else tr["probs"][:, 0] if tr["probs"].shape[1] == 1 \
+        else tr["probs"].max(1)
     write_npz(Path(run_dir) / "preds.npz", ids=np.arange(len(labels)), labels=labels, probs=probs,
               probs_all=tr["probs"], ratio=tr["ratio"], tokens=tr["tokens"], kept=tr["kept"], length=tr["length"],
               flops=tr["flops"], scoring_flops=np.zeros(len(labels)) if extra_flops is None else extra_flops)

@@ -14,6 +14,7 @@ from ...compute import current
 from ...data import tasks
 from ...data.batching import labelled_batches
 from ...models.ltp import ltp_loss
+from ...stats.task_metrics import headline
 from ...train import adamw_with_warmup, fit
 from .data import encoded_splits
 from .evaluate import finish_run, trace
@@ -45,7 +46,7 @@ def train_ltp(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, de
         mode, m.ltp.mode = m.ltp.mode, "hard"          # history: what the pruned model would score
         tr = trace(m, x_val, pad, sep_id=sep)
         m.ltp.mode = mode
-        return {"val_accuracy": float((tr["probs"].argmax(1) == y_val).mean()),
+        return {**{f"val_{k}": v for k, v in headline(tr["probs"], y_val).items()},
                 "val_kept_share": float((tr["kept"] / tr["length"]).mean())}
 
     t0, history = time.perf_counter(), []

@@ -86,7 +86,8 @@ def evaluate_methods(cfg: dict, task: str, runs_root, out_csv) -> pd.DataFrame:
               "scoring_gflops": 0.0} for k, v in methods.items()]
     dense, _ = load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")
     dense_trace = trace(dense, encoded, pad, sep)
-    predicted = dense_trace["probs"].argmax(1)            # scorers explain the dense model's own prediction
+    probs = dense_trace["probs"]        # scorers explain the dense model's own prediction (a regression head: its score)
+    predicted = np.zeros(len(probs), int) if probs.shape[1] == 1 else probs.argmax(1)
     pruner = as_pruner(cfg, load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")[0], tokenizer, pair)
     for kind in t["scorers"]:
         scores = scorer_scores(kind, dense, encoded, predicted, tokenizer, cfg, sep, seed)   # on the unpruned model

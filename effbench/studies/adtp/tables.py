@@ -26,12 +26,23 @@ def load_preds(runs_root, name: str, seed: int) -> dict:
     return read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")
 
 
+def regression(p: dict) -> bool:
+    """A regression head's run (STS-B): one output per example, its predicted score."""
+    return p["probs_all"].shape[1] == 1
+
+
 def correct(p: dict) -> np.ndarray:
     return p["probs_all"].argmax(1) == p["labels"]
 
 
 def accuracy_pct(p: dict) -> dict:
-    """Accuracy in % with a bootstrap CI (binary or multi-class: resampled correctness)."""
+    """Accuracy in % with a bootstrap CI (binary or multi-class: resampled correctness); for a
+    regression run, GLUE's Pearson and Spearman correlations (%) with their bootstrap CIs instead."""
+    from ...stats.task_metrics import score_pct
+
+    if regression(p):
+        return {k: v for m in ("pearson", "spearman") for k, v in
+                score_pct(m, p["labels"], p["probs_all"][:, 0], n_resamples=2000).items()}
     c = correct(p).astype(float)
     r = bootstrap_ci(np.ones_like(c), c, "accuracy", 2000)
     return {"accuracy_pct": 100 * r["estimate"], "accuracy_pct_ci_low": 100 * r["ci_low"],
@@ -39,7 +50,10 @@ def accuracy_pct(p: dict) -> dict:
 
 
 def paired(a: dict, b: dict, n_resamples: int) -> dict:
-    """A - B on the same examples: paired bootstrap of the accuracy difference (pp) and McNemar."""
+    """A - B on the same examples: paired bootstrap of the accuracy difference (pp) and McNemar
+    (a regression run has no accuracy: its correlations carry their own CIs, nothing is paired)."""
+    if regression(a):
+        return {}
     ca, cb = correct(a).astype(float), correct(b).astype(float)
     boot = paired_bootstrap(np.ones_like(ca), ca, cb, "accuracy", n_resamples)
     return {"delta_pp": 100 * boot["delta"], "delta_pp_ci_low": 100 * boot["ci_low"],
@@ -83,14 +97,15 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
         if (Path(runs_root) / name / f"seed{seed}" / "preds.npz").exists():
             p = load_preds(runs_root, name, seed)
             row = {"method": name, **run_row(p)}
-            if own_metric != "accuracy":
+            if own_metric not in ("accuracy", "pearson"):       # pearson: run_row's, for a regression run
                 row.update(score_pct(own_metric, p["labels"], p["probs_all"].argmax(1)))
             if name != DENSE:
                 row.update({f"vs_dense_{k}": v for k, v in paired(p, dense, cfg["n_resamples"]).items()})
         else:     # a ratio-grid point of a baseline scorer (no per-example artefact kept)
             e = evaluated.set_index("method").loc[name]
             row = {"method": name, "accuracy_pct": 100 * e["accuracy"], "mean_ratio": e["mean_ratio"],
-                   "retention": e["retention"], "gflops": e["gflops"], "scoring_gflops": e["scoring_gflops"]}
+                   "retention": e["retention"], "gflops": e["gflops"], "scoring_gflops": e["scoring_gflops"],
+                   **{f"{m}_pct": 100 * e[m] for m in ("pearson", "spearman") if m in e.index}}
         row["source"] = "trained" if name in variants(cfg, task) else "evaluation-time"
         rows.append(row)
     frame = pd.DataFrame(rows)

@@ -12,7 +12,9 @@ from ...compute import current, numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, candidate_ratios
+from ...models.losses import attribution_target, outputs, same_prediction
 from ...pruning import attribution as attr
+from ...stats.task_metrics import headline
 from .data import split_frame
 from .model import as_pruner, load_trained, special_ids
 from .plan import DENSE
@@ -33,12 +35,13 @@ def _padded(rows: list[np.ndarray], width: int) -> np.ndarray:
 
 def token_attributions(model, encoded, labels, tokenizer, steps: int, top_k_dims=None, batch_size: int = 32,
                        sep_id=None) -> list[np.ndarray]:
-    """Per example: the L2 norm of each token's IG (captum, m steps, [PAD] baseline) for its label."""
+    """Per example: the L2 norm of each token's IG (captum, m steps, [PAD] baseline) for its label
+    (a regression head: for its one score)."""
     pad = tokenizer.pad_token_id
     out = [None] * len(encoded)
     for idx in sequential_order(list(map(len, encoded)), batch_size):
         batch = on(model, collate([encoded[i] for i in idx], pad, sep_id))
-        target = on(model, torch.as_tensor(labels[idx]))
+        target = on(model, attribution_target(torch.as_tensor(labels[idx]), model.head.out_features))
         ig = attr.integrated_gradients(model, batch, target, steps, pad, special_ids(tokenizer))
         magnitude = numpy(attr.token_magnitude(ig.detach(), top_k_dims))
         for row, i in enumerate(idx):
@@ -49,18 +52,18 @@ def token_attributions(model, encoded, labels, tokenizer, steps: int, top_k_dims
 @torch.no_grad()
 def agreement_under_pruning(pruner: ADTPClassifier, encoded, scores: list[np.ndarray], grid, pad, sep_id=None,
                             batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(unpruned prediction (n,), agrees (n, len(grid))): does the model pruned to each ratio
-    by these token scores keep its unpruned prediction?"""
-    pred = np.zeros(len(encoded), int)
+    """(unpruned outputs (n, k), agrees (n, len(grid))): does the model pruned to each ratio by
+    these token scores keep its unpruned prediction (a regression head: within the tolerance)?"""
+    full_out = np.zeros((len(encoded), pruner.head.out_features))
     agrees = np.zeros((len(encoded), len(grid)), bool)
     for idx in sequential_order(list(map(len, encoded)), batch_size):
         batch = on(pruner, collate([encoded[i] for i in idx], pad, sep_id))
         s = on(pruner, torch.as_tensor(_padded([scores[i] for i in idx], batch["input_ids"].shape[1])))
-        full = pruner(**batch, ratio=1.0, scores=s)["logits"].argmax(-1)
-        pred[idx] = numpy(full)
+        full = pruner(**batch, ratio=1.0, scores=s)["logits"]
+        full_out[idx] = numpy(outputs(full))
         for j, r in enumerate(grid):
-            agrees[idx, j] = numpy(pruner(**batch, ratio=r, scores=s)["logits"].argmax(-1) == full)
-    return pred, agrees
+            agrees[idx, j] = numpy(same_prediction(pruner(**batch, ratio=r, scores=s)["logits"], full))
+    return full_out, agrees
 
 
 def teacher_cache(cfg: dict, task: str, seed: int, dense_dir, out_path) -> dict:
@@ -81,7 +84,8 @@ def teacher_cache(cfg: dict, task: str, seed: int, dense_dir, out_path) -> dict:
         for idx in sequential_order(list(map(len, x)), 64):
             logits[idx] = numpy(teacher(**on(teacher, collate([x[i] for i in idx], pad, sep)))["logits"])
     grid = ratio_grid(cfg, task)
-    pred, agrees = agreement_under_pruning(as_pruner(cfg, teacher, tokenizer, pair), x, magnitudes, grid, pad, sep)
+    full, agrees = agreement_under_pruning(as_pruner(cfg, teacher, tokenizer, pair), x, magnitudes, grid, pad, sep)
+    pred = full[:, 0] if full.shape[1] == 1 else full.argmax(1)
     write_npz(out_path, attributions=_padded(magnitudes, cfg["tasks"][task]["max_length"]),
               length=np.array(list(map(len, x))), logits=logits, pred=pred, agrees=agrees, grid=np.array(grid))
     lists = {cfg["adtp"]["n_candidates"], *(cfg["candidate_lists"] if "candidates" in cfg["tasks"][task]["extras"] else [])}
@@ -89,7 +93,7 @@ def teacher_cache(cfg: dict, task: str, seed: int, dense_dir, out_path) -> dict:
     for n in sorted(lists):
         labels = attr.retention_targets(torch.as_tensor(agrees), grid, candidate_ratios(n)).numpy()
         label_share[str(n)] = dict(zip(map(str, candidate_ratios(n)), (np.bincount(labels, minlength=n) / len(labels)).tolist()))
-    summary = {"ig_seconds": ig_seconds, "n": len(x), "teacher_train_accuracy": float((pred == y).mean()),
+    summary = {"ig_seconds": ig_seconds, "n": len(x), **{f"teacher_train_{k}": v for k, v in headline(full, y).items()},
                "agree_share_by_ratio": dict(zip(map(str, grid), agrees.mean(0).tolist())),
                "arp_label_share": label_share}
     write_json(Path(out_path).with_suffix(".json"), {"provenance": provenance(cfg, seed=seed, task=task, compute=current().describe()),

@@ -14,9 +14,10 @@ from ...data import tasks
 from ...data.batching import bucketed_order, collate
 from ...models.adtp import ADTPClassifier, candidate_ratios
 from ...models.backbones import variant_backbone
-from ...models.losses import distillation_loss
+from ...models.losses import attribution_target, distillation_loss, task_loss
 from ...paths import dense_dir as shared_dense_dir
 from ...pruning import attribution as attr
+from ...stats.task_metrics import headline
 from ...train import adamw_with_warmup, fit
 from ..dense.train import load_into
 from .data import encoded_splits
@@ -38,12 +39,13 @@ def balanced_weights(targets: torch.Tensor, n_classes: int) -> torch.Tensor:
 def adtp_loss(model: ADTPClassifier, out: dict, batch: dict, labels, spec: dict, teacher: dict | None, kappa: float,
               pad_id: int, specials, temperature: float) -> torch.Tensor:
     """L = (1 - a) CE + a KD + b MSE(a_student, fused) + g (CE(ARP, label) + MSE(TSP, fused)).
-    teacher: this batch's logits, raw attributions and ARP labels (None: no teacher, kappa = 1)."""
+    teacher: this batch's logits, raw attributions and ARP labels (None: no teacher, kappa = 1).
+    A regression head (STS-B): MSE to the label for CE, MSE to the teacher's score for KD."""
     mask = batch["attention_mask"].bool()
     alpha, beta, gamma = spec["alpha"], spec["beta"], spec["gamma"]
     loss = out["logits"].new_zeros(())
     if spec["ce"]:
-        loss = loss + (1 - alpha) * F.cross_entropy(out["logits"], labels)
+        loss = loss + (1 - alpha) * task_loss(out["logits"], labels)
     use_teacher = spec["teacher"] and teacher is not None
     if use_teacher and alpha > 0:
         loss = loss + alpha * distillation_loss(out["logits"], teacher["logits"], temperature)
@@ -53,7 +55,8 @@ def adtp_loss(model: ADTPClassifier, out: dict, batch: dict, labels, spec: dict,
     train_ig = use_teacher and beta > 0 and kappa < 1          # L_IG is 0 when the fused target is the student
     a_student = None
     if train_ig or (gamma > 0 and kappa > 0):
-        ig = attr.differentiable_ig(model, batch, labels, spec["ig_steps"], pad_id, specials, create_graph=train_ig)
+        target = attribution_target(labels, out["logits"].shape[-1])
+        ig = attr.differentiable_ig(model, batch, target, spec["ig_steps"], pad_id, specials, create_graph=train_ig)
         a_student = attr.dual_normalise(attr.token_magnitude(ig), mask)
     fused = attr.fuse(a_teacher, None if a_student is None else a_student.detach(), kappa)
     if train_ig:
@@ -114,9 +117,9 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         x, y, idx, step = batch
         out = m(**x)
         if spec["kind"] == "dense":
-            return F.cross_entropy(out["logits"], y)
+            return task_loss(out["logits"], y)
         if spec["kind"] == "shallow":
-            return (1 - cfg["loss"]["alpha"]) * F.cross_entropy(out["logits"], y) + cfg["loss"]["alpha"] * \
+            return (1 - cfg["loss"]["alpha"]) * task_loss(out["logits"], y) + cfg["loss"]["alpha"] * \
                 distillation_loss(out["logits"], teacher["logits"][idx], cfg["loss"]["temperature"])
         width = x["input_ids"].shape[1]
         rows = {"logits": teacher["logits"][idx], "attributions": teacher["attributions"][idx, :width],
@@ -126,7 +129,7 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
 
     def evaluate(m):
         tr = trace(m, x_val, pad, sep_id=sep)
-        return {"val_accuracy": float((tr["probs"].argmax(1) == y_val).mean()), "val_mean_ratio": float(tr["ratio"].mean())}
+        return {**{f"val_{k}": v for k, v in headline(tr["probs"], y_val).items()}, "val_mean_ratio": float(tr["ratio"].mean())}
 
     heads = {"arp.": spec["head_lr_x"], "tsp.": spec["head_lr_x"]} if spec["kind"] == "adtp" else None
     optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],

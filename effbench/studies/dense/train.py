@@ -1,4 +1,5 @@
-"""The shared dense fine-tune: the backbone + a linear head on [CLS], cross-entropy, one task and seed.
+"""The shared dense fine-tune: the backbone + a linear head on [CLS], cross-entropy (MSE for a
+regression task), one task and seed.
 
 Every text study's dense row, its methods' initialisation and AD-TP's teacher load these weights
 (`load_into`), so the dense model is trained once and every method is compared with the same one.
@@ -7,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, read_json, save_weights, seed_everything, write_json
 from ...compute import current, numpy, on
@@ -16,20 +17,22 @@ from ...data import tasks as text_tasks
 from ...data.batching import collate, encode, labelled_batches, sequential_order
 from ...data.text import read_split, subsample
 from ...models.backbones import load_encoder
+from ...models.losses import outputs, task_loss
 from ...models.text_classifier import TextClassifier
+from ...stats.task_metrics import headline
 from ...train import adamw_with_warmup, fit
 
 HISTORY_EXAMPLES = 256      # validation examples scored after each epoch
 
 
 @torch.inference_mode()
-def _accuracy(model, encoded, labels, pad: int, sep) -> float:
+def _validation(model, encoded, labels, pad: int, sep) -> dict:
+    """{val_accuracy}, or {val_pearson, val_spearman} for a regression head."""
     model.eval()
-    correct = 0
+    out = np.zeros((len(encoded), model.head.out_features))
     for idx in sequential_order(list(map(len, encoded)), 64):
-        logits = model(**on(model, collate([encoded[i] for i in idx], pad, sep)))["logits"]
-        correct += int((numpy(logits.argmax(1)) == labels[idx]).sum())
-    return correct / len(labels)
+        out[idx] = numpy(outputs(model(**on(model, collate([encoded[i] for i in idx], pad, sep)))["logits"]))
+    return {f"val_{k}": v for k, v in headline(out, labels).items()}
 
 
 def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir) -> dict:
@@ -53,10 +56,10 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
 
     def step_loss(m, batch):
         x, y = batch
-        return F.cross_entropy(m(**x)["logits"], y)
+        return task_loss(m(**x)["logits"], y)      # cross-entropy, or MSE for a regression head (STS-B)
 
     def evaluate(m):
-        return {"val_accuracy": _accuracy(m, x_val, y_val, pad, sep)}
+        return _validation(m, x_val, y_val, pad, sep)
 
     steps = tc["epochs"] * -(-len(x_train) // tc["batch_size"])
     optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"], steps)
@@ -68,7 +71,7 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
     info = provenance({"dense": dense_cfg, "task": facts}, seed=seed, task=task, compute=compute.describe())
     save_weights(model, run_dir / "model.safetensors")
     write_json(run_dir / "history.json", {"provenance": info, "history": history})
-    metrics = {"val_accuracy_head": history[-1]["val_accuracy"], "n_train": len(x_train),
+    metrics = {**{f"{k}_head": v for k, v in history[-1].items() if k.startswith("val_")}, "n_train": len(x_train),
                "epochs": tc["epochs"], "lr": tc["lr"]}
     write_json(run_dir / "metrics.json", {"provenance": info, "metrics": metrics})
     return metrics

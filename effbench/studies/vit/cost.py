@@ -35,16 +35,30 @@ def measure_cost(cfg: dict, runs: dict, out_path) -> pd.DataFrame:
                       **{f"flops_{k}": v for k, v in attention_flops(model).items()},
                       "flops_total_sparse": _sparse_flops(model, kept, cfg["inference"]["sparse_layers"])}
     timed = time_interleaved(fns, repeats=c["repeats"], warmup=c["warmup"], device=device)
+    peak = {key: _peak_memory_gb(fn, device) for key, fn in fns.items() if key[3] == "batch"}
     rows = []
     for (name, impl, mode, size), t in timed.items():
         per = len(one) if size == "b1" else len(batch)
         rows.append({"variant": name, "impl": impl, "mode": mode, "batch": per, "median_ms": t["median_ms"],
                      "iqr_ms": t["iqr_ms"], "per_image_ms": t["median_ms"] / per,
                      "images_per_s": 1e3 * per / t["median_ms"], "device": str(device), **meta[name],
-                     "attention_matrix_mb": _attention_mb(meta[name], per, mode, cfg)})
+                     "attention_matrix_mb": _attention_mb(meta[name], per, mode, cfg),
+                     "peak_memory_gb": peak.get((name, impl, mode, size), float("nan"))})
     frame = pd.DataFrame(rows)
     write_csv(out_path, frame)
     return frame
+
+
+def _peak_memory_gb(fn, device) -> float:
+    """Peak device memory during one call, in GiB (weights and inputs included), on a GPU; NaN on the
+    CPU, where torch keeps no allocator peak."""
+    if device.type != "cuda":
+        return float("nan")
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    fn()
+    torch.cuda.synchronize(device)
+    return torch.cuda.max_memory_allocated(device) / 2**30
 
 
 def _kept_keys(model, sel, one) -> int:

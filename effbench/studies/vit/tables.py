@@ -71,8 +71,10 @@ def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict,
                       "latency_ms": c["median_ms"], "wall_clock_speedup": base["median_ms"] / c["median_ms"],
                       "throughput_img_s": tp["images_per_s"], "throughput_speedup": tp["images_per_s"] / base_tp["images_per_s"],
                       "attention_matrix_mb_batch": tp["attention_matrix_mb"],
+                      "memory_gb": tp.get("peak_memory_gb", float("nan")),       # a GPU's allocator peak (NaN on CPU)
                       **{f"paper_{k}": pv("Table 5", paper_label, k) for k in
-                         ("top_1_acc", "flops_red", "latency_ms", "wall_clock_speedup", "throughput_img_s")}})
+                         ("top_1_acc", "flops_red", "latency_ms", "memory_gb", "wall_clock_speedup",
+                                                  "throughput_img_s")}})
     tables = {"table4": pd.DataFrame(rows4), "table5": pd.DataFrame(rows5)}
     # Table 19: entropy + magnitude pruning at a higher sparsity
     hi_s = cfg["inference"]["combined_sparsity"]

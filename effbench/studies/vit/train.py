@@ -11,21 +11,23 @@ import torch.nn.functional as F
 
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
 from ...compute import current
-from ...data.images import splits
+from ...data.images import SHAPES, splits
 from ...models.vit import ViT
 from ...pruning.key_support import Selector, cluster_assignments
 from ...train import fit
-from .plan import FASHION_PATH, METHODS, variants
+from .plan import METHODS, data_path, variants
 
 
 def data_splits(cfg: dict) -> dict:
     d = cfg["data"]
-    return splits(d["validation"], d["test"], d["split_seed"], d["source"], FASHION_PATH)
+    return splits(d["validation"], d["test"], d["split_seed"], d["source"], data_path(cfg))
 
 
 def build(cfg: dict, spec: dict) -> tuple[ViT, torch.nn.ParameterDict]:
     m = cfg["model"]
-    model = ViT(patch=spec["patch"], dim=m["dim"], depth=m["depth"], heads=m["heads"], mlp_ratio=m["mlp_ratio"])
+    side, channels, classes = SHAPES[cfg["data"]["source"]]
+    model = ViT(image=side, patch=spec["patch"], dim=m["dim"], depth=m["depth"], heads=m["heads"], classes=classes,
+                mlp_ratio=m["mlp_ratio"], channels=channels)
     k = int(math.floor(math.sqrt(model.tokens)))
     anchors = torch.nn.ParameterDict()
     if spec["kind"] == "entropy":
@@ -62,6 +64,23 @@ def _tensor(images):
     return torch.from_numpy(np.ascontiguousarray(images))
 
 
+def augment(images: torch.Tensor, padding: int, flip: bool) -> torch.Tensor:
+    """CIFAR's standard augmentation, per image: a random crop of the image padded by `padding`
+    zeros on each side, then a horizontal flip with probability 1/2. (B, H, W[, C]) in and out."""
+    b, h, w = images.shape[:3]
+    if flip:
+        flipped = torch.rand(b, device=images.device) < 0.5
+        images = torch.where(flipped.view(b, *[1] * (images.dim() - 1)), images.flip(2), images)
+    if padding:
+        pad = (0, 0) * (images.dim() - 3) + (padding, padding, padding, padding)
+        padded = F.pad(images, pad)                                    # (B, H + 2p, W + 2p[, C])
+        dy, dx = torch.randint(0, 2 * padding + 1, (2, b), device=images.device)
+        rows = (dy[:, None] + torch.arange(h, device=images.device))  # (B, H)
+        cols = (dx[:, None] + torch.arange(w, device=images.device))  # (B, W)
+        images = padded[torch.arange(b, device=images.device)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    return images
+
+
 def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     spec = variants(cfg)[name]
     reg = cfg["regularizer"]
@@ -88,7 +107,10 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
 
     def step_loss(w, idx):
         record = {}
-        logits = w["model"](x_train[idx], record=record if spec["kind"] in ("l1", "entropy") else None)
+        x = x_train[idx]
+        if tc["augment"]["padding"] or tc["augment"]["flip"]:
+            x = augment(x, tc["augment"]["padding"], tc["augment"]["flip"])
+        logits = w["model"](x, record=record if spec["kind"] in ("l1", "entropy") else None)
         smoothing = spec["lambda"] if spec["kind"] == "label_smoothing" else 0.0
         loss = F.cross_entropy(logits, y_train[idx], label_smoothing=smoothing)
         if spec["kind"] == "output_entropy":     # confidence penalty (Pereyra et al. 2017): loss - lambda H(p(y|x))
