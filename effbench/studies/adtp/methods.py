@@ -86,7 +86,8 @@ def evaluate_methods(cfg: dict, task: str, runs_root, out_csv) -> pd.DataFrame:
               "scoring_gflops": 0.0} for k, v in methods.items()]
     dense, _ = load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")
     dense_trace = trace(dense, encoded, pad, sep)
-    probs = dense_trace["probs"]        # scorers explain the dense model's own prediction (a regression head: its score)
+    # scorers explain the dense model's own prediction (a regression head: its one score, output 0)
+    probs = dense_trace["probs"]
     predicted = np.zeros(len(probs), int) if probs.shape[1] == 1 else probs.argmax(1)
     pruner = as_pruner(cfg, load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")[0], tokenizer, pair)
     for kind in t["scorers"]:

@@ -14,7 +14,7 @@ from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, candidate_ratios
 from ...models.losses import attribution_target, outputs, same_prediction
 from ...pruning import attribution as attr
-from ...stats.task_metrics import headline
+from ...stats.task_metrics import headline, predicted
 from .data import split_frame
 from .model import as_pruner, load_trained, special_ids
 from .plan import DENSE
@@ -85,9 +85,8 @@ def teacher_cache(cfg: dict, task: str, seed: int, dense_dir, out_path) -> dict:
             logits[idx] = numpy(teacher(**on(teacher, collate([x[i] for i in idx], pad, sep)))["logits"])
     grid = ratio_grid(cfg, task)
     full, agrees = agreement_under_pruning(as_pruner(cfg, teacher, tokenizer, pair), x, magnitudes, grid, pad, sep)
-    pred = full[:, 0] if full.shape[1] == 1 else full.argmax(1)
     write_npz(out_path, attributions=_padded(magnitudes, cfg["tasks"][task]["max_length"]),
-              length=np.array(list(map(len, x))), logits=logits, pred=pred, agrees=agrees, grid=np.array(grid))
+              length=np.array(list(map(len, x))), logits=logits, pred=predicted(full), agrees=agrees, grid=np.array(grid))
     lists = {cfg["adtp"]["n_candidates"], *(cfg["candidate_lists"] if "candidates" in cfg["tasks"][task]["extras"] else [])}
     label_share = {}     # how the ARP's labels spread over each candidate list (a skew the ARP can collapse to)
     for n in sorted(lists):
