@@ -65,7 +65,7 @@ def test_stsb_runs_as_a_regression_task_scored_by_pearson_and_spearman(micro):
     for name in ("dense", "shallow", "adtp", "ltp_t0.01"):
         p = read_npz(micro / f"results/adtp/runs/stsb/{name}/seed42/preds.npz")
         assert p["probs_all"].shape[1] == 1
-        assert methods.loc[name, "pearson_pct"] == pytest.approx(100 * pearsonr(p["labels"], p["probs"]).statistic)
+        assert methods.loc[name, "pearson_pct"] == pytest.approx(100 * pearsonr(p["labels"], p["probs"]).statistic, abs=1e-3)   # CSV: 6 digits
         assert methods.loc[name, "pearson_pct_ci_low"] <= methods.loc[name, "pearson_pct"] <= methods.loc[name, "pearson_pct_ci_high"]
         assert "spearman_pct" in methods and pd.isna(methods.loc[name].get("accuracy_pct"))
 
