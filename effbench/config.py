@@ -257,7 +257,9 @@ def _vit_checks(config: dict) -> list[str]:
     for key in ("headline_sparsity", "combined_sparsity"):
         if v["inference"][key] not in v["inference"]["sparsities"]:
             problems.append(f"config key 'vit.inference.{key}': must be one of inference.sparsities")
-    side = 32 if v["data"]["source"] in ("cifar10", "cifar100", "svhn") else 28      # data/images.SHAPES
+    from .data.images import SHAPES
+
+    side = SHAPES[v["data"]["source"]][0]
     for key, patch in (("model.patch", v["model"]["patch"]), ("fine_patch", v["fine_patch"])):
         if patch and side % patch:
             problems.append(f"config key 'vit.{key}': {patch} does not divide the {side}-pixel side of "

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 from ..artefacts import read_npz
 
@@ -122,6 +121,8 @@ def foreground_patches(images: np.ndarray, patch: int, min_share: float = 0.1) -
 
 def corrupt(images: np.ndarray, kind: str, severity: int, seed: int = 0) -> np.ndarray:
     """One corruption at severity 1-3 of (N, H, W) or (N, H, W, C) images, clipped to [0, 1]."""
+    from scipy import ndimage
+
     level = CORRUPTIONS[kind][severity - 1]
     channels = (0,) * (images.ndim - 3)              # colour channels are neither blurred across nor rotated
     if kind == "noise":

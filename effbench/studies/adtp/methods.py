@@ -12,6 +12,7 @@ from ...compute import numpy, on
 from ...data import tasks
 from ...data.batching import collate, encode, sequential_order
 from ...models.adtp import ADTPClassifier, candidate_ratios
+from ...models.losses import explained_output
 from ...models.text_classifier import TextClassifier
 from ...pruning import attribution as attr
 from .data import split_frame
@@ -87,8 +88,7 @@ def evaluate_methods(cfg: dict, task: str, runs_root, out_csv) -> pd.DataFrame:
     dense, _ = load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")
     dense_trace = trace(dense, encoded, pad, sep)
     # scorers explain the dense model's own prediction (a regression head: its one score, output 0)
-    probs = dense_trace["probs"]
-    predicted = np.zeros(len(probs), int) if probs.shape[1] == 1 else probs.argmax(1)
+    predicted = explained_output(torch.as_tensor(dense_trace["probs"])).numpy()
     pruner = as_pruner(cfg, load_trained(cfg, task, DENSE, runs_root / DENSE / f"seed{seed}")[0], tokenizer, pair)
     for kind in t["scorers"]:
         scores = scorer_scores(kind, dense, encoded, predicted, tokenizer, cfg, sep, seed)   # on the unpruned model

@@ -28,7 +28,8 @@ def load_preds(runs_root, name: str, seed: int) -> dict:
 
 def regression(p: dict) -> bool:
     """A regression head's run (STS-B): one output per example, its predicted score."""
-    return p["probs_all"].shape[1] == 1
+    from ...stats.task_metrics import is_regression
+    return is_regression(p["probs_all"])
 
 
 def correct(p: dict) -> np.ndarray:
