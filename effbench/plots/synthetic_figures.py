@@ -49,7 +49,7 @@ def _curves(ax, cfg, runs_root, column, ylabel):
 def loss_curves(cfg, tables, runs_root):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     _curves(axes[0], cfg, runs_root, "train_loss", "cross-entropy")
-    axes[0].set_title("training split")
+    axes[0].set_title("training split (as many examples as validation)")
     _curves(axes[1], cfg, runs_root, "val_loss", "cross-entropy")
     axes[1].set_title("validation split")
     axes[1].legend(fontsize=7)

@@ -10,7 +10,7 @@ import torch
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
 from ...geometry import hulls
 from ...geometry.neuralsort import PointScorer, membership_loss
-from ...train import fit
+from ...train import adamw, fit
 from .sets import sets_for
 
 
@@ -37,7 +37,7 @@ def train_run(cfg: dict, family: str, seed: int, out_dir, state_dir) -> dict:
         is_vertex[hulls.qhull(pts)] = 1
         data.append((torch.tensor(pts, dtype=torch.float32), is_vertex))
     scorer = PointScorer(ns["width"])
-    optimizer = torch.optim.AdamW(scorer.parameters(), lr=ns["lr"], weight_decay=tc["weight_decay"])
+    optimizer = adamw(scorer.parameters(), lr=ns["lr"], weight_decay=tc["weight_decay"])
 
     def batches(epoch):
         return [data[i] for i in torch.randperm(len(data)).tolist()]

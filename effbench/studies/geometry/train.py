@@ -13,7 +13,7 @@ from ...entropy.range_partition import structural_entropy_bound
 from ...entropy.surrogates import Surrogate
 from ...geometry import hulls
 from ...geometry.entropynet import EntropyNet, hull_constraints, hull_loss
-from ...train import fit
+from ...train import adamw, fit
 from .plan import variant_settings
 from .sets import sets_for
 
@@ -65,7 +65,7 @@ def train_run(cfg: dict, family: str, variant: str, seed: int, out_dir, state_di
                           seed=seed, learnable=settings["learnable"])
     net = EntropyNet(sigma=cfg["entropynet"]["sigma"], dropout=cfg["entropynet"]["dropout"])
     params = list(net.parameters()) + [p for p in surrogate.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=tc["lr"], weight_decay=tc["weight_decay"])
+    optimizer = adamw(params, lr=tc["lr"], weight_decay=tc["weight_decay"])
     lam, sigma = float(settings["lambda"]), net.sigma
     current = {"epoch": 0}
 

@@ -14,7 +14,7 @@ from ...models.tiny_encoder import TinyEncoder
 from ...pruning.gates import Gate, token_entropy
 from ...stats.calibration import ece, fit_temperature, scaled_probs
 from ...stats.intervals import accuracy, auc
-from ...train import fit
+from ...train import adamw, fit
 from .plan import datasets, variants
 
 
@@ -70,8 +70,8 @@ def train_seed(cfg: dict, name: str, data: dict, seed: int, run_dir: Path, state
     seed_everything(seed)
     model = build_model(cfg, spec, data)
     tc = cfg["train"]
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=tc["lr"], weight_decay=tc["weight_decay"])
+    optimizer = adamw([p for p in model.parameters() if p.requires_grad],
+                      lr=tc["lr"], weight_decay=tc["weight_decay"])
     x_train = torch.as_tensor(data["train_tokens"])
     y_train = torch.as_tensor(data["train_labels"])
 
@@ -85,8 +85,12 @@ def train_seed(cfg: dict, name: str, data: dict, seed: int, run_dir: Path, state
         x, y = batch
         return m.loss(m(x), y, tc["aux_weight"])
 
+    # the per-epoch training-split curve reads as many training examples as the validation split has
+    # (a fixed subset: the whole split cost a third of each job)
+    n_curve = len(data["val_labels"])
+
     def evaluate(m):
-        return {**_split_metrics(m, data["train_tokens"], data["train_labels"], "train"),
+        return {**_split_metrics(m, data["train_tokens"][:n_curve], data["train_labels"][:n_curve], "train"),
                 **_split_metrics(m, data["val_tokens"], data["val_labels"], "val")}
 
     history = fit(model, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,

@@ -14,7 +14,7 @@ from ...compute import current
 from ...data.images import SHAPES, splits
 from ...models.vit import ViT
 from ...pruning.key_support import Selector, cluster_assignments
-from ...train import fit
+from ...train import adamw, fit
 from .plan import METHODS, data_path, variants
 
 
@@ -96,7 +96,7 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     if spec["kind"] == "entropy":
         init_anchors(model, anchors, x_train[: tc["batch_size"]], seed)
     wrapper = torch.nn.ModuleDict({"model": model, "anchors": anchors})
-    optimizer = torch.optim.AdamW(wrapper.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    optimizer = adamw(wrapper.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
     active = range(reg["epochs_active"][0], min(reg["epochs_active"][1], tc["epochs"]))
     state = {"alpha": alpha_at(cfg, 0, tc["epochs"]), "epoch": 0}
 
