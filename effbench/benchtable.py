@@ -27,11 +27,25 @@ def summarise(root) -> pd.DataFrame:
             .reset_index().sort_values("total_s", ascending=False))
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    lines = ["| stage | jobs | total (s) | longest job (s) | peak RSS (MB) |", "|---|---|---|---|---|"]
+def to_markdown(table: pd.DataFrame, previous: pd.DataFrame | None = None) -> str:
+    """The per-stage table; with `previous` (another run's summary), each stage's total there beside it."""
+    if previous is None:
+        lines = ["| stage | jobs | total (s) | longest job (s) | peak RSS (MB) |", "|---|---|---|---|---|"]
+        for r in table.itertuples():
+            lines.append(f"| {r.stage} | {r.jobs} | {r.total_s:.0f} | {r.max_job_s:.0f} | {r.max_rss_mb:.0f} |")
+        lines.append(f"| **sum of job times** | {int(table['jobs'].sum())} | {table['total_s'].sum():.0f} | | |")
+        return "\n".join(lines)
+    before = previous.set_index("stage")["total_s"]
+    lines = ["| stage | jobs | total (s) | previous run (s) | longest job (s) | peak RSS (MB) |",
+             "|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        lines.append(f"| {r.stage} | {r.jobs} | {r.total_s:.0f} | {r.max_job_s:.0f} | {r.max_rss_mb:.0f} |")
-    lines.append(f"| **sum of job times** | {int(table['jobs'].sum())} | {table['total_s'].sum():.0f} | | |")
+        prev = f"{before[r.stage]:.0f}" if r.stage in before else "new"
+        lines.append(f"| {r.stage} | {r.jobs} | {r.total_s:.0f} | {prev} | {r.max_job_s:.0f} | {r.max_rss_mb:.0f} |")
+    gone = sorted(set(before.index) - set(table["stage"]))
+    for stage in gone:
+        lines.append(f"| {stage} | 0 | | {before[stage]:.0f} | | |")
+    lines.append(f"| **sum of job times** | {int(table['jobs'].sum())} | {table['total_s'].sum():.0f} | "
+                 f"{previous['total_s'].sum():.0f} | | |")
     return "\n".join(lines)
 
 

@@ -143,6 +143,18 @@ def find_claim(claims: list[dict], study: str, source: str, row: str, metric: st
     return None
 
 
+def claims_at(claims: list[dict], artefact, scale: str) -> dict:
+    """(row, column) -> the claim whose pointer at this scale reads that cell of `artefact` (a path
+    ending in the pointer's; the first in ledger order where two tables report the same number)."""
+    path = Path(artefact).as_posix()
+    cells: dict = {}
+    for c in claims:
+        p = pointer(c, scale)
+        if p and (path == p["artefact"] or path.endswith("/" + p["artefact"])):
+            cells.setdefault((str(p["row"]), p["column"]), c)
+    return cells
+
+
 def paper_value(claims: list[dict], study: str, source: str, row: str, metric: str):
     c = find_claim(claims, study, source, row, metric)
     return None if c is None else c["paper_value"]

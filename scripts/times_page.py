@@ -1,16 +1,22 @@
 """Write docs/results/times.md from a measured `make run`: its wall time and its rule benchmarks.
 
     start=$(date +%s); make run; echo $(( $(date +%s) - start )) > run_wall_seconds
-    python scripts/times_page.py RUN_DIR WALL_SECONDS [--note TEXT] > docs/results/times.md
+    git show HEAD:docs/results/times.md > previous_times.md
+    python scripts/times_page.py RUN_DIR WALL_SECONDS [--previous previous_times.md] [--note TEXT] > docs/results/times.md
 
-RUN_DIR is the clone the run happened in (its benchmarks/ and .git); nothing on the page is typed.
+RUN_DIR is the clone the run happened in (its benchmarks/ and .git); --previous is the page this
+script wrote for an earlier measured run: its commit, wall time and per-stage job times are set
+beside this run's. Nothing on the page is typed but the note.
 """
 from __future__ import annotations
 
 import argparse
 import platform
+import re
 import subprocess
 from pathlib import Path
+
+import pandas as pd
 
 from effbench.benchtable import summarise, to_markdown
 
@@ -19,11 +25,11 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("run_dir", type=Path)
     p.add_argument("wall_seconds", type=float)
+    p.add_argument("--previous", type=Path, default=None, help="the times page of an earlier run")
     p.add_argument("--note", default="")
     p.add_argument("--date", default=None)
     a = p.parse_args()
-    sha = subprocess.run(["git", "-C", str(a.run_dir), "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True).stdout.strip()
+    sha = commit(a.run_dir)
     date = a.date or subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()
     table = summarise(a.run_dir / "benchmarks")
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
@@ -34,11 +40,32 @@ def main() -> None:
           "`benchmark:` file of every job.\n")
     print(f"**`make run` on a fresh clone, install included: {a.wall_seconds:.0f} s = {minutes:.1f} minutes wall** "
           f"({'within' if minutes <= 45 else 'over'} the default scale's 45-minute goal).")
+    previous = None
+    if a.previous:
+        prev_sha, prev_wall, previous = read_page(a.previous)
+        now, then = table["total_s"].sum(), previous["total_s"].sum()
+        print(f"\nThe previous measured run (commit {prev_sha}, same machine and command): {prev_wall:.0f} s = "
+              f"{prev_wall / 60:.1f} minutes, {(a.wall_seconds - prev_wall) / 60:+.1f} minutes here. Job times add up to "
+              f"{now:.0f} s here against {then:.0f} s there ({100 * (now / then - 1):+.0f}%).")
     if a.note:
         print(f"\n{a.note}")
     print(f"\nPer stage ({int(table['jobs'].sum())} jobs; job times overlap where two one-thread jobs share the "
           "two cores):\n")
-    print(to_markdown(table))
+    print(to_markdown(table, previous))
+
+
+def read_page(path: Path) -> tuple[str, float, pd.DataFrame]:
+    """An earlier page of this script: (commit, wall seconds, per-stage job times)."""
+    text = path.read_text()
+    sha = re.search(r"\(commit (\w+),", text).group(1)
+    wall = float(re.search(r"install included: (\d+) s", text).group(1))
+    rows = re.findall(r"^\| (?!stage |\*\*)([^|]+?) \| (\d+) \| (\d+) \|", text, flags=re.M)
+    return sha, wall, pd.DataFrame([{"stage": st, "jobs": int(n), "total_s": float(t)} for st, n, t in rows])
+
+
+def commit(run_dir: Path) -> str:
+    return subprocess.run(["git", "-C", str(run_dir), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ def test_stsb_runs_as_a_regression_task_scored_by_pearson_and_spearman(micro):
         assert methods.loc[name, "pearson_pct"] == pytest.approx(100 * pearsonr(p["labels"], p["probs"]).statistic, abs=1e-3)   # CSV: 6 digits
         assert methods.loc[name, "pearson_pct_ci_low"] <= methods.loc[name, "pearson_pct"] <= methods.loc[name, "pearson_pct_ci_high"]
         assert "spearman_pct" in methods and pd.isna(methods.loc[name].get("accuracy_pct"))
+    # the paper's values beside ours come from the ledger's paper-scale pointers (Table 1's 12-layer rows)
+    assert (methods.loc["adtp", "paper_pearson"], methods.loc["dense", "paper_pearson"]) == (88.7, 89.0)
+    assert methods.loc["adtp", "verdict_pearson"].split(":")[0] in ("reproduced", "differs", "inconclusive")
 
 
 def test_distilbert_is_the_shallow_baseline_and_the_text_gate_backbone(micro):

@@ -94,3 +94,20 @@ def test_claims_carry_the_paper_inconsistencies():
     assert "12-layer" in claims["eat-t1-eat_tau0.80-avg_depth"]["paper_consistency"]
     assert "stale" in claims["eat-t3-eat_tau0.80-accuracy"]["paper_consistency"]
     assert "repeats Table 1" in claims["eat-t4-bert-latency_ms"]["paper_consistency"]
+
+
+def test_a_table_finds_its_paper_values_through_the_ledger_pointers_of_its_scale():
+    from effbench.claims import claims_at
+
+    claims = load_ledger(ROOT / "claims")
+    cola = claims_at(claims, "results/adtp/cola/tables/methods.csv", "paper")
+    assert (cola[("adtp", "matthews_pct")]["row"], cola[("adtp", "matthews_pct")]["metric"]) == ("AD-TP12", "CoLA matthews")
+    assert cola[("dense", "matthews_pct")]["row"] == "BERT-base (T)"     # Table 1 before Table 3's same number
+    assert cola[("shallow", "matthews_pct")]["row"] == "DistilBERT6"
+    assert claims_at(claims, "results/adtp/cola/tables/methods.csv", "default") == {}
+    # the 6-layer student's rows are the default scale's stand-ins, never BERT-base's at the paper scale
+    sst2 = claims_at(claims, "/any/clone/results/adtp/sst2/tables/methods.csv", "paper")
+    assert sst2[("dense", "accuracy_pct")]["row"] == "BERT-base (T)"
+    assert sst2[("adtp", "accuracy_pct")]["row"] == "AD-TP12"
+    rt = claims_at(claims, "results/adtp/rotten_tomatoes/tables/methods.csv", "smoke")     # smoke reads default's
+    assert rt[("adtp", "accuracy_pct")]["row"] == "AD-TP6" and rt[("ltp_t0.01", "accuracy_pct")]["row"] == "LTP"

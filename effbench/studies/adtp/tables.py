@@ -10,14 +10,12 @@ import numpy as np
 import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
-from ...claims import find_claim, load_ledger, paper_columns
+from ...claims import claims_at, find_claim, load_ledger, paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
 from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, ltp_variants, variants
 
 # which paper table each offline task stands in for, and which of its rows our models are
-PAPER_ROWS = {"SST-2": ("Table 1", {DENSE: "BERT6 (S)", ADTP: "AD-TP6"}),
-              "20News": ("Table 3", {DENSE: "BERT6", SHALLOW: "DistilBERT6", ADTP: "AD-TP6"})}
 RETAINER_ROWS = {"adaptive": ADTP, "static": STATIC, "random": RANDOM_RATIO,
                  "oracle": ORACLE, "static_at_oracle": STATIC_ORACLE}   # the last two: what any ratio rule could gain
 
@@ -68,21 +66,16 @@ def run_row(p: dict) -> dict:
             "scoring_gflops": float(p["scoring_flops"].mean() / 1e9)}
 
 
-def _claim(claims, column: str | None, name: str, metric: str) -> dict | None:
-    if column not in PAPER_ROWS:
-        return None
-    source, rows = PAPER_ROWS[column]
-    return find_claim(claims, "adtp", source, rows[name], f"{column} {metric}") if name in rows else None
-
-
 def _set(frame: pd.DataFrame, i, values: dict) -> None:
     for key, value in values.items():
         frame.loc[i, key] = value
 
 
-def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None) -> pd.DataFrame:
+def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None,
+                  scale: str = "default") -> pd.DataFrame:
     """Accuracy vs FLOPs vs measured time for every method on one task (the poster's budget
-    figure in numbers, and Tables 1-3 in shape), paper values beside ours."""
+    figure in numbers, and Tables 1-3 in shape), paper values beside ours: each claim whose
+    ledger pointer at this scale reads a cell of this table (`paper_<metric>`, `verdict_<metric>`)."""
     from ...data.tasks import metric as task_metric
     from ...stats.task_metrics import score_pct
 
@@ -124,11 +117,11 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
                 frame.loc[i, f"throughput_b{b}_per_s"] = th["examples_per_s"]
                 frame.loc[i, f"speedup_b{b}"] = th["speedup"]
                 frame.loc[i, f"speedup_b{b}_vs_eager"] = th["speedup_vs_eager"]
-    column = t.get("paper_column")
+    cells = claims_at(claims, out_path, scale)
     for i, r in frame.iterrows():
-        scored = {"accuracy": "accuracy_pct", "flops_reduction_x": "flops_reduction_x", own_metric: f"{own_metric}_pct"}
-        for metric, ours in scored.items():
-            _set(frame, i, paper_columns(_claim(claims, column, r["method"], metric), metric, r, ours))
+        for (row, ours), claim in cells.items():
+            if row == r["method"]:        # the claim's metric is "<paper column> <metric>", e.g. "CoLA matthews"
+                _set(frame, i, paper_columns(claim, claim["metric"].split(" ", 1)[-1], r, ours))
     if joined is not None and len(joined):
         frame = pd.concat([frame, joined], ignore_index=True)
     write_csv(out_path, frame)
