@@ -15,7 +15,6 @@ from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
 from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, ltp_variants, variants
 
-# which paper table each offline task stands in for, and which of its rows our models are
 RETAINER_ROWS = {"adaptive": ADTP, "static": STATIC, "random": RANDOM_RATIO,
                  "oracle": ORACLE, "static_at_oracle": STATIC_ORACLE}   # the last two: what any ratio rule could gain
 
