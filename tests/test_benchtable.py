@@ -27,3 +27,27 @@ def test_stages_sum_their_jobs_and_sit_beside_the_previous_run(tmp_path):
     assert "| old/rule | 0 | | 7 | | |" in page                        # a stage that no longer runs
     assert page[-1] == "| **sum of job times** | 3 | 26 | 37 | | |"
     assert to_markdown(table).splitlines()[-1] == "| **sum of job times** | 3 | 26 | | |"
+
+
+def test_the_times_page_reads_the_previous_page_it_wrote(tmp_path):
+    """scripts/times_page.py on a run directory, then again with its own page as --previous."""
+    import subprocess
+    import sys
+
+    from effbench.config import ROOT
+
+    run = tmp_path / "run"
+    bench(run / "benchmarks", "vit/train.dense.seed0.tsv", 30.0)
+    bench(run / "benchmarks", "claims.tsv", 2.0)
+    subprocess.run(["git", "init", "-q", str(run)], check=True)
+    subprocess.run(["git", "-C", str(run), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
+                    "--allow-empty", "-m", "run"], check=True)
+    script = [sys.executable, str(ROOT / "scripts" / "times_page.py"), str(run)]
+    first = subprocess.run([*script, "3000"], capture_output=True, text=True, check=True).stdout
+    assert "3000 s = 50.0 minutes wall** (over the default scale's 45-minute goal)" in first
+    (tmp_path / "before.md").write_text(first)
+    bench(run / "benchmarks", "vit/train.dense.seed0.tsv", 20.0)
+    second = subprocess.run([*script, "2400", "--previous", str(tmp_path / "before.md")], capture_output=True,
+                            text=True, check=True).stdout
+    assert "3000 s = 50.0 minutes, -10.0 minutes here. Job times add up to 22 s here against 32 s there (-31%)" in second
+    assert "| vit/train | 1 | 20 | 30 | 20 | 100 |" in second
