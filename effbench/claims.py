@@ -155,6 +155,19 @@ def claims_at(claims: list[dict], artefact, scale: str) -> dict:
     return cells
 
 
+def with_paper_columns(frame: pd.DataFrame, claims: list[dict], artefact, scale: str) -> pd.DataFrame:
+    """`frame` (the table written to `artefact`) with `paper_<metric>` / `verdict_<metric>` beside
+    every cell a ledger pointer at this scale reads (the claim's metric is "<paper column> <metric>",
+    e.g. "CoLA matthews")."""
+    frame = frame.copy()
+    for (row, ours), claim in claims_at(claims, artefact, scale).items():
+        key = pointer(claim, scale).get("key", "row")
+        for i in frame.index[frame[key].astype(str) == row]:
+            for name, value in paper_columns(claim, claim["metric"].split(" ", 1)[-1], frame.loc[i], ours).items():
+                frame.loc[i, name] = value
+    return frame
+
+
 def paper_value(claims: list[dict], study: str, source: str, row: str, metric: str):
     c = find_claim(claims, study, source, row, metric)
     return None if c is None else c["paper_value"]

@@ -11,8 +11,8 @@ else:
     task = snakemake.params.task
     runs = snakemake.params.runs
     joined = joined_rows(inputs.get("text_gate"), inputs.get("eat"))
-    write_methods(cfg, task, runs, inputs.evaluated, inputs.cost, inputs.claims, outputs.methods, joined,
-                  scale=config["scale"])
-    write_retainer(cfg, task, runs, inputs.claims, outputs.retainer)
+    scale = config["scale"]      # which of the ledger's pointers the tables' paper columns follow
+    write_methods(cfg, task, runs, inputs.evaluated, inputs.cost, inputs.claims, outputs.methods, joined, scale)
+    write_retainer(cfg, task, runs, inputs.claims, outputs.retainer, scale)
     for path in outputs.groups:
-        write_group(cfg, task, runs, Path(path).stem, inputs.claims, path)
+        write_group(cfg, task, runs, Path(path).stem, inputs.claims, path, scale)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
-from ...claims import claims_at, find_claim, load_ledger, paper_columns
+from ...claims import load_ledger, with_paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
 from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, ltp_variants, variants
@@ -65,11 +65,6 @@ def run_row(p: dict) -> dict:
             "scoring_gflops": float(p["scoring_flops"].mean() / 1e9)}
 
 
-def _set(frame: pd.DataFrame, i, values: dict) -> None:
-    for key, value in values.items():
-        frame.loc[i, key] = value
-
-
 def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None,
                   scale: str = "default") -> pd.DataFrame:
     """Accuracy vs FLOPs vs measured time for every method on one task (the poster's budget
@@ -116,11 +111,7 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
                 frame.loc[i, f"throughput_b{b}_per_s"] = th["examples_per_s"]
                 frame.loc[i, f"speedup_b{b}"] = th["speedup"]
                 frame.loc[i, f"speedup_b{b}_vs_eager"] = th["speedup_vs_eager"]
-    cells = claims_at(claims, out_path, scale)
-    for i, r in frame.iterrows():
-        for (row, ours), claim in cells.items():
-            if row == r["method"]:        # the claim's metric is "<paper column> <metric>", e.g. "CoLA matthews"
-                _set(frame, i, paper_columns(claim, claim["metric"].split(" ", 1)[-1], r, ours))
+    frame = with_paper_columns(frame, claims, out_path, scale)
     if joined is not None and len(joined):
         frame = pd.concat([frame, joined], ignore_index=True)
     write_csv(out_path, frame)
@@ -157,7 +148,7 @@ def ratio_spread(p: dict) -> dict:
             "most_common_ratio": float(values[counts.argmax()]), "most_common_ratio_share": float(counts.max() / counts.sum())}
 
 
-def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path) -> pd.DataFrame:
+def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path, scale: str = "default") -> pd.DataFrame:
     """Table 4: the same AD-TP weights with the ratio chosen adaptively (ARP), statically
     (every sequence at the ARP's mean ratio: equal FLOPs up to length mix) or at random (the
     ARP's ratios shuffled across sequences); paired tests of adaptive against each. The oracle
@@ -177,12 +168,8 @@ def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path) -> p
         if row == "oracle":
             r.update({f"oracle_minus_static_{k}": v for k, v in
                       paired(p, preds["static_at_oracle"], cfg["n_resamples"]).items()})
-        column = t.get("paper_column")
-        for metric, ours in (("accuracy", "accuracy_pct"), ("retention", "rho")):
-            claim = find_claim(claims, "adtp", "Table 4", row, f"{column} {metric}") if column else None
-            r.update(paper_columns(claim, metric, r, ours))
         rows.append(r)
-    frame = pd.DataFrame(rows)
+    frame = with_paper_columns(pd.DataFrame(rows), claims, out_path, scale)
     write_csv(out_path, frame)
     return frame
 
@@ -234,7 +221,7 @@ def arp_rows(cfg: dict, task: str, runs_root) -> pd.DataFrame:
     return frame
 
 
-def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_path) -> pd.DataFrame:
+def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_path, scale: str = "default") -> pd.DataFrame:
     if group == "arp":
         frame = arp_rows(cfg, task, runs_root)
         write_csv(out_path, frame)
@@ -247,19 +234,15 @@ def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_p
             for h in history:
                 frame.loc[i, f"val_accuracy_epoch{h['epoch']}"] = h["val_accuracy"]
         frame = frame.sort_values("n_candidates")
-    claims = load_ledger(claims_paths)
-    column = cfg["tasks"][task].get("paper_column")
-    if group == "ig_steps":
+    if group == "ig_steps":          # Table 6's rows are m = 1, 3, 5, 7
         frame.insert(0, "m", frame["ig_steps"])
         frame["row"] = [f"m={m}" for m in frame["m"]]
-        for i, r in frame.iterrows():
-            claim = find_claim(claims, "adtp", "Table 6", r["row"], f"{column} accuracy") if column else None
-            _set(frame, i, paper_columns(claim, "accuracy", r, "accuracy_pct"))
         frame = frame.sort_values("m")
     if group == "ablation":
         drops = frame.loc[frame["row"] != ADTP, "minus_adtp_delta_pp"]
         frame = pd.concat([frame, pd.DataFrame([{"row": "max_drop", "accuracy_drop_pct_max": float(-drops.min())}])],
                           ignore_index=True)
+    frame = with_paper_columns(frame, load_ledger(claims_paths), out_path, scale)
     write_csv(out_path, frame)
     return frame
 
