@@ -39,8 +39,8 @@ def keep_freed_memory(limit: int = 1 << 30) -> bool:
     A training step frees its activations and allocates the same sizes again the next step. By
     default glibc serves large blocks with mmap and unmaps them on free, so each step pays page
     faults and zeroes fresh pages: a synthetic training here took 1.1-1.3 million page faults, 0.15
-    million with this, and ran 3-9% faster (a MiniLM fine-tune 4-10%). Freed memory stays in the
-    process (at most `limit` above its live use) until the job ends. No-op where libc is not glibc.
+    million with this, and ran 3-9% faster (a MiniLM fine-tune 4-10%). Freed memory (blocks under
+    `limit`) stays in the process for reuse until the job ends. No-op where libc is not glibc.
     """
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
