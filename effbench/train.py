@@ -1,12 +1,15 @@
 """The one training loop: per-epoch history, a checkpoint after every epoch, resume.
 
 Randomness inside an epoch is seeded from (seed, epoch), so a run resumed from its last
-checkpoint produces exactly the numbers an uninterrupted run would.
+checkpoint produces exactly the numbers an uninterrupted run would. The one number that depends on
+the process is the training time, so it is kept in the history too: each record's `train_seconds`
+sums the training steps of every process that ran part of the run, up to that epoch.
 """
 from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -37,6 +40,8 @@ def fit(model: torch.nn.Module,
 
     batches(epoch) yields training batches; step_loss(model, batch) returns the loss;
     evaluate(model) returns the metrics recorded after each epoch (model in eval mode).
+    Each record's `train_seconds`: wall seconds of the training steps (not the evaluation) of
+    epochs 1..epoch, summed over every process of the run; a run's training time is the last one's.
     compute (effbench.compute.Compute): the device the model and every batch move to, and the
     autocast precision; None is the CPU in fp32, where nothing moves and nothing is wrapped.
     """
@@ -54,6 +59,10 @@ def fit(model: torch.nn.Module,
     if state is not None and state.get("resume_key") != resume_key:
         logging.getLogger(__name__).warning("%s belongs to another configuration; training from scratch", state_path)
         state = None
+    if state is not None and "train_seconds" not in state["history"][-1]:
+        # written before the training time was kept: resuming would report a part of it as the whole
+        logging.getLogger(__name__).warning("%s has no training time; training from scratch", state_path)
+        state = None
     if state is not None:
         model.load_state_dict(state["model"])       # onto the model's own device
         if state["optimizer"] is not None:          # None: a finished run, kept without its optimizer
@@ -66,6 +75,7 @@ def fit(model: torch.nn.Module,
         torch.manual_seed(epoch_seed(seed, epoch))
         model.train()
         total, count = 0.0, 0
+        started = time.perf_counter()
         for batch in tqdm(batches(epoch), desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False,
                           disable=not os.environ.get("EFFBENCH_PROGRESS")):
             if device is not None:
@@ -84,12 +94,14 @@ def fit(model: torch.nn.Module,
                 optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            total += loss.item()
+            total += loss.item()            # waits for the device, so the clock below sees the steps done
             count += 1
+        seconds = time.perf_counter() - started + (history[-1]["train_seconds"] if history else 0.0)
         model.eval()
         with torch.no_grad():
             torch.manual_seed(epoch_seed(seed, epoch) + 500)
-            record = {"epoch": epoch + 1, "train_objective": total / max(count, 1), **evaluate(model)}
+            record = {"epoch": epoch + 1, "train_objective": total / max(count, 1), "train_seconds": seconds,
+                      **evaluate(model)}
         history.append(record)
         if state_path is not None:
             last = epoch + 1 == epochs     # a finished run needs no optimizer state to be skipped

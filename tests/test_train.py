@@ -29,12 +29,17 @@ def _history(run_dir):
     return json.loads((run_dir / "history.json").read_text())["history"]
 
 
+def _numbers(history):
+    """A history without its training times, the one thing that differs between identical runs."""
+    return [{k: v for k, v in h.items() if k != "train_seconds"} for h in history]
+
+
 @pytest.mark.parametrize("variant", ["entropy_topk", "gumbel", "random"])
 def test_same_config_same_numbers(cfg, data, tmp_path, variant):
     a = train_seed(cfg, variant, data, 42, tmp_path / "a", tmp_path / "sa")
     b = train_seed(cfg, variant, data, 42, tmp_path / "b", tmp_path / "sb")
     assert a == b
-    assert _history(tmp_path / "a") == _history(tmp_path / "b")
+    assert _numbers(_history(tmp_path / "a")) == _numbers(_history(tmp_path / "b"))
 
 
 def _tiny_fit(state_path, kill_at_epoch=None):
@@ -73,12 +78,38 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(tmp_path):
         _tiny_fit(tmp_path / "killed.pt", kill_at_epoch=2)          # dies after epochs 1 and 2 are saved
     assert torch.load(tmp_path / "killed.pt", weights_only=True)["epoch"] == 2
     resumed_hist, resumed_weights = _tiny_fit(tmp_path / "killed.pt")
-    assert resumed_hist == full_hist and len(resumed_hist) == 3
+    assert _numbers(resumed_hist) == _numbers(full_hist) and len(resumed_hist) == 3
     for k in full_weights:
         torch.testing.assert_close(resumed_weights[k], full_weights[k], rtol=0, atol=0)
     # a finished run keeps no optimizer state, and is skipped on a rerun
     assert torch.load(tmp_path / "full.pt", weights_only=True)["optimizer"] is None
-    assert _tiny_fit(tmp_path / "full.pt")[0] == full_hist
+    assert _tiny_fit(tmp_path / "full.pt")[0] == full_hist        # its training times included
+
+
+def test_training_time_adds_up_over_the_processes_of_a_run(tmp_path):
+    """A resumed run reports every process's training seconds, not the last process's: a kill after
+    epoch 2 keeps epochs 1-2's time; a rerun of the finished run (no epoch trained) keeps them all."""
+    import torch
+
+    with pytest.raises(KeyboardInterrupt):
+        _tiny_fit(tmp_path / "run.pt", kill_at_epoch=2)
+    first = torch.load(tmp_path / "run.pt", weights_only=True)["history"]
+    resumed = _tiny_fit(tmp_path / "run.pt")[0]
+    seconds = [h["train_seconds"] for h in resumed]
+    assert 0 < seconds[0] < seconds[1] < seconds[2]                 # cumulative
+    assert resumed[:2] == first                                     # the first process's epochs, times included
+    assert _tiny_fit(tmp_path / "run.pt")[0] == resumed             # finished: the same times, not ~0
+
+
+def test_a_checkpoint_without_training_time_is_trained_again(tmp_path):
+    """Resuming a checkpoint written before the time was kept would report a part of it as the whole."""
+    import torch
+
+    _tiny_fit(tmp_path / "old.pt")
+    state = torch.load(tmp_path / "old.pt", weights_only=True)
+    torch.save({**state, "history": _numbers(state["history"])}, tmp_path / "old.pt")
+    history = _tiny_fit(tmp_path / "old.pt")[0]
+    assert len(history) == 3 and all(h["train_seconds"] > 0 for h in history)
 
 
 def test_training_learns_and_writes_per_example_predictions(cfg, data, tmp_path):

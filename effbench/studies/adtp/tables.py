@@ -192,7 +192,7 @@ def variant_rows(cfg: dict, task: str, runs_root, group: str, reference: str = A
         m = read_json(Path(runs_root) / name / f"seed{seed}" / "metrics.json")["metrics"]
         r = {"row": name, **{k: spec[k] for k in ("alpha", "beta", "gamma", "ce", "teacher", "ig_steps", "n_candidates")},
              **run_row(p), "flops_reduction_x": dense_g / p["flops"].mean(),
-             "train_seconds_per_epoch": m["train_seconds_this_process"] / m["train_epochs"]}
+             "train_seconds_per_epoch": m["train_seconds"] / m["train_epochs"]}
         if name != reference:
             r.update({f"minus_adtp_{k}": v for k, v in paired(p, ref, cfg["n_resamples"]).items()})
         rows.append(r)

@@ -1,7 +1,6 @@
 """AD-TP's training: (1 - a) CE + a KD + b L_IG + g (L_ARP + L_TSP), and the dense / shallow models."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +133,6 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     heads = {"arp.": spec["head_lr_x"], "tsp.": spec["head_lr_x"]} if spec["kind"] == "adtp" else None
     optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
                                              total_steps, heads)
-    t0 = time.perf_counter()
     if spec["kind"] == "dense":      # the teacher is the shared dense fine-tune of this task and seed
         history = load_into(model, shared_dense_dir(task, seed))
         epochs = len(history)
@@ -142,7 +140,6 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         history = fit(model, optimizer, batches, step_loss, evaluate, epochs, seed,
                       state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
                       scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]), compute=compute)
-    train_seconds = time.perf_counter() - t0
     return finish_run(cfg, task, name, seed, model, tokenizer, run_dir, history,
-                      {"train_seconds_this_process": train_seconds, "train_epochs": epochs,
+                      {"train_seconds": history[-1]["train_seconds"], "train_epochs": epochs,
                          "train_examples": len(x_train)})

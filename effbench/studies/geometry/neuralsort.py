@@ -1,7 +1,6 @@
 """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort, per seed."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +45,6 @@ def train_run(cfg: dict, family: str, seed: int, out_dir, state_dir) -> dict:
         pts, is_vertex = batch
         return membership_loss(model(pts), is_vertex, ns["keep"], ns["tau"])
 
-    t0 = time.perf_counter()
     history = fit(scorer, optimizer, batches, step_loss, lambda m: recall(m, val_sets, ns["keep"]), ns["epochs"], seed,
                   state_path=Path(state_dir) / f"neuralsort.{family}.seed{seed}.pt", desc=f"neuralsort {family}",
                   resume_key=config_hash({"neuralsort": ns, "train": tc, "family": family}))
@@ -54,7 +52,7 @@ def train_run(cfg: dict, family: str, seed: int, out_dir, state_dir) -> dict:
     save_weights(scorer, out_dir / "model.safetensors")
     info = provenance({"neuralsort": ns, "train": tc}, seed, family=family)
     write_json(out_dir / "metrics.json", {"provenance": info, "history": history, "metrics": {
-        **history[-1], "train_seconds": time.perf_counter() - t0, "keep": ns["keep"], "epochs": ns["epochs"]}})
+        **history[-1], "keep": ns["keep"], "epochs": ns["epochs"]}})
     return history[-1]
 
 

@@ -173,7 +173,8 @@ def table23(large: pd.DataFrame, claims) -> pd.DataFrame:
 
 def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
     """Tables 8/9 from our numbers: N_min = T / ((1 - 1/S) t_raw), S the measured end-to-end
-    speed-up of EntropyNet + QHull, T its training time; no break-even where S <= 1."""
+    speed-up of EntropyNet + QHull, T its training time (the training steps of every process that
+    ran part of the run, fit's train_seconds); no break-even where S <= 1."""
     t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
     s = summarise_method(t, "qhull", "entropynet", MAIN)
     raw = summarise_method(t, "qhull", "none")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -135,17 +134,15 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
                                                                 state["alpha"]).mean() for layer in reg["layers"]]).mean())
         return out
 
-    t0 = time.perf_counter()
     history = fit(wrapper, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
                   state_path=Path(state_dir) / f"{name}.seed{seed}.pt", desc=name,
                   resume_key=config_hash({"train": tc, "spec": spec, "model": cfg["model"], "reg": reg}), compute=compute)
-    seconds = time.perf_counter() - t0
     out_dir = Path(out_dir)
     save_weights(wrapper, out_dir / "model.safetensors")
     prov = provenance({"train": tc, "spec": spec}, seed, variant=name, compute=compute.describe())
     write_json(out_dir / "history.json", {"provenance": prov, "history": history})
     write_json(out_dir / "metrics.json", {"provenance": prov, "metrics": {
-        **history[-1], "train_seconds": seconds, "seconds_per_epoch": seconds / tc["epochs"], **spec}})
+        **history[-1], "seconds_per_epoch": history[-1]["train_seconds"] / tc["epochs"], **spec}})
     return history[-1]
 
 
