@@ -34,7 +34,8 @@ def fit(model: torch.nn.Module,
         desc: str = "train",
         scheduler=None,
         resume_key: str | None = None,
-        compute=None) -> list[dict]:
+        compute=None,
+        stopping: "EarlyStopping | None" = None) -> list[dict]:
     """Train for `epochs`, resuming from `state_path` if it holds an earlier checkpoint of the
     same run (`resume_key`, e.g. a hash of the config; a checkpoint of another config is ignored).
 
@@ -44,6 +45,9 @@ def fit(model: torch.nn.Module,
     epochs 1..epoch, summed over every process of the run; a run's training time is the last one's.
     compute (effbench.compute.Compute): the device the model and every batch move to, and the
     autocast precision; None is the CPU in fp32, where nothing moves and nothing is wrapped.
+    stopping: stop when `stopping.monitor` (a key evaluate returns) has not improved for
+    `stopping.patience` epochs, and end with the weights of the best epoch (`epochs` is then the
+    maximum); the best weights are checkpointed too, so a resumed run stops where it would have.
     """
     from .compute import to_device
 
@@ -53,6 +57,7 @@ def fit(model: torch.nn.Module,
         model.to(device)
     history: list[dict] = []
     start = 0
+    best = None                                     # the best epoch's weights (early stopping only)
     # tensors, numbers, strings and containers only: no pickle of arbitrary objects
     state = (torch.load(state_path, weights_only=True, map_location=device or "cpu")
              if state_path and Path(state_path).exists() else None)
@@ -70,8 +75,11 @@ def fit(model: torch.nn.Module,
             if scheduler is not None:
                 scheduler.load_state_dict(state["scheduler"])
         history, start = state["history"], state["epoch"]
+        best = state.get("best")
         logging.getLogger(__name__).info("%s: resuming after epoch %d of %d from %s", desc, start, epochs, state_path)
     for epoch in range(start, epochs):
+        if stopping is not None and stopping.summary(history, epochs)["stopped"] == "plateau":
+            break
         torch.manual_seed(epoch_seed(seed, epoch))
         model.train()
         total, count = 0.0, 0
@@ -103,15 +111,47 @@ def fit(model: torch.nn.Module,
             record = {"epoch": epoch + 1, "train_objective": total / max(count, 1), "train_seconds": seconds,
                       **evaluate(model)}
         history.append(record)
-        if state_path is not None:
-            last = epoch + 1 == epochs     # a finished run needs no optimizer state to be skipped
+        last = epoch + 1 == epochs
+        if stopping is not None:
+            done = stopping.summary(history, epochs)
+            if done["best_epoch"] == epoch + 1:
+                best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if done["stopped"] is not None:     # end on the best weights, kept as the run's model
+                model.load_state_dict(best)
+                best, last = None, True
+        if state_path is not None:             # a finished run needs no optimizer state to be skipped
             with atomic_path(state_path) as tmp:
-                torch.save({"model": model.state_dict(),
+                torch.save({"model": model.state_dict(), "best": best,
                             "optimizer": None if last else optimizer.state_dict(),
                             "scheduler": None if last or scheduler is None else scheduler.state_dict(),
                             "history": history, "epoch": epoch + 1, "resume_key": resume_key}, tmp)
+        if last:
+            break
     model.eval()
     return history
+
+
+class EarlyStopping:
+    """Stop when `monitor` has not improved on its best for `patience` epochs (mode min or max).
+
+    summary(history, max_epochs) -> {best_epoch, epochs_run, stopped}: stopped is "plateau" (the
+    patience ran out), "max_epochs" (the maximum came first: the model may still be improving, which
+    the validity stage reports as a failure, not as convergence) or None (still training)."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 2, mode: str = "min"):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be min or max, not {mode!r}")
+        self.monitor, self.patience, self.mode = monitor, patience, mode
+
+    def summary(self, history: list[dict], max_epochs: int) -> dict:
+        values = [r[self.monitor] for r in history]
+        if not values:
+            return {"best_epoch": None, "epochs_run": 0, "stopped": None}
+        pick = min if self.mode == "min" else max
+        best = values.index(pick(values)) + 1          # the first epoch that reached the best value
+        stopped = ("plateau" if len(values) - best >= self.patience
+                   else "max_epochs" if len(values) >= max_epochs else None)
+        return {"best_epoch": best, "epochs_run": len(values), "stopped": stopped}
 
 
 def adamw(params, **kwargs) -> torch.optim.AdamW:

@@ -25,3 +25,27 @@ rule dense_train:
         state_dir="results/dense/state",
     script:
         "../workflow_scripts/dense_train.py"
+
+
+# The floor of each text task (majority class, TF-IDF bag of words) on the dense model's own
+# training subset and truncated text, scored on the whole test split: the validity stage and every
+# text study's tables read it.
+rule dense_floor:
+    input:
+        lambda w: expand(
+            "{dir}/{split}.csv", dir=DENSE_TASKS[w.dense_task]["data_dir"], split=["train", "validation", "test"]
+        ),
+    output:
+        metrics="results/dense/{dense_task}/floor.json",
+        preds="results/dense/{dense_task}/floor_preds.npz",
+    log:
+        "logs/dense/{dense_task}.floor.log",
+    benchmark:
+        "benchmarks/dense/{dense_task}.floor.tsv"
+    wildcard_constraints:
+        dense_task="|".join(map(re.escape, DENSE_TASKS)),
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    script:
+        "../workflow_scripts/dense_floor.py"

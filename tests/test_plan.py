@@ -15,10 +15,10 @@ def test_a_hub_task_without_data_uses_its_published_sizes_and_max_length_as_a_bo
     assert facts["tokens"] == 128 and facts["upper_bound"]
 
 
-def test_the_dense_fine_tune_is_its_training_examples_times_epochs():
+def test_the_dense_fine_tune_is_at_most_its_training_examples_times_max_epochs():
     config = merged([ROOT / "configs" / "paper.yaml"])
     work = text_work(config, "dense_train", {"dense_task": "mrpc", "seed": "42"}, roots=())
-    epochs = config["dense"]["train"]["epochs"]
+    epochs = config["dense"]["train"]["max_epochs"]
     assert work["examples"] == 3_668 * epochs and work["train_steps"] == 3_668 * epochs
     assert work["backbone"] == "bert-base-uncased" and work["tokens"] == 128
     # bert-base at 128 tokens: 12 blocks of 2t(4h^2 + 2hi) + 4t^2 h, and the 2-class head

@@ -112,6 +112,81 @@ def test_a_checkpoint_without_training_time_is_trained_again(tmp_path):
     assert len(history) == 3 and all(h["train_seconds"] > 0 for h in history)
 
 
+def _stopping_fit(state_path, losses, kill_at_epoch=None, max_epochs=8):
+    """fit() with early stopping (patience 2) on a scripted validation loss; returns (history,
+    final weights, the weights seen after each epoch)."""
+    import torch
+
+    from effbench.train import EarlyStopping, fit
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(32, 4, generator=torch.Generator().manual_seed(1)), torch.randint(0, 2, (32,))
+    seen, now = {}, {}
+
+    def batches(epoch):
+        if epoch == kill_at_epoch:
+            raise KeyboardInterrupt("killed")
+        now["epoch"] = epoch + 1
+        yield x, y
+
+    def evaluate(m):
+        seen[now["epoch"]] = {k: v.clone() for k, v in m.state_dict().items()}
+        return {"val_loss": losses[now["epoch"] - 1]}
+
+    history = fit(model, opt, batches, lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]), evaluate,
+                  epochs=max_epochs, seed=3, state_path=state_path, resume_key="k",
+                  stopping=EarlyStopping("val_loss", patience=2, mode="min"))
+    return history, model.state_dict(), seen
+
+
+def test_early_stopping_ends_on_the_best_epoch_and_says_why():
+    import torch
+
+    from effbench.train import EarlyStopping
+
+    history, weights, seen = _stopping_fit(None, [1.0, 0.8, 0.9, 0.85, 0.5, 0.4])
+    assert [h["val_loss"] for h in history] == [1.0, 0.8, 0.9, 0.85]        # 2 epochs without a lower loss
+    for k in weights:                                                       # the best epoch's weights, not the last
+        torch.testing.assert_close(weights[k], seen[2][k], rtol=0, atol=0)
+    rule = EarlyStopping("val_loss", 2, "min")
+    assert rule.summary(history, 8) == {"best_epoch": 2, "epochs_run": 4, "stopped": "plateau"}
+    # still improving when the maximum came: reported as such, never as a plateau
+    falling = [{"val_loss": v} for v in (1.0, 0.9, 0.8)]
+    assert rule.summary(falling, 3)["stopped"] == "max_epochs"
+    assert rule.summary(falling, 5)["stopped"] is None
+    assert EarlyStopping("val_accuracy", 1, "max").summary([{"val_accuracy": a} for a in (0.5, 0.7, 0.6)], 9) == \
+        {"best_epoch": 2, "epochs_run": 3, "stopped": "plateau"}
+
+
+def test_an_early_stopped_run_resumes_to_the_same_stop_and_weights(tmp_path):
+    import torch
+
+    losses = [1.0, 0.8, 0.9, 0.85, 0.5]
+    full, full_weights, _ = _stopping_fit(tmp_path / "full.pt", losses)
+    with pytest.raises(KeyboardInterrupt):
+        _stopping_fit(tmp_path / "killed.pt", losses, kill_at_epoch=3)     # after epochs 1-3, the best is epoch 2
+    resumed, resumed_weights, _ = _stopping_fit(tmp_path / "killed.pt", losses)
+    assert _numbers(resumed) == _numbers(full) and len(resumed) == 4
+    for k in full_weights:
+        torch.testing.assert_close(resumed_weights[k], full_weights[k], rtol=0, atol=0)
+    again, again_weights, _ = _stopping_fit(tmp_path / "full.pt", losses)   # finished: nothing trained again
+    assert again == full
+    for k in full_weights:
+        torch.testing.assert_close(again_weights[k], full_weights[k], rtol=0, atol=0)
+
+
+def test_the_plateau_test_is_one_sided_exact_mcnemar():
+    from effbench.studies.dense.train import plateau_p_value
+
+    best = [1] * 50 + [0] * 50
+    assert plateau_p_value(best, best) == 1.0
+    better = [1] * 50 + [1] * 12 + [0] * 38          # 12 gained, none lost: still improving
+    assert plateau_p_value(best, better) < 0.001
+    assert plateau_p_value(best, [1] * 45 + [0] * 55) == 1.0     # only lost: a plateau (or worse)
+
+
 def test_training_learns_and_writes_per_example_predictions(cfg, data, tmp_path):
     m = train_seed(cfg, "full", data, 44, tmp_path / "run", tmp_path / "s")
     hist = _history(tmp_path / "run")

@@ -109,9 +109,10 @@ def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
         facts = dense_tasks(config)[wc["dense_task"]]
         study = facts["studies"][0].split(".")[0]
         t = _task(config, study, wc["dense_task"], roots)
-        epochs = config["dense"]["train"]["epochs"]
+        epochs = config["dense"]["train"]["max_epochs"]      # early stopping: an upper bound
         n = t["sizes"]["train"]
-        return _job("dense", wc["dense_task"], facts["backbone"], t, n * epochs, epochs * HISTORY_EXAMPLES, n * epochs)
+        return _job("dense", wc["dense_task"], facts["backbone"], t, n * epochs, epochs * t["sizes"]["validation"],
+                    n * epochs)
     if rule in ("text_gate_dense", "text_gate_cost") or rule.startswith("text_gate_gated"):
         cfg = config["text_gate"]
         t = _task(config, "text_gate", None, roots)
