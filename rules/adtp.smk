@@ -242,7 +242,11 @@ rule adtp_significance:
     input:
         adtp_comparison_preds,
     output:
-        report("results/adtp/{adtp_task}/significance.csv", caption="../report/significance.rst", category="statistics"),
+        report(
+            "results/adtp/{adtp_task}/significance.csv",
+            caption="../report/significance.rst",
+            category="significance tests",
+        ),
     log:
         "logs/adtp/{adtp_task}/significance.log",
     benchmark:

@@ -6,7 +6,7 @@ rule significance:
     input:
         unpack(comparison_preds),
     output:
-        report("results/{study}/significance.csv", caption="../report/significance.rst", category="statistics"),
+        report("results/{study}/significance.csv", caption="../report/significance.rst", category="significance tests"),
     log:
         "logs/{study}/significance.log",
     benchmark:
@@ -34,7 +34,7 @@ rule bootstrap_benchmark:
         report(
             "results/stats/bootstrap_benchmark.json",
             caption="../report/bootstrap_benchmark.rst",
-            category="statistics",
+            category="significance tests",
         ),
     log:
         "logs/stats/bootstrap_benchmark.log",
