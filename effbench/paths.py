@@ -32,3 +32,8 @@ def cost_file(study: str, task: str) -> str:
 def dense_dir(task: str, seed) -> str:
     """The one dense fine-tune of a text task and seed (effbench.studies.dense)."""
     return f"results/dense/{task}/seed{seed}"
+
+
+def floor_files(task: str) -> dict[str, str]:
+    """The floor of a text task (majority class, bag of words: effbench.studies.dense.floor)."""
+    return {"metrics": f"results/dense/{task}/floor.json", "preds": f"results/dense/{task}/floor_preds.npz"}

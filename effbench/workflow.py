@@ -29,6 +29,15 @@ def setup(smk, threads: int | None = None) -> dict:
     return smk.config
 
 
+def optional_input(smk, name: str):
+    """The one path of a named input that a rule gives only where it applies (an empty list
+    otherwise), or None."""
+    value = smk.input.get(name)
+    if not value:
+        return None
+    return value if isinstance(value, str) else value[0]
+
+
 # glibc's mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
 

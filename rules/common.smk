@@ -185,6 +185,7 @@ def adtp_table_inputs(task):
         "evaluated": f"results/adtp/evaluated/{task}.csv",
         "cost": paths.cost_file("adtp", task),
         "claims": LEDGER,
+        "floor": [paths.floor_files(task)["preds"]] if dense_study.joins_floor(ADTP_CFG["tasks"][task]) else [],
     }
 
 

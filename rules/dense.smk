@@ -36,8 +36,7 @@ rule dense_floor:
             "{dir}/{split}.csv", dir=DENSE_TASKS[w.dense_task]["data_dir"], split=["train", "validation", "test"]
         ),
     output:
-        metrics="results/dense/{dense_task}/floor.json",
-        preds="results/dense/{dense_task}/floor_preds.npz",
+        **paths.floor_files("{dense_task}"),
     log:
         "logs/dense/{dense_task}.floor.log",
     benchmark:

@@ -77,6 +77,9 @@ rule eat_frontier_table:
         ],
         cost=paths.cost_file("eat", "{eat_task}"),
         claims=LEDGER,
+        floor=lambda w: (
+            [paths.floor_files(w.eat_task)["preds"]] if dense_study.joins_floor(EAT_CFG["tasks"][w.eat_task]) else []
+        ),
     output:
         report("results/eat/{eat_task}/tables/frontier.csv", caption="../report/eat_frontier_table.rst", category="eat"),
     log:

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from effbench.studies.adtp.tables import joined_rows, write_group, write_methods, write_retainer, write_summary
-from effbench.workflow import setup
+from effbench.workflow import optional_input, setup
 
 config = setup(snakemake)
 cfg, inputs, outputs = config["adtp"], snakemake.input, snakemake.output
@@ -12,7 +12,8 @@ else:
     runs = snakemake.params.runs
     joined = joined_rows(inputs.get("text_gate"), inputs.get("eat"))
     scale = config["scale"]      # which of the ledger's pointers the tables' paper columns follow
-    write_methods(cfg, task, runs, inputs.evaluated, inputs.cost, inputs.claims, outputs.methods, joined, scale)
+    write_methods(cfg, task, runs, inputs.evaluated, inputs.cost, inputs.claims, outputs.methods, joined, scale,
+                  optional_input(snakemake, "floor"))
     write_retainer(cfg, task, runs, inputs.claims, outputs.retainer, scale)
     for path in outputs.groups:
         write_group(cfg, task, runs, Path(path).stem, inputs.claims, path, scale)

@@ -13,6 +13,7 @@ from ...artefacts import read_json, read_npz, write_csv
 from ...claims import load_ledger, with_paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.tests import mcnemar, paired_bootstrap
+from ..dense.floor import floor_probs
 from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, ltp_variants, variants
 
 RETAINER_ROWS = {"adaptive": ADTP, "static": STATIC, "random": RANDOM_RATIO,
@@ -66,10 +67,11 @@ def run_row(p: dict) -> dict:
 
 
 def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None,
-                  scale: str = "default") -> pd.DataFrame:
+                  scale: str = "default", floor=None) -> pd.DataFrame:
     """Accuracy vs FLOPs vs measured time for every method on one task (the poster's budget
     figure in numbers, and Tables 1-3 in shape), paper values beside ours: each claim whose
-    ledger pointer at this scale reads a cell of this table (`paper_<metric>`, `verdict_<metric>`)."""
+    ledger pointer at this scale reads a cell of this table (`paper_<metric>`, `verdict_<metric>`);
+    floor: the task's floor_preds.npz, whose majority and bag-of-words rows join the table."""
     from ...data.tasks import metric as task_metric
     from ...stats.task_metrics import score_pct
 
@@ -96,6 +98,12 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
                    **{f"{m}_pct": 100 * e[m] for m in ("pearson", "spearman") if m in e.index}}
         row["source"] = "trained" if name in variants(cfg, task) else "evaluation-time"
         rows.append(row)
+    if floor is not None and not regression(dense):   # the floor every method must clear, on the same examples
+        for name, probs in floor_probs(floor, dense["labels"]).items():
+            p = {"probs_all": probs, "labels": dense["labels"]}
+            rows.append({"method": name, **accuracy_pct(p),
+                         **{f"vs_dense_{k}": v for k, v in paired(p, dense, cfg["n_resamples"]).items()},
+                         "source": "floor"})
     frame = pd.DataFrame(rows)
     dense_g = frame.set_index("method").loc[DENSE, "gflops"]
     frame["flops_reduction_x"] = dense_g / frame["gflops"]
@@ -126,14 +134,14 @@ def joined_rows(text_gate_table=None, eat_frontier=None) -> pd.DataFrame:
         tg = pd.read_csv(text_gate_table)
         dense_g = tg.loc[tg["row"] == "dense", "gflops"].iloc[0]
         for _, r in tg[tg["gate"] == "entropy_topk"].iterrows():
-            rows.append({"method": f"entropy_gate_{r['row']}", "source": "text_gate study (validation split, its own dense)",
+            rows.append({"method": f"entropy_gate_{r['row']}", "source": "text_gate study (test split, the shared dense)",
                          "accuracy_pct": 100 * r["accuracy"], "accuracy_pct_ci_low": 100 * r["accuracy_ci_low"],
                          "accuracy_pct_ci_high": 100 * r["accuracy_ci_high"], "mean_ratio": r["keep_ratio"],
                          "gflops": r["gflops"], "flops_reduction_x": dense_g / r["gflops"], "speedup_b1": r["speedup_b1"]})
     if eat_frontier and Path(eat_frontier).exists():
         ef = pd.read_csv(eat_frontier)
         for _, r in ef[ef["chosen"].astype(bool)].iterrows():
-            rows.append({"method": f"eat_{r['row']}", "source": "eat study (test split, its own dense)",
+            rows.append({"method": f"eat_{r['row']}", "source": "eat study (test split, the shared dense)",
                          "accuracy_pct": 100 * r["accuracy"], "accuracy_pct_ci_low": 100 * r.get("accuracy_ci_low", np.nan),
                          "accuracy_pct_ci_high": 100 * r.get("accuracy_ci_high", np.nan), "retention": r["avg_retention"],
                          "gflops": r["gflops"], "flops_reduction_x": 1 / r["gflops_vs_dense"],

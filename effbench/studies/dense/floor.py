@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...artefacts import provenance, write_json, atomic_path
+from ...artefacts import atomic_path, provenance, write_json
 from ...data.text import read_split, subsample
 
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)   # inverse regularisation of the logistic regression
@@ -101,3 +101,19 @@ def build(facts: dict, out_json, out_npz) -> dict:
             np.savez(fh, labels=y["test"], bow_probs=bow, majority_probs=majority)
     write_json(Path(out_json), {"provenance": provenance({"task": facts}), "metrics": metrics})
     return metrics
+
+
+FLOOR_ROWS = ("majority", "bag_of_words")
+
+
+def floor_probs(npz_path, labels) -> dict[str, np.ndarray]:
+    """{row name: (n, n_classes) test probabilities} of the task's floor, for a table whose rows
+    were scored on `labels`; a table scored on other examples than the whole test split in file
+    order is refused (its rows and the floor would not be paired)."""
+    from ...artefacts import read_npz
+
+    z = read_npz(npz_path)
+    if len(z["labels"]) != len(labels) or not np.array_equal(z["labels"], labels):
+        raise ValueError(f"{npz_path}: the floor is scored on the whole test split ({len(z['labels'])} examples), "
+                         f"this table on {len(labels)} others: set the study's test_subset to 0")
+    return {"majority": z["majority_probs"], "bag_of_words": z["bow_probs"]}

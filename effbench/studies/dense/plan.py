@@ -54,3 +54,10 @@ def tasks(config: dict) -> dict[str, dict]:
         raise ValueError("text studies that share a task share its dense model, so they must agree on its data "
                          "(set the same value in each):\n  " + "\n  ".join(problems))
     return out
+
+
+def joins_floor(task_cfg: dict) -> bool:
+    """Whether a study's table of this task carries the floor's rows (majority, bag of words): the
+    floor is scored on the whole test split, so only a table scored there too is paired with it
+    (every default- and paper-scale table; the smoke scale's test subsets are not)."""
+    return task_cfg.get("test_subset", 0) == 0

@@ -20,8 +20,9 @@ def variants(cfg: dict, task: str) -> dict[str, dict]:
     if cfg["tasks"][task]["ablation"]:
         for name, off in ABLATIONS.items():
             out[name] = {**out[EAT], **off, "seeds": seeds[:1]}
-        if cfg["init"] == "dense":   # every lever off: what EAT's extra epochs alone give the dense model
-            out[DENSE_CONTINUED] = {"kind": "dense", "continued": True, "distill": False, "seeds": seeds[:1]}
+    if cfg["init"] == "dense":   # every lever off: what EAT's extra epochs alone give the dense model, on every
+        # task, since a method that trains longer than its dense model needs this control beside it
+        out[DENSE_CONTINUED] = {"kind": "dense", "continued": True, "distill": False, "seeds": seeds[:1]}
     return out
 
 

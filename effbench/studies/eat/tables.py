@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
+from ..dense.floor import floor_probs
 from .plan import DENSE, DENSE_CONTINUED, EAT, NO_EXIT, SHALLOW, tau_key, variants
 
 PAPER_ROWS = {DENSE: "bert", SHALLOW: "distilbert"}     # the paper's dense reference and its shallow model
@@ -21,12 +22,13 @@ def _paper_row(name: str, tau) -> str | None:
     return None
 
 
-def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out_path) -> pd.DataFrame:
+def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out_path, floor=None) -> pd.DataFrame:
     """Tables 1-3 of paper 002 in shape (model, tau, latency_ms, accuracy, speed-up vs dense (the
     library's SDPA dense model; vs our eager dense path beside it),
     delta accuracy in pp, avg depth, avg retention) plus throughput, FLOPs and the
     measured / FLOPs-predicted ratio; accuracy on the test split with a 95% CI over seeds and
-    examples; the paper's row beside ours where the task stands in for one of its tables."""
+    examples; the paper's row beside ours where the task stands in for one of its tables; floor: the
+    task's floor_preds.npz, whose majority and bag-of-words rows (accuracy only) join the table."""
     from ...claims import find_claim, load_ledger, paper_columns
     from ...stats.intervals import two_level_bootstrap
 
@@ -66,6 +68,14 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
             row[f"measured_over_predicted_b{b}"] = t["speedup"] / c["predicted_speedup_batched"]
         row["predicted_speedup_batched"] = c["predicted_speedup_batched"]
         rows.append(row)
+    if floor is not None:             # the floor every operating point must clear, on the same test examples
+        for name, p in floor_probs(floor, labels).items():
+            row = {"row": name, "model": name, "n_seeds": 0, "chosen": False,
+                   "accuracy": float((p.argmax(1) == labels).mean())}
+            if int(labels.max()) <= 1:
+                r = two_level_bootstrap(labels, p[None, :, 1], "accuracy", 2000)
+                row.update(accuracy_ci_low=r["ci_low"], accuracy_ci_high=r["ci_high"])
+            rows.append(row)
     frame = pd.DataFrame(rows)
     dense = frame.set_index("row").loc[DENSE]
     frame["delta_acc_pp"] = 100 * (frame["accuracy"] - dense["accuracy"])

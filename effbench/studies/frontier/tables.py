@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
+from ..dense.floor import floor_probs
 from .plan import DENSE, DENSE_SDPA
 
 
@@ -23,7 +24,9 @@ def paper_points(config: dict, chosen_tau) -> dict:
     return out
 
 
-def write_table(config: dict, task: str, cost_path, preds_path, eat_metrics_path, out_path) -> pd.DataFrame:
+def write_table(config: dict, task: str, cost_path, preds_path, eat_metrics_path, out_path, floor=None) -> pd.DataFrame:
+    """Every method of one task on the same test examples; floor: the task's floor_preds.npz, whose
+    majority and bag-of-words rows (accuracy, paired against dense; no speed) join the table."""
     from ...stats.intervals import bootstrap_ci
     from ...stats.tests import mcnemar
 
@@ -47,10 +50,22 @@ def write_table(config: dict, task: str, cost_path, preds_path, eat_metrics_path
         test = mcnemar(correct[name], correct[DENSE_SDPA])
         row.update(mcnemar_b=test["b"], mcnemar_c=test["c"], p_vs_dense=test["p_value"])
         rows.append(row)
+    if floor is not None:
+        for name, probs in floor_probs(floor, labels).items():
+            right = probs.argmax(1) == labels
+            row = {"row": name, "family": "floor", "setting": "", "accuracy": float(right.mean()),
+                   "delta_acc_pp": 100 * (float(right.mean()) - cost[DENSE]["accuracy"])}
+            if binary:
+                ci = bootstrap_ci(labels, probs[:, 1], "accuracy", config["frontier"]["n_resamples"])
+                row.update(accuracy_ci_low=ci["ci_low"], accuracy_ci_high=ci["ci_high"])
+            test = mcnemar(right, correct[DENSE_SDPA])
+            rows.append({**row, "mcnemar_b": test["b"], "mcnemar_c": test["c"], "p_vs_dense": test["p_value"]})
     frame = pd.DataFrame(rows)
+    timed = frame["family"] != "floor"          # the floor is not timed: it is on no speed frontier
     for b in ("1", batch):
         col = f"speedup_b{b}"
-        frame[f"pareto_b{b}"] = pareto(frame[col], frame["accuracy"])
+        frame[f"pareto_b{b}"] = False
+        frame.loc[timed, f"pareto_b{b}"] = pareto(frame.loc[timed, col], frame.loc[timed, "accuracy"])
         front = frame[frame[f"pareto_b{b}"]].sort_values(col)
         # each Pareto point against its slower neighbour on the frontier (paired, same examples)
         for slower, faster in zip(front["row"].iloc[:-1], front["row"].iloc[1:]):

@@ -6,11 +6,13 @@ import pandas as pd
 
 from ...artefacts import read_json, write_csv
 from ...stats.intervals import accuracy
+from ..dense.floor import floor_probs
 from .plan import DENSE, variants
 
 
-def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.DataFrame:
-    """Table 3 of paper 000 in shape: accuracy and AUC (95% CI), FLOPs, measured speed-ups."""
+def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path, floor=None) -> pd.DataFrame:
+    """Table 3 of paper 000 in shape: accuracy and AUC (95% CI), FLOPs, measured speed-ups; floor: the
+    task's floor_preds.npz, whose majority and bag-of-words rows (accuracy and AUC) join the table."""
     from ...claims import find_claim, load_ledger, paper_columns
     from ...stats.intervals import classification_intervals
     from ...stats.significance import load_variant_preds
@@ -18,8 +20,8 @@ def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.D
     cost = read_json(cost_path)["metrics"]
     claims = load_ledger(claims_paths)
     main = f"entropy_topk_p{cfg['gate']['keep_ratio']:g}"
-    dense_acc = load_variant_preds(runs_root, DENSE)
-    dense_acc = float(accuracy(dense_acc["labels"], dense_acc["probs"]).mean())
+    dense = load_variant_preds(runs_root, DENSE)
+    dense_acc = float(accuracy(dense["labels"], dense["probs"]).mean())
     rows = []
     for name, spec in variants(cfg).items():
         p = load_variant_preds(runs_root, name)
@@ -44,6 +46,11 @@ def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path) -> pd.D
         for metric in ("accuracy", "auc", "flops_reduction", "delta_acc_pp"):
             row.update(paper_columns(find_claim(claims, "text_gate", "Table 3", ledger_row, metric), metric, row))
         rows.append(row)
+    if floor is not None:             # the floor every row must clear, on the same test examples
+        for name, probs in floor_probs(floor, dense["labels"]).items():
+            row = {"row": name, "gate": "floor", "n_seeds": 0,
+                   **classification_intervals(dense["labels"], probs[None, :, 1], 2000)}
+            rows.append({**row, "delta_acc_pp": 100 * (row["accuracy"] - dense_acc)})
     frame = pd.DataFrame(rows)
     write_csv(out_path, frame)
     return frame

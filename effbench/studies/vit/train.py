@@ -13,7 +13,7 @@ from ...compute import current
 from ...data.images import SHAPES, splits
 from ...models.vit import ViT
 from ...pruning.key_support import Selector, cluster_assignments
-from ...train import adamw, fit
+from ...train import EarlyStopping, adamw, fit
 from .plan import METHODS, data_path, variants
 
 
@@ -128,22 +128,31 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     def evaluate(w):
         record = {}
         logits = w["model"](x_val, record=record)
-        out = {"val_accuracy": float((logits.argmax(1) == y_val).float().mean()), "alpha": state["alpha"]}
+        out = {"val_loss": float(F.cross_entropy(logits.float(), y_val)),
+               "val_accuracy": float((logits.argmax(1) == y_val).float().mean()), "alpha": state["alpha"]}
         if spec["kind"] == "entropy":
             out["key_entropy"] = float(torch.stack([key_entropy(record["keys"][layer], w["anchors"][str(layer)],
                                                                 state["alpha"]).mean() for layer in reg["layers"]]).mean())
         return out
 
+    # every variant trains until its validation loss stops falling (`epochs` is the maximum) and keeps
+    # its best epoch; the annealing and the regulariser's window are set against the maximum
+    stopping = EarlyStopping("val_loss", tc["patience"], "min")
     history = fit(wrapper, optimizer, batches, step_loss, evaluate, tc["epochs"], seed,
                   state_path=Path(state_dir) / f"{name}.seed{seed}.pt", desc=name,
-                  resume_key=config_hash({"train": tc, "spec": spec, "model": cfg["model"], "reg": reg}), compute=compute)
+                  resume_key=config_hash({"train": tc, "spec": spec, "model": cfg["model"], "reg": reg}), compute=compute,
+                  stopping=stopping)
+    summary = stopping.summary(history, tc["epochs"])
+    best = history[summary["best_epoch"] - 1]
     out_dir = Path(out_dir)
     save_weights(wrapper, out_dir / "model.safetensors")
     prov = provenance({"train": tc, "spec": spec}, seed, variant=name, compute=compute.describe())
     write_json(out_dir / "history.json", {"provenance": prov, "history": history})
     write_json(out_dir / "metrics.json", {"provenance": prov, "metrics": {
-        **history[-1], "seconds_per_epoch": history[-1]["train_seconds"] / tc["epochs"], **spec}})
-    return history[-1]
+        **best, **summary, "max_epochs": tc["epochs"], "patience": tc["patience"],
+        "train_seconds": history[-1]["train_seconds"],
+        "seconds_per_epoch": history[-1]["train_seconds"] / len(history), **spec}})
+    return best
 
 
 def load_run(cfg: dict, name: str, directory) -> tuple[ViT, dict]:
