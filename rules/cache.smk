@@ -47,7 +47,8 @@ CACHED = {
     + expand("results/geometry/timing/{f}.csv", f=[*GEO["families"], "large"])
     + ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
     "frontier": [f for t in FRONTIER_TASKS for f in (frontier_study.cost_file(t), f"results/frontier/cost/{t}.npz")],
-    "vit": vit_run_files(["model.safetensors", "history.json", "metrics.json", "eval.csv"]) + ["results/vit/cost.csv"],
+    "vit": vit_run_files(["model.safetensors", "history.json", "metrics.json", "eval.csv", vit_study.EXAMPLES])
+    + ["results/vit/cost.csv"],
 }
 
 

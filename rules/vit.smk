@@ -52,7 +52,8 @@ if VIT["data"]["source"] in vit_study.HUB_SOURCES:
 
 rule vit_train:
     """Train one ViT, then evaluate it: accuracy at every sparsity and selector, block length, IoU with
-    the digit, corruption errors (one job: evaluation costs less than starting another)."""
+    the digit, corruption errors (one job: evaluation costs less than starting another); their means in
+    eval.csv, each test image's correctness and IoU in per_example.npz (what the tables bootstrap)."""
     input:
         VIT_DATA,
     output:
@@ -60,6 +61,7 @@ rule vit_train:
         "results/vit/runs/{vit_variant}/seed{seed}/history.json",
         "results/vit/runs/{vit_variant}/seed{seed}/metrics.json",
         "results/vit/runs/{vit_variant}/seed{seed}/eval.csv",
+        "results/vit/runs/{vit_variant}/seed{seed}/" + vit_study.EXAMPLES,
     log:
         "logs/vit/train.{vit_variant}.seed{seed}.log",
     benchmark:
@@ -119,6 +121,7 @@ rule vit_profile:
 rule vit_tables:
     input:
         evals=vit_run_files(["eval.csv"]),
+        examples=vit_run_files([vit_study.EXAMPLES]),
         metrics=vit_run_files(["metrics.json"]),
         cost="results/vit/cost.csv",
         claims=LEDGER,

@@ -131,7 +131,62 @@ def test_speedup_is_paired_per_set_and_averaged_over_seeds():
     out = summarise_method(pd.DataFrame(rows), "qhull", "entropynet", "ball")
     assert out["speedup"] == pytest.approx(2.0) and out["speedup_ci_low"] == pytest.approx(2.0)
     assert out["hull_error"] == pytest.approx(0.1) and out["hull_error_ci_low"] < 0.1 < out["hull_error_ci_high"]
-    assert out["ci_over"] == "3 seeds"
+    assert out["ci_over"] == "3 seeds x 2 sets" and out["speedup_ci_method"] == "two_level_bootstrap"
+    assert out["speedup_per_seed"] == "2 / 2 / 2" and out["hull_error_per_seed"] == "0 / 0.1 / 0.2"
+
+
+def _timings(sets: dict) -> pd.DataFrame:
+    """Timing rows at the table size: raw QHull once per (seed, set), EntropyNet + QHull per variant;
+    sets: variant -> (seeds timed, sets per seed); hull errors and distances > 0, skewed."""
+    rng = np.random.default_rng(0)
+    rows, raw = [], {}
+    for variant, (seeds, n_sets) in sets.items():
+        for seed in seeds:
+            for j in range(n_sets):
+                common = {"family": "uniform", "seed": seed, "size": 10000, "set": j, "algorithm": "qhull",
+                          "points_in": 10000}
+                if (seed, j) not in raw:
+                    raw[seed, j] = 10.0 + rng.random()
+                    rows.append({**common, "preprocess": "none", "variant": "", "median_ms": raw[seed, j],
+                                 "hull_error_pct": 0.0, "hausdorff": 0.0, "points_out": 1000})
+                rows.append({**common, "preprocess": "entropynet", "variant": variant,
+                             "median_ms": raw[seed, j] / (1.5 + rng.random()), "hull_error_pct": rng.exponential(0.05),
+                             "hausdorff": rng.exponential(1e-3), "points_out": 10000})
+    return pd.DataFrame(rows)
+
+
+def test_a_one_seed_sweep_row_has_no_zero_width_interval(tmp_path):
+    """The sweeps train one seed and time one set: one value per metric, so no interval (NaN), never
+    [x, x]; the main variant's three seeds get the two-level bootstrap, inside each metric's range."""
+    from effbench.artefacts import write_json
+    from effbench.studies.geometry.tables import lambda_sweep
+
+    cfg = _cfg()
+    for variant, seeds in (("ball", cfg["seeds"]), ("lambda1", cfg["seeds"][:1])):
+        for seed in seeds:
+            write_json(tmp_path / "uniform" / variant / f"seed{seed}" / "metrics.json",
+                       {"metrics": {"train_seconds": 60.0, "lambda": 0.1, "k": 16, "kind": "anchor",
+                                    "surrogate_in": 2.0, "surrogate_out": 1.0}})
+    timings = _timings({"ball": (cfg["seeds"], 1), "lambda1": (cfg["seeds"][:1], 1)})
+    table = lambda_sweep(cfg, timings, tmp_path, []).set_index("variant")
+    one = table.loc["lambda1"]
+    for metric in ("runtime_ms", "speedup", "speedup_vs_raw", "hull_error", "hausdorff", "hull_error_hausdorff_10_3"):
+        assert np.isnan(one[f"{metric}_ci_low"]) and np.isnan(one[f"{metric}_ci_high"]), metric
+        assert one[f"{metric}_ci_method"] == "none" and np.isfinite(one[metric])
+    main = table.loc["ball"]
+    assert main["n_seeds"] == 3 and main["ci_over"] == "3 seeds x 1 set"
+    for metric in ("runtime_ms", "speedup", "hull_error", "hausdorff"):
+        assert main[f"{metric}_ci_method"] == "two_level_bootstrap" and len(main[f"{metric}_per_seed"].split(" / ")) == 3
+        assert 0 <= main[f"{metric}_ci_low"] <= main[metric] <= main[f"{metric}_ci_high"]
+        assert main[f"{metric}_ci_high"] > main[f"{metric}_ci_low"]
+    assert main["speedup_ci_low"] > 0
+
+
+def test_a_one_seed_row_with_several_sets_gets_an_interval_over_its_sets():
+    out = summarise_method(_timings({"ball": ([0], 5)}), "qhull", "entropynet", "ball")
+    assert out["ci_over"] == "1 seed x 5 sets" and out["hull_error_ci_method"] == "example_bootstrap"
+    assert 0 <= out["hull_error_ci_low"] < out["hull_error"] < out["hull_error_ci_high"]
+    assert 0 < out["speedup_ci_low"] < out["speedup"] < out["speedup_ci_high"]
 
 
 def test_geometry_config_cross_checks():

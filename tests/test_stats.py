@@ -9,8 +9,10 @@ from effbench.stats.intervals import (
     bootstrap_ci,
     delong_ci,
     delong_components,
+    interval_columns,
     seed_t_interval,
     two_level_bootstrap,
+    two_level_bootstrap_of,
     wilson_ci,
 )
 from effbench.stats.tests import (
@@ -156,6 +158,62 @@ def test_seed_t_interval():
     lo, hi = seed_t_interval([1.0, 2.0, 3.0])
     assert lo == pytest.approx(2 - 4.302653 * 1 / np.sqrt(3), rel=1e-5)
     assert hi == pytest.approx(2 + 4.302653 * 1 / np.sqrt(3), rel=1e-5)
+
+
+def test_seed_t_interval_of_one_value_is_no_interval():
+    """One seed is one value: no interval at all, never [x, x]."""
+    assert all(np.isnan(seed_t_interval([0.046])))
+    assert all(np.isnan(seed_t_interval([])))
+
+
+def test_seed_t_interval_is_clipped_to_the_metrics_range():
+    """Three seed accuracies near 1: the symmetric t-interval crosses 1 (the defect: 62.7 [23.9, 101.6]);
+    clipped, it ends at the range's edge, and an error's interval never goes below zero."""
+    values = [0.6, 0.75, 0.9]
+    lo, hi = seed_t_interval(values)
+    assert hi > 1 and lo > 0
+    clipped = seed_t_interval(values, bounds=(0.0, 1.0))
+    assert clipped == (pytest.approx(lo), 1.0)
+    assert seed_t_interval([0.0, 0.01, 0.6], bounds=(0.0, np.inf))[0] == 0.0
+
+
+def test_two_level_bootstrap_of_a_mean_equals_the_accuracy_bootstrap():
+    """The generic engine on 0/1 correctness is two_level_bootstrap's accuracy (labels all ones)."""
+    rng = np.random.default_rng(2)
+    correct = (rng.random((3, 200)) < [[0.7], [0.8], [0.75]]).astype(float)
+    acc = two_level_bootstrap(np.ones(200), correct, "accuracy", 1000, seed=5)
+    mean = two_level_bootstrap_of(correct, n_resamples=1000, seed=5)
+    assert mean["estimate"] == pytest.approx(acc["estimate"])
+    assert mean["per_seed"] == pytest.approx(acc["per_seed"])
+    assert (mean["ci_low"], mean["ci_high"]) == (pytest.approx(acc["ci_low"]), pytest.approx(acc["ci_high"]))
+    assert acc["method"] == mean["method"] == "two_level_bootstrap"
+    assert 0 <= mean["ci_low"] < mean["estimate"] < mean["ci_high"] <= 1
+
+
+def test_two_level_bootstrap_of_one_seed_is_over_examples_and_of_one_value_is_none():
+    one_seed = two_level_bootstrap_of(np.array([[0.1, 0.4, 0.2, 0.3]]), n_resamples=500)
+    assert one_seed["method"] == "example_bootstrap" and 0.1 <= one_seed["ci_low"] < one_seed["ci_high"] <= 0.4
+    one_value = two_level_bootstrap_of(np.array([[0.046]]), n_resamples=500)
+    assert one_value["method"] == "none" and np.isnan(one_value["ci_low"]) and np.isnan(one_value["ci_high"])
+    assert one_value["estimate"] == pytest.approx(0.046) and one_value["per_seed"] == [pytest.approx(0.046)]
+    seeds_only = two_level_bootstrap_of(np.array([[1.0], [2.0], [3.0]]), n_resamples=500)   # one example per seed
+    assert seeds_only["method"] == "two_level_bootstrap" and 1.0 <= seeds_only["ci_low"] < 2.0 < seeds_only["ci_high"] <= 3.0
+
+
+def test_two_level_bootstrap_of_a_paired_statistic_keeps_the_pairing_within_seeds():
+    """A ratio of two quantities of the same seed: seeds whose numerator and denominator move
+    together give a ratio of 2 on every resample, however far apart the seeds are."""
+    rng = np.random.default_rng(0)
+    base = rng.random((3, 1, 50)) + np.array([0.0, 5.0, 10.0])[:, None, None]    # (S, 1, n): seeds far apart
+    r = two_level_bootstrap_of(np.concatenate([2 * base, base], 1), lambda m: m[..., 0] / m[..., 1], 300)
+    assert r["estimate"] == pytest.approx(2.0) and (r["ci_low"], r["ci_high"]) == (pytest.approx(2.0), pytest.approx(2.0))
+
+
+def test_interval_columns_show_the_seeds_and_scale():
+    r = {"estimate": 0.8, "ci_low": 0.7, "ci_high": 0.9, "per_seed": [0.75, 0.8, 0.85], "method": "two_level_bootstrap"}
+    assert interval_columns("top_1", r, 100) == {
+        "top_1": 80.0, "top_1_ci_low": 70.0, "top_1_ci_high": 90.0, "top_1_ci_method": "two_level_bootstrap",
+        "top_1_per_seed": "75 / 80 / 85"}
 
 
 def test_count_based_bootstrap_equals_explicit_resampling(scored):

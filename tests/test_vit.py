@@ -3,6 +3,7 @@ per input and head, contiguous, [CLS]-inclusive and of the configured size; corr
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -227,3 +228,88 @@ def test_the_papers_cifar_through_a_local_copy_in_the_hubs_layout(tmp_path):
         prepare("cifar100", tmp_path / "d.npz", tmp_path)
     with pytest.raises(ValueError, match="does not divide"):
         ViT(image=32, patch=7)
+
+
+def _tiny_vit_runs(root, cfg, n_images=60):
+    """Every file vit_tables reads, for dense / L1 / entropy over the configured seeds on n_images
+    test images: per-image correctness (entropy near 100%, seeds apart) and IoU, eval.csv as their
+    means, a cost table and metrics. Returns the (variant, seed) -> per-image arrays written."""
+    from effbench.artefacts import write_csv, write_json, write_npz
+    from effbench.studies.vit.plan import EXAMPLES, example_key
+
+    rng = np.random.default_rng(0)
+    base = {"dense": 0.80, "l1": 0.85, "entropy": 0.97}
+    examples, cost = {}, []
+    for v, p in base.items():
+        kinds = ["magnitude"] + (["entropy", "combined"] if v == "entropy" else [])
+        for seed in cfg["seeds"]:
+            arrays, rows = {}, []
+            p_seed = min(p + 0.02 * (seed - 1), 0.995)
+            for kind in kinds:
+                for sp in ([0.0] if kind == kinds[0] else []) + list(cfg["inference"]["sparsities"]):
+                    selector = kind if sp > 0 else "none"
+                    arrays[example_key("correct", selector, sp)] = rng.random(n_images) < p_seed
+                    arrays[example_key("iou", selector, sp)] = rng.random(n_images).astype(np.float32)
+                    rows.append({"variant": v, "seed": seed, "selector": selector, "sparsity": sp,
+                                 "accuracy": arrays[example_key("correct", selector, sp)].mean(),
+                                 "iou": arrays[example_key("iou", selector, sp)].mean(), "mean_block_length": 7.0})
+            for c in CORRUPTIONS:
+                for sev in (1, 2, 3):
+                    for mode in ("dense", "sparse"):
+                        arrays[example_key("correct", f"corruption:{mode}", c, sev)] = rng.random(n_images) < p_seed - 0.1 * sev
+            run = root / "results/vit/runs" / v / f"seed{seed}"
+            write_csv(run / "eval.csv", pd.DataFrame(rows))
+            write_npz(run / EXAMPLES, **arrays)
+            write_json(run / "metrics.json", {"provenance": {"variant": v, "seed": seed},
+                                              "metrics": {"seconds_per_epoch": 1.0, "train_seconds": 10.0}})
+            examples[v, seed] = arrays
+        for impl in ("manual", "sdpa"):
+            for mode in ("dense", "sparse"):
+                for batch in (1, 64):
+                    cost.append({"variant": v, "impl": impl, "mode": mode, "batch": batch, "median_ms": 2.0 - (mode == "sparse"),
+                                 "images_per_s": 100.0, "flops_total": 10.0, "flops_total_sparse": 8.0, "kept_keys": 13,
+                                 "tokens": 50, "flops_attention_share": 0.3, "attention_matrix_mb": 1.0})
+    write_csv(root / "results/vit/cost.csv", pd.DataFrame(cost))
+    return examples
+
+
+def test_the_vit_accuracy_intervals_are_two_level_bootstraps_inside_0_100(tmp_path):
+    """Tables 4, 5, 19 and robustness from per-image evaluations: each accuracy's interval is
+    stats.intervals.two_level_bootstrap over the seeds' correctness, inside [0, 100], with the per-seed
+    values beside it (not a t-interval over three seed means, which crossed 100); mCE's is a two-level
+    bootstrap too, the dense model 100 by construction."""
+    from effbench.config import ROOT
+    from effbench.config_sources import merged
+    from effbench.stats.intervals import two_level_bootstrap
+    from effbench.studies.vit.plan import example_key
+    from effbench.studies.vit.tables import write_tables
+
+    cfg = {**merged()["vit"], "output_baselines": {}, "fine_patch": 0}
+    cfg["lambda_grid"] = [cfg["regularizer"]["lambda"]]
+    examples = _tiny_vit_runs(tmp_path, cfg)
+    runs = sorted((tmp_path / "results/vit/runs").glob("*/seed*"))
+    tables = write_tables(cfg, [r / "eval.csv" for r in runs], [r / "per_example.npz" for r in runs],
+                          tmp_path / "results/vit/cost.csv", [r / "metrics.json" for r in runs],
+                          ROOT / "claims", tmp_path / "tables")
+    s = cfg["inference"]["headline_sparsity"]
+    for name, col in (("table4", "top_1"), ("table5", "top_1_acc"), ("table19", "accuracy")):
+        t = tables[name]
+        assert (t[f"{col}_ci_method"] == "two_level_bootstrap").all() and (t["n_seeds"] == len(cfg["seeds"])).all()
+        assert ((0 <= t[f"{col}_ci_low"]) & (t[f"{col}_ci_low"] <= t[col]) & (t[col] <= t[f"{col}_ci_high"])
+                & (t[f"{col}_ci_high"] <= 100)).all()
+        assert (t[f"{col}_ci_high"] > t[f"{col}_ci_low"]).all()
+        assert t[f"{col}_per_seed"].str.split(" / ").str.len().eq(len(cfg["seeds"])).all()
+    ours = tables["table4"].set_index("variant").loc["entropy"]
+    correct = np.vstack([examples["entropy", k][example_key("correct", "entropy", s)] for k in cfg["seeds"]])
+    r = two_level_bootstrap(np.ones(correct.shape[1]), correct.astype(float), "accuracy", 2000)
+    assert ours["top_1"] == pytest.approx(100 * r["estimate"])
+    assert (ours["top_1_ci_low"], ours["top_1_ci_high"]) == (pytest.approx(100 * r["ci_low"]), pytest.approx(100 * r["ci_high"]))
+    assert ours["top_1_per_seed"] == " / ".join(f"{100 * v:.4g}" for v in r["per_seed"])
+    rob = tables["robustness"].set_index("row")
+    assert (rob["mce_ci_method"] == "two_level_bootstrap").all() and (rob["iou_ci_method"] == "two_level_bootstrap").all()
+    dense = rob[rob["variant"] == "dense"]
+    assert np.allclose(dense[["mce", "mce_ci_low", "mce_ci_high"]], 100)
+    others = rob[rob["variant"] != "dense"]
+    assert ((0 <= others["mce_ci_low"]) & (others["mce_ci_low"] < others["mce"]) & (others["mce"] < others["mce_ci_high"])).all()
+    assert ((0 <= rob["iou_ci_low"]) & (rob["iou_ci_high"] <= 1)).all()
+    assert (tmp_path / "tables" / "table4.csv").exists()

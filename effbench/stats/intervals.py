@@ -154,23 +154,74 @@ def two_level_bootstrap(labels, scores, metric: str = "accuracy", n_resamples: i
     scores = np.atleast_2d(np.asarray(scores, float))
     rng = np.random.default_rng(seed)
     per_resample, redrawn = bootstrap_metric(labels, scores, metric, n_resamples, rng)       # (B, S)
-    seeds = rng.integers(0, scores.shape[0], per_resample.shape)
-    draws = np.take_along_axis(per_resample, seeds, axis=1).mean(1)
-    lo, hi = percentile_ci(draws, level)
+    lo, hi = percentile_ci(seed_mean_draws(per_resample, rng), level)
     per_seed = METRICS[metric](labels, scores)
     return {"estimate": float(per_seed.mean()), "ci_low": lo, "ci_high": hi,
-            "per_seed": per_seed.tolist(), "n_redrawn": redrawn}
+            "per_seed": per_seed.tolist(), "n_redrawn": redrawn,
+            "method": interval_method(scores.shape[0], scores.shape[1])}
 
 
-def seed_t_interval(values, level: float = 0.95) -> tuple[float, float]:
-    """Student-t interval over seed-level values (mean +/- t * s / sqrt(S))."""
+def seed_mean_draws(per_resample: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The seed level: (B, S) per-seed values on B example resamples -> (B,) means of S seeds drawn anew."""
+    seeds = rng.integers(0, per_resample.shape[1], per_resample.shape)
+    return np.take_along_axis(per_resample, seeds, axis=1).mean(1)
+
+
+def interval_method(n_seeds: int, n_examples: int) -> str:
+    """What a two-level bootstrap over n_seeds x n_examples is: over examples only, or none of one value."""
+    return "two_level_bootstrap" if n_seeds > 1 else "example_bootstrap" if n_examples > 1 else "none"
+
+
+def two_level_bootstrap_of(values, statistic=None, n_resamples: int = 2000, level: float = 0.95,
+                           seed: int = 0, chunk: int = 2000) -> dict:
+    """The two-level bootstrap (seeds, then examples) of any statistic of per-example means.
+
+    values: (S, n) or (S, k, n), k per-example quantities (correctness, IoU, a log-ratio) of S seeds on
+    the same n examples; each resample draws one example resample shared by seeds and quantities, then
+    S seeds. statistic: (..., S, k) example means -> (..., S), applied per seed before the seed draw, so
+    quantities paired within a seed (mCE: a model's errors over dense's of that seed) stay paired.
+    Returns the seed-mean estimate, percentile interval ((nan, nan) for one value), per-seed values, method."""
+    values = np.asarray(values, float)
+    values = values[:, None] if values.ndim == 2 else values                  # (S, k, n)
+    n_seeds, k, n = values.shape
+    statistic = statistic or (lambda means: means[..., 0])
+    per_seed = np.asarray(statistic(values.mean(-1)), float)                  # (S,)
+    out = {"estimate": float(per_seed.mean()), "per_seed": per_seed.tolist(),
+           "method": interval_method(n_seeds, n)}
+    if out["method"] == "none":
+        return {**out, "ci_low": float("nan"), "ci_high": float("nan")}
+    rng = np.random.default_rng(seed)
+    flat = values.reshape(n_seeds * k, n).T                                   # (n, S*k)
+    parts = []
+    for start in range(0, n_resamples, chunk):
+        counts = resample_counts(rng, n, min(chunk, n_resamples - start)).astype(np.float64)   # (b, n)
+        means = (counts @ flat) / counts.sum(1, keepdims=True)                # (b, S*k)
+        parts.append(statistic(means.reshape(-1, n_seeds, k)))                # (b, S)
+    lo, hi = percentile_ci(seed_mean_draws(np.concatenate(parts), rng), level)
+    return {**out, "ci_low": lo, "ci_high": hi}
+
+
+def seed_t_interval(values, level: float = 0.95, bounds: tuple = (-np.inf, np.inf)) -> tuple[float, float]:
+    """Student-t interval over seed-level values (mean +/- t * s / sqrt(S)) clipped to the metric's range
+    `bounds` (symmetric, it crosses a bound it is near: no accuracy above 100%, no error below zero); for
+    quantities without per-example values (with them, two_level_bootstrap(_of) is the interval).
+    Fewer than two values have no spread to estimate: (nan, nan), 'no interval'."""
     from scipy.stats import t
 
     values = np.asarray(values, float)
     if values.size < 2:
-        return float(values.mean()), float(values.mean())
+        return float("nan"), float("nan")
     half = t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return float(values.mean() - half), float(values.mean() + half)
+    lo, hi = np.clip([values.mean() - half, values.mean() + half], *bounds)
+    return float(lo), float(hi)
+
+
+def interval_columns(name: str, result: dict, scale: float = 1.0) -> dict:
+    """A table's columns for one metric's interval: `<name>`, `_ci_low`, `_ci_high`, `_ci_method`
+    and `_per_seed` ("a / b / c", so a reader sees what the seeds did), all times `scale`."""
+    return {name: scale * result["estimate"], f"{name}_ci_low": scale * result["ci_low"],
+            f"{name}_ci_high": scale * result["ci_high"], f"{name}_ci_method": result["method"],
+            f"{name}_per_seed": " / ".join(f"{scale * v:.4g}" for v in result["per_seed"])}
 
 
 def wilson_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:

@@ -8,33 +8,43 @@ import pandas as pd
 
 from ...artefacts import read_json, write_csv
 from ...geometry import hulls
-from ...stats.intervals import seed_t_interval
+from ...stats.intervals import interval_columns, two_level_bootstrap_of
 from .plan import DISPLAY, MAIN, METHOD_NAMES, grid, sweep, variant_settings
 
 
-def _interval(values) -> tuple[float, float, float]:
-    values = np.asarray(values, float)
-    lo, hi = seed_t_interval(values)
-    return float(values.mean()), lo, hi
+def _by_seed(merged: pd.DataFrame, col: str) -> np.ndarray:
+    """(S, J) one metric: a row per seed, a column per held-out set (size, set). Each seed draws its
+    own sets (sets.sets_for), so column j holds each seed's j-th set: the shared example resample of
+    the two-level bootstrap then draws J sets of every seed, a bootstrap over sets within seeds."""
+    return merged.pivot_table(index="seed", columns=["size", "set"], values=col, aggfunc="mean").to_numpy()
+
+
+def _exp(result: dict) -> dict:
+    """A log-scale interval back on the ratio's scale (percentile intervals carry over: always > 0)."""
+    return {**result, "estimate": float(np.exp(result["estimate"])), "ci_low": float(np.exp(result["ci_low"])),
+            "ci_high": float(np.exp(result["ci_high"])), "per_seed": np.exp(result["per_seed"]).tolist()}
 
 
 def summarise_method(timings: pd.DataFrame, algorithm: str, prep: str, variant: str = "") -> dict:
-    """Mean and 95% t-interval of runtime, speed-up over raw input (same algorithm, same set),
-    hull error and Hausdorff distance. The unit is the seed where there are several, else the set."""
+    """Runtime, speed-up over raw input (same algorithm, same set), hull error and Hausdorff distance:
+    their mean and 95% interval by the two-level bootstrap over seeds, then held-out sets within a seed
+    (stats.intervals.two_level_bootstrap_of). Several seeds: seeds and sets vary; one seed (the sweeps):
+    a bootstrap over its sets; one seed with one set: one value, no interval (NaN). The speed-up, a
+    ratio, is a geometric mean with its interval on the log scale (so it stays > 0); the others
+    are means of non-negative values, so their percentile intervals stay >= 0."""
     base = timings[(timings.algorithm == algorithm) & (timings.preprocess == "none")]
     rows = timings[(timings.algorithm == algorithm) & (timings.preprocess == prep) & (timings.variant.fillna("") == variant)]
     if rows.empty:
         return {}
     merged = rows.merge(base[["seed", "size", "set", "median_ms"]], on=["seed", "size", "set"], suffixes=("", "_raw"))
-    merged["speedup"] = merged["median_ms_raw"] / merged["median_ms"]
-    unit = "seed" if merged["seed"].nunique() > 1 else "set"
-    per = merged.groupby(unit).agg(runtime_ms=("median_ms", "mean"), speedup=("speedup", lambda s: float(np.exp(np.log(s).mean()))),
-                                   hull_error=("hull_error_pct", "mean"), hausdorff=("hausdorff", "mean"),
-                                   points_out=("points_out", "mean"))
-    out = {"ci_over": f"{len(per)} {unit}s", "points_in": float(merged["points_in"].mean())}
-    for col in ("runtime_ms", "speedup", "hull_error", "hausdorff"):
-        out[col], out[f"{col}_ci_low"], out[f"{col}_ci_high"] = _interval(per[col])
-    out["points_out"] = float(per["points_out"].mean())
+    merged["log_speedup"] = np.log(merged["median_ms_raw"] / merged["median_ms"])
+    n_seeds, n_sets = _by_seed(merged, "median_ms").shape
+    out = {"ci_over": f"{n_seeds} seed{'s' * (n_seeds > 1)} x {n_sets} set{'s' * (n_sets > 1)}",
+           "n_seeds": n_seeds, "n_sets": n_sets, "points_in": float(merged["points_in"].mean())}
+    for col, source in (("runtime_ms", "median_ms"), ("hull_error", "hull_error_pct"), ("hausdorff", "hausdorff")):
+        out.update(interval_columns(col, two_level_bootstrap_of(_by_seed(merged, source))))
+    out.update(interval_columns("speedup", _exp(two_level_bootstrap_of(_by_seed(merged, "log_speedup")))))
+    out["points_out"] = float(merged["points_out"].mean())
     for col in ("entropy_bound_in", "entropy_bound_out", "delaunay_error", "forward_ms", "hull_on_output_ms",
                 "forward_gflops_per_point", "vertex_recall"):
         if col in merged and merged[col].notna().any():
@@ -81,17 +91,21 @@ def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics
             continue
         seeds = cfg["seeds"] if variant == MAIN else cfg["seeds"][: cfg["variant_seeds"]]
         m = [read_json(Path(runs_root) / cfg["sweep_family"] / variant / f"seed{k}" / "metrics.json")["metrics"] for k in seeds]
-        row = {"row": label, "variant": variant, **s, "speedup_vs_raw": s["speedup"],
-               "speedup_vs_raw_ci_low": s["speedup_ci_low"], "speedup_vs_raw_ci_high": s["speedup_ci_high"],
-               "hull_error_hausdorff_10_3": 1e3 * s["hausdorff"],
-               "hull_error_hausdorff_10_3_ci_low": 1e3 * s["hausdorff_ci_low"],
-               "hull_error_hausdorff_10_3_ci_high": 1e3 * s["hausdorff_ci_high"],
+        row = {"row": label, "variant": variant, **s, **_alias(s, "speedup", "speedup_vs_raw"),
+               **_alias(s, "hausdorff", "hull_error_hausdorff_10_3", 1e3),
                "training_time_min": float(np.mean([r["train_seconds"] for r in m])) / 60,
                "lambda": m[0]["lambda"], "k": m[0]["k"], "kind": m[0]["kind"],
                "surrogate_reduction_pct": 100 * float(np.mean([1 - r["surrogate_out"] / r["surrogate_in"] for r in m])),
                "entropy_reduction": 100 * (1 - s.get("entropy_bound_out", np.nan) / s.get("entropy_bound_in", np.nan))}
         rows.append(_with_paper(row, claims, source, metrics))
     return pd.DataFrame(rows)
+
+
+def _alias(s: dict, metric: str, name: str, scale: float = 1.0) -> dict:
+    """One metric's interval columns of a summarise_method row under the name (and unit) a paper's table uses."""
+    return interval_columns(name, {"estimate": s[metric], "ci_low": s[f"{metric}_ci_low"], "ci_high": s[f"{metric}_ci_high"],
+                                   "method": s[f"{metric}_ci_method"],
+                                   "per_seed": [float(v) for v in s[f"{metric}_per_seed"].split(" / ")]}, scale)
 
 
 TABLE15 = {"Ball-Based (General)": MAIN, "Halfspace-Aware": "halfspace", "Axis-Aligned Rectangles": "rectangle"}
@@ -181,8 +195,7 @@ def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
     train = np.mean([read_json(Path(runs_root) / cfg["sweep_family"] / MAIN / f"seed{k}" / "metrics.json")["metrics"]["train_seconds"]
                      for k in cfg["seeds"]])
     saving_ms = (1 - 1 / s["speedup"]) * raw["runtime_ms"]
-    row = {"row": "EntropyNet (Geometry)", "training_overhead": train / 60, "speedup": s["speedup"],
-           "speedup_ci_low": s["speedup_ci_low"], "speedup_ci_high": s["speedup_ci_high"],
+    row = {"row": "EntropyNet (Geometry)", "training_overhead": train / 60, **_alias(s, "speedup", "speedup"),
            "speedup_factor": s["speedup"], "t_raw_ms": raw["runtime_ms"], "saving_per_call_ms": saving_ms,
            "break_even_calls": train * 1e3 / saving_ms if saving_ms > 0 else float("inf")}
     row = _with_paper(row, claims, "Table 8", ("training_overhead", "speedup"))

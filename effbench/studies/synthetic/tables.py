@@ -18,6 +18,12 @@ from .plan import variants
 
 STUDY = "synthetic"
 TABLE2_SOURCE = "Table 2"
+# the range of each seed-level quantity, to which its t interval is clipped (a symmetric interval
+# near a bound crosses it: no share above 1, no count below 0)
+SHARE = (0.0, 1.0)
+SEED_RANGES = {"avg_kept": (0.0, np.inf), "gate_temperature": (0.0, np.inf),
+               **dict.fromkeys(("ece", "gate_ece", "gate_ece_scaled", "gate_token_accuracy",
+                                "oracle_precision", "oracle_recall", "oracle_signal_recall"), SHARE)}
 
 
 def load_runs(cfg: dict, runs_root) -> pd.DataFrame:
@@ -50,7 +56,7 @@ def _seed_summary(runs: pd.DataFrame, name: str, columns) -> dict:
     out = {}
     for col in columns:
         if col in sub and sub[col].notna().any():
-            lo, hi = seed_t_interval(sub[col].dropna())
+            lo, hi = seed_t_interval(sub[col].dropna(), bounds=SEED_RANGES[col])
             out.update({col: float(sub[col].mean()), f"{col}_ci_low": lo, f"{col}_ci_high": hi})
     return out
 

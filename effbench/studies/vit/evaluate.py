@@ -5,18 +5,21 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...artefacts import write_csv
+from ...artefacts import write_csv, write_npz
 from ...compute import current, numpy, on
 from ...data.images import CORRUPTIONS, OBJECT_MASKS, corrupt, foreground_patches
 from ...models.vit import ViT
 from ...pruning.key_support import mean_run_length
-from .plan import variants
+from .plan import example_key, variants
 from .train import _tensor, data_splits, load_run, selector_for
 
 
 @torch.inference_mode()
-def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
-    """Accuracy per sparsity and selector, block length, IoU with the digit, corruption errors."""
+def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path, examples_path) -> dict:
+    """Accuracy per sparsity and selector, block length, IoU with the digit, corruption errors:
+    their means in out_path (eval.csv), and per test image, in order, in examples_path (one array
+    per evaluation, named by plan.example_key; every seed sees the same test split, so the tables
+    can bootstrap seeds and images together)."""
     model, anchors = load_run(cfg, name, run_dir)
     spec = variants(cfg)[name]
     data = data_splits(cfg)
@@ -26,17 +29,21 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
     # IoU with the object where its pixels are its mask (the grey sets); the hub's RGB sets have none
     fg = (torch.from_numpy(foreground_patches(x, spec["patch"])).to(device)
           if cfg["data"]["source"] in OBJECT_MASKS else None)
-    rows = []
+    rows, examples = [], {}
     kinds = ["magnitude"] + (["entropy", "combined"] if spec["kind"] == "entropy" else [])
     for kind in kinds:
         for sparsity in ([0.0] if kind == kinds[0] else []) + list(cfg["inference"]["sparsities"]):
             sel = selector_for(cfg, name, anchors, sparsity, kind) if sparsity > 0 else None
             record = {"want": ("attn",) if fg is not None else ()}
-            pred = model(xt, selector=sel, record=record).argmax(1)
+            correct = model(xt, selector=sel, record=record).argmax(1) == yt                 # (images,)
             last = max(cfg["inference"]["sparse_layers"])
-            row = {"variant": name, "seed": seed, "selector": kind if sparsity > 0 else "none", "sparsity": sparsity,
-                   "accuracy": float((pred == yt).float().mean()),
-                   "iou": cls_iou(record, last, fg, sparsity) if fg is not None else float("nan")}
+            iou = (cls_iou_per_image(record, last, fg, sparsity) if fg is not None
+                   else torch.full(correct.shape, float("nan"), device=device))            # (images,)
+            selector = kind if sparsity > 0 else "none"
+            examples[example_key("correct", selector, sparsity)] = numpy(correct)
+            examples[example_key("iou", selector, sparsity)] = numpy(iou)
+            row = {"variant": name, "seed": seed, "selector": selector, "sparsity": sparsity,
+                   "accuracy": float(correct.float().mean()), "iou": float(iou.mean())}
             if sel is not None:
                 row["mean_block_length"] = float(np.mean([mean_run_length(record["support"][layer], model.tokens)
                                                           for layer in cfg["inference"]["sparse_layers"]]))
@@ -47,11 +54,13 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path) -> dict:
         for severity in (1, 2, 3):
             xc = _tensor(corrupt(x, corruption, severity, seed=severity)).to(device)
             for label, s in (("dense", None), ("sparse", sel)):
-                acc = float((model(xc, selector=s).argmax(1) == yt).float().mean())
+                correct = model(xc, selector=s).argmax(1) == yt
+                examples[example_key("correct", f"corruption:{label}", corruption, severity)] = numpy(correct)
                 rows.append({"variant": name, "seed": seed, "selector": f"corruption:{label}", "corruption": corruption,
-                             "severity": severity, "accuracy": acc})
+                             "severity": severity, "accuracy": float(correct.float().mean())})
     frame = pd.DataFrame(rows)
     write_csv(out_path, frame)
+    write_npz(examples_path, **examples)
     return {"rows": len(frame)}
 
 
@@ -74,10 +83,6 @@ def cls_iou_per_image(record: dict, layer: int, fg: torch.Tensor, sparsity: floa
     mask = torch.zeros_like(fg).scatter_(1, top, True)
     inter, union = (mask & fg).sum(1), (mask | fg).sum(1)
     return inter / union.clamp(min=1)
-
-
-def cls_iou(record: dict, layer: int, fg: torch.Tensor, sparsity: float) -> float:
-    return float(cls_iou_per_image(record, layer, fg, sparsity).mean())
 
 
 def weights_not_computed(model: ViT, supports: dict, depth: int) -> float:

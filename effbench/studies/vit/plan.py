@@ -3,6 +3,16 @@ from __future__ import annotations
 
 FASHION_PATH = "data/images/fashion_mnist.npz"
 HUB_SOURCES = ("cifar10", "cifar100", "svhn")       # data/hub_images.py (no torch there either)
+# each run's per-example evaluation (beside eval.csv's means): what the tables bootstrap over
+EXAMPLES = "per_example.npz"
+
+
+def example_key(quantity: str, selector: str, *detail) -> str:
+    """The name of one (test images,) array in a run's EXAMPLES file: `quantity` is `correct`
+    (prediction == label) or `iou` (the [CLS] attention's IoU with the digit); `detail` the
+    sparsity of a clean evaluation or the corruption and severity of a corrupted one:
+    'correct|magnitude|0.75', 'iou|none|0', 'correct|corruption:sparse|blur|2'."""
+    return "|".join([quantity, selector, *(f"{d:g}" if isinstance(d, float) else str(d) for d in detail)])
 
 
 def data_path(cfg: dict) -> str | None:

@@ -1,4 +1,9 @@
-"""The ViT tables: paper 003's Tables 4, 5 and 19 in shape, from evaluations, costs and runs."""
+"""The ViT tables: paper 003's Tables 4, 5 and 19 in shape, from evaluations, costs and runs.
+
+Intervals: every accuracy (Tables 4, 5, 19), mCE and IoU (robustness) is the project's two-level
+bootstrap (seeds, then test images: stats.intervals) over each run's per-image evaluation
+(plan.EXAMPLES), with the per-seed values beside it (`<metric>_per_seed`, `<metric>_ci_method`).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,19 +11,63 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...artefacts import read_json, write_csv
+from ...artefacts import read_json, read_npz, write_csv
 from ...data.images import CORRUPTIONS
-from ...stats.intervals import seed_t_interval
-from .plan import METHODS, OUTPUT_BASELINES, variants
+from ...stats.intervals import interval_columns, two_level_bootstrap, two_level_bootstrap_of
+from .plan import METHODS, OUTPUT_BASELINES, example_key, variants
+
+SEVERITIES = (1, 2, 3)
+N_RESAMPLES = 2000
 
 
-def _mean_ci(values) -> tuple[float, float, float]:
-    v = np.asarray(values, float)
-    lo, hi = seed_t_interval(v)
-    return float(v.mean()), lo, hi
+def _stack(examples: dict, variant: str, seeds, key: str) -> np.ndarray:
+    """(S, images): one per-image array of each seed of a variant (all seeds share the test split)."""
+    return np.vstack([examples[(variant, seed)][key] for seed in seeds]).astype(float)
 
 
-def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict, claims) -> dict[str, pd.DataFrame]:
+def accuracy_interval(examples: dict, variant: str, seeds, selector: str, sparsity: float) -> dict:
+    """Clean accuracy (a share) of a variant's seeds at one selector and sparsity, two-level bootstrap
+    (labels all ones, scores the correctness: accuracy is the share of correct images)."""
+    correct = _stack(examples, variant, seeds, example_key("correct", selector, sparsity))
+    return two_level_bootstrap(np.ones(correct.shape[1]), correct, "accuracy", N_RESAMPLES)
+
+
+def iou_interval(examples: dict, variant: str, seeds, selector: str, sparsity: float) -> dict:
+    """Mean per-image IoU of the [CLS] attention with the digit, two-level bootstrap; NaN (no
+    interval) where the images carry no object mask."""
+    iou = _stack(examples, variant, seeds, example_key("iou", selector, sparsity))
+    if not np.isfinite(iou).all():
+        return {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                "per_seed": [float("nan")] * len(seeds), "method": "none"}
+    return two_level_bootstrap_of(iou, n_resamples=N_RESAMPLES)
+
+
+def _corrupted(examples: dict, variant: str, seeds, mode: str) -> np.ndarray:
+    """(S, corruptions x severities, images) correctness of a variant's seeds on the corrupted test
+    images with dense or sparse attention, corruption-major."""
+    return np.stack([_stack(examples, variant, seeds, example_key("correct", f"corruption:{mode}", c, sev))
+                     for c in CORRUPTIONS for sev in SEVERITIES], 1)
+
+
+def _mce_statistic(means: np.ndarray) -> np.ndarray:
+    """(..., S, 2 x corruptions x severities) accuracies, the model's then the dense model's (as
+    mce_interval stacks them) -> (..., S) mCE: per seed, the mean over corruptions of the model's
+    errors summed over severities over the dense model's, x 100. The dense model is 100 by
+    construction (CIFAR-C uses AlexNet)."""
+    err = (1 - means).reshape(*means.shape[:-1], 2, len(CORRUPTIONS), len(SEVERITIES)).sum(-1)   # (..., S, 2, C)
+    return 100 * (err[..., 0, :] / np.maximum(err[..., 1, :], 1e-9)).mean(-1)
+
+
+def mce_interval(examples: dict, variant: str, seeds, mode: str) -> dict:
+    """mCE of a variant against the dense model of the same seed and attention mode, two-level
+    bootstrap: on each resample of the images, each seed's mCE from its and dense's errors there."""
+    both = np.concatenate([_corrupted(examples, variant, seeds, mode), _corrupted(examples, "dense", seeds, mode)], 1)
+    return two_level_bootstrap_of(both, _mce_statistic, N_RESAMPLES)
+
+
+def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict, claims,
+              examples: dict) -> dict[str, pd.DataFrame]:
+    """examples: (variant, seed) -> that run's per-image arrays (plan.EXAMPLES)."""
     from ...claims import paper_value
     s = cfg["inference"]["headline_sparsity"]
     clean = evals[~evals["selector"].str.startswith("corruption")]
@@ -38,13 +87,19 @@ def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict,
     def pv(source, row, metric):
         return paper_value(claims, "vit", source, row, metric)
 
+    def acc_pct(name, variant, selector, sparsity):
+        """`name` and its interval columns: accuracy in percent over the variant's seeds."""
+        seeds = variants(cfg)[variant]["seeds"]
+        return {"n_seeds": len(seeds),
+                **interval_columns(name, accuracy_interval(examples, variant, seeds, selector, sparsity), 100)}
+
     rows4 = []
     for label, variant, selector in (("Top- b by magnitude", "dense", "magnitude"), ("L1 penalty (tuned)", "l1", "magnitude"),
                                      ("Entropy Reg. (ours)", "entropy", "entropy")):
-        m, lo, hi = _mean_ci(acc(variant, selector, s)["accuracy"] * 100)
         c = cost_row(variant, "manual", "sparse", "b1")
-        rows4.append({"row": label, "variant": variant, "selector": selector, "sparsity": s, "top_1": m,
-                      "top_1_ci_low": lo, "top_1_ci_high": hi, "latency_ms": c["median_ms"] if c is not None else np.nan,
+        rows4.append({"row": label, "variant": variant, "selector": selector, "sparsity": s,
+                      **acc_pct("top_1", variant, selector, s),
+                      "latency_ms": c["median_ms"] if c is not None else np.nan,
                       "mean_block_length": block(variant, selector),
                       "paper_top_1": pv("Table 4", label, "top_1"), "paper_latency_ms": pv("Table 4", label, "latency_ms"),
                       "paper_mean_block_length": pv("Table 4", label, "mean_block_length")})
@@ -58,13 +113,12 @@ def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict,
             ("Entropy Reg. (Ours)", "entropy", "manual", "sparse", "entropy", s),
             ("SDPA + L1", "l1", "sdpa", "sparse", "magnitude", s),
             ("SDPA + Ours", "entropy", "sdpa", "sparse", "entropy", s)):
-        m, lo, hi = _mean_ci(acc(variant, selector, sp)["accuracy"] * 100)
         c, tp = cost_row(variant, impl, mode, "b1"), cost_row(variant, impl, mode, "batch")
         flops_red = 100 * (1 - c["flops_total_sparse"] / c["flops_total"]) if mode == "sparse" else 0.0
         paper_label = {"SDPA dense (FlashAttention analogue)": "FlashAttention v2",
                        "SDPA + Ours": "FlashAttention v2 + Ours", "SDPA + L1": "FlashAttention v2 + L1"}.get(label, label)
         rows5.append({"row": label, "paper_row": paper_label, "variant": variant, "impl": impl, "mode": mode,
-                      "top_1_acc": m, "top_1_acc_ci_low": lo, "top_1_acc_ci_high": hi, "flops_red": flops_red,
+                      **acc_pct("top_1_acc", variant, selector, sp), "flops_red": flops_red,
                       "keys_per_query": c["kept_keys"] if mode == "sparse" else c["tokens"],
                       "sparsity_in_sparse_layers": 1 - c["kept_keys"] / c["tokens"] if mode == "sparse" else 0.0,
                       "attention_share_of_flops": c["flops_attention_share"],
@@ -81,26 +135,21 @@ def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict,
     rows19 = []
     for label, variant, selector, sp in (("Entropy Reg.", "entropy", "entropy", s), ("Magnitude Pruning", "dense", "magnitude", hi_s),
                                          ("Entropy Reg. + Pruning", "entropy", "combined", hi_s)):
-        m, lo, hi = _mean_ci(acc(variant, selector, sp)["accuracy"] * 100)
-        rows19.append({"row": label, "accuracy": m, "accuracy_ci_low": lo, "accuracy_ci_high": hi, "sparsity": 100 * sp,
+        rows19.append({"row": label, **acc_pct("accuracy", variant, selector, sp), "sparsity": 100 * sp,
                        "paper_accuracy": pv("Table 19", label, "accuracy"), "paper_sparsity": pv("Table 19", label, "sparsity")})
     tables["table19"] = pd.DataFrame(rows19)
     # robustness (Table 27 shape) and IoU (Table 18 shape)
-    corr = evals[evals["selector"].str.startswith("corruption")].copy()
-    corr["error"] = 1 - corr["accuracy"]
     rows_r = []
     compared = [("dense", "Standard"), ("l1", "L1 Regularization"),
                 *((k, v) for k, v in OUTPUT_BASELINES.items() if k in variants(cfg)), ("entropy", "Entropy Reg. (Ours)")]
     for variant, label in compared:
+        seeds = variants(cfg)[variant]["seeds"]
         for mode in ("dense", "sparse"):
-            mce = _mce(corr, variant, mode)
-            m, lo, hi = _mean_ci(mce)
-            iou_sel = "none" if mode == "dense" else METHODS[variants(cfg)[variant]["kind"]]
-            iou = acc(variant, iou_sel, 0.0 if mode == "dense" else s)["iou"]
-            im, ilo, ihi = _mean_ci(iou)
+            iou_sel, iou_sp = ("none", 0.0) if mode == "dense" else (METHODS[variants(cfg)[variant]["kind"]], s)
             rows_r.append({"row": f"{label} [{mode} attention]", "variant": variant, "attention": mode,
-                           "mce": m, "mce_ci_low": lo, "mce_ci_high": hi, "iou": im, "iou_ci_low": ilo, "iou_ci_high": ihi,
-                           "clean_accuracy": acc(variant, iou_sel, 0.0 if mode == "dense" else s)["accuracy"].mean()})
+                           "n_seeds": len(seeds), **interval_columns("mce", mce_interval(examples, variant, seeds, mode)),
+                           **interval_columns("iou", iou_interval(examples, variant, seeds, iou_sel, iou_sp)),
+                           "clean_accuracy": acc(variant, iou_sel, iou_sp)["accuracy"].mean()})
     tables["robustness"] = pd.DataFrame(rows_r)
     # training overhead (Table 6) and break-even
     dense_epoch = np.mean([m["seconds_per_epoch"] for (v, _), m in metrics.items() if v == "dense"])
@@ -148,26 +197,17 @@ def summarise(cfg: dict, evals: pd.DataFrame, cost: pd.DataFrame, metrics: dict,
     return tables
 
 
-def _mce(corr: pd.DataFrame, variant: str, mode: str) -> list[float]:
-    """Per seed: mean over corruptions of (sum of errors over severities / the dense model's, same
-    attention mode), x 100. The dense model is 100 by construction (CIFAR-C uses AlexNet)."""
-    out = []
-    for seed, g in corr[(corr.variant == variant) & corr.selector.str.endswith(mode)].groupby("seed"):
-        base = corr[(corr.variant == "dense") & corr.selector.str.endswith(mode) & (corr.seed == seed)]
-        ratios = [g[g.corruption == c]["error"].sum() / max(base[base.corruption == c]["error"].sum(), 1e-9)
-                  for c in CORRUPTIONS]
-        out.append(100 * float(np.mean(ratios)))
-    return out
-
-
-def write_tables(cfg: dict, eval_paths, cost_path, metric_paths, claims_paths, out_dir) -> dict:
+def write_tables(cfg: dict, eval_paths, example_paths, cost_path, metric_paths, claims_paths, out_dir) -> dict:
+    """example_paths: each run's plan.EXAMPLES, at results/vit/runs/<variant>/seed<k>/."""
     from ...claims import load_ledger
     evals = pd.concat([pd.read_csv(p) for p in eval_paths], ignore_index=True)
     metrics = {}
     for p in metric_paths:
         m = read_json(p)
         metrics[(m["provenance"]["variant"], m["provenance"]["seed"])] = m["metrics"]
-    tables = summarise(cfg, evals, pd.read_csv(cost_path), metrics, load_ledger(claims_paths))
+    examples = {(Path(p).parent.parent.name, int(Path(p).parent.name.removeprefix("seed"))): read_npz(p)
+                for p in example_paths}
+    tables = summarise(cfg, evals, pd.read_csv(cost_path), metrics, load_ledger(claims_paths), examples)
     for name, frame in tables.items():
         write_csv(Path(out_dir) / f"{name}.csv", frame)
     return tables
