@@ -34,6 +34,7 @@ include: "rules/frontier.smk"
 include: "rules/geometry.smk"
 include: "rules/vit.smk"
 include: "rules/stats.smk"
+include: "rules/validity.smk"
 include: "rules/report.smk"
 include: "rules/cache.smk"
 
@@ -49,6 +50,7 @@ rule all:
         rules.geometry.input,
         rules.vit.input,
         rules.significance_all.input,
+        rules.validity.output,
         rules.claims.output,
         rules.results_pages.output,
         rules.headline_metrics.output,

@@ -1,0 +1,45 @@
+"""A learned ratio predictor whose output does not vary is not adaptive.
+
+AD-TP's claim is a retention ratio chosen per sequence. When its predictor gives every sequence
+the same ratio (one distinct value, sd 0), the 'adaptive' row is the static row under another name:
+that is a finding of the study, reported and never tuned away, and it fails the adaptive claim, so
+the ledger withholds the verdicts that read those rows (`withhold`) instead of scoring them.
+  ratio_predictor_varies   per learned predictor (the retainer's adaptive row, every row of the
+                           ratio-predictor table but the oracle): more than one distinct ratio
+"""
+from __future__ import annotations
+
+from . import layout
+from .core import record
+
+
+def _learned(table, frame):
+    key = table.key
+    if table.artefact.endswith("retainer.csv"):
+        return frame[frame[key] == "adaptive"]
+    return frame[~frame[key].astype(str).str.contains("oracle")]
+
+
+def check(run) -> list[dict]:
+    out = []
+    for task in run.config["adtp"]["run_tasks"]:
+        for table in layout.extra_tables(run.config, task):
+            if table.study != "adtp":
+                continue
+            frame = run.csv(table.artefact)
+            if frame is None or "distinct_ratios" not in frame:
+                continue
+            for _, r in _learned(table, frame).iterrows():
+                distinct, sd = int(r["distinct_ratios"]), float(r.get("rho_sd", float("nan")))
+                nums = {"distinct_ratios": distinct, "rho_sd": sd, "mean_ratio": float(r["mean_ratio"]),
+                        "most_common_ratio_share": float(r.get("most_common_ratio_share", float("nan")))}
+                name = str(r[table.key])
+                if distinct > 1 and not sd == 0:
+                    out.append(record("ratio_predictor_varies", "adtp", task, table.artefact, name, "pass",
+                                      f"{distinct} distinct ratios (sd {sd:.3f}, mean {r['mean_ratio']:.3f})", nums))
+                else:
+                    out.append(record("ratio_predictor_varies", "adtp", task, table.artefact, name, "finding",
+                                      f"failed as adaptive: the ratio predictor outputs {r['mean_ratio']:.3g} for every "
+                                      f"sequence (sd {sd:g}); a finding of the study, not an adaptive result", nums,
+                                      withhold=True))
+    return out

@@ -1,0 +1,113 @@
+"""Every row of a table, and every page that shows the same model, scored on the same examples.
+
+A paired test, a delta in pp, a frontier and a ledger verdict all assume the rows they compare saw
+the same test examples; a dense model that reads 0.745 on one page and 0.773 on another is four
+subsets, not one model. Two checks per text task:
+  same_examples     every saved prediction file on the task holds the floor's test labels, in order
+                    (without a floor: the labels most files share); a table row joined from another
+                    study (a `source` column) is on that study's examples
+  same_dense_score  the dense row reads the same accuracy in every table that shows it
+"""
+from __future__ import annotations
+
+import glob
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from . import layout
+from .core import fraction, record
+
+TOLERANCE = 5e-4
+
+
+def _labels(run, task) -> dict[str, np.ndarray]:
+    out = {}
+    for pattern in layout.preds_files(run.config, task):
+        for p in sorted(glob.glob(str(run.path(pattern)))):
+            rel = str(Path(p).relative_to(run.root))
+            out[rel] = run.npz(rel)["labels"]
+    return out
+
+
+def _owner(config, task, path: str) -> list[str]:
+    """The tables whose rows a prediction file backs."""
+    study = path.split("/")[1]
+    return [t.artefact for t in layout.tables(config, task) + layout.extra_tables(config, task) if t.study == study] or [path]
+
+
+def same_examples(run) -> list[dict]:
+    out = []
+    for task in layout.text_tasks(run.config):
+        files = _labels(run, task)
+        floor = run.npz(layout.floor_files(task)[1])
+        if floor is not None:
+            reference, ref_name = floor["labels"], layout.floor_files(task)[1]
+        elif files:
+            key = Counter(v.tobytes() + str(v.shape).encode() for v in files.values()).most_common(1)[0][0]
+            ref_name, reference = next((k, v) for k, v in files.items() if v.tobytes() + str(v.shape).encode() == key)
+        else:
+            continue
+        by_dir: dict[str, list[str]] = {}
+        for path, labels in files.items():
+            same = labels.shape == reference.shape and np.array_equal(labels, reference)
+            group = str(Path(path).parent.parent) if path.endswith("preds.npz") else path
+            if not same:
+                by_dir.setdefault(group, []).append(f"{Path(path).parent.name}: n={labels.size}")
+            elif group not in by_dir:
+                by_dir.setdefault(group, [])
+        for group, bad in by_dir.items():
+            n = files[next(p for p in files if p.startswith(group))].size
+            status = "fail" if bad else "pass"
+            msg = (f"scored on other examples than {ref_name} (n={reference.size}): {'; '.join(bad)}" if bad else
+                   f"the same {reference.size} test examples as {ref_name}")
+            out.append(record("same_examples", group.split("/")[1], task, group, "", status, msg,
+                              {"n": n, "n_reference": int(reference.size)}, _owner(run.config, task, group)))
+        out += _joined_rows(run, task)
+    return out
+
+
+def _joined_rows(run, task) -> list[dict]:
+    out = []
+    for table in layout.tables(run.config, task):
+        frame = run.csv(table.artefact)
+        if frame is None or "source" not in frame:
+            continue
+        for _, r in frame[frame["source"].map(layout.joined)].iterrows():
+            out.append(record("same_examples", table.study, task, table.artefact, r[table.key], "fail",
+                              f"joined from another study ({r['source']}): scored on other examples than the rows "
+                              "it sits beside", {}))
+    return out
+
+
+def same_dense_score(run) -> list[dict]:
+    out = []
+    for task in layout.text_tasks(run.config):
+        seen = {}
+        for table in layout.tables(run.config, task):
+            frame = run.csv(table.artefact)
+            acc = None if frame is None else layout.accuracy(frame, table, "dense")
+            if acc is not None:
+                seen[table.artefact] = acc
+        seen.update(_summary(run, task))
+        if len(seen) < 2:
+            continue
+        spread = max(seen.values()) - min(seen.values())
+        ok = spread <= TOLERANCE
+        values = ", ".join(f"{v:.3f} ({k})" for k, v in seen.items())
+        out.append(record("same_dense_score", "dense", task, next(iter(seen)), "dense", "pass" if ok else "fail",
+                          ("one dense score on every page: " if ok else "the same dense model reads ") + values
+                          + ("" if ok else ": the pages score it on different test subsets"),
+                          {"values": list(seen.values()), "spread": spread}, list(seen)))
+    return out
+
+
+def _summary(run, task) -> dict:
+    """AD-TP's summary table repeats each task's dense row."""
+    path = "results/adtp/tables/summary.csv"
+    frame = run.csv(path)
+    if frame is None or task not in run.config["adtp"]["run_tasks"]:
+        return {}
+    hit = frame[(frame["task"] == task) & (frame["model"] == "dense")]
+    return {} if hit.empty else {path: fraction(hit["accuracy_pct"].iloc[0], "accuracy_pct")}
