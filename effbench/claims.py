@@ -219,10 +219,32 @@ def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None)
             f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"))}
 
 
-def render(claims: list[dict], root: Path = Path("."), scale: str = "default") -> pd.DataFrame:
+SCORED = ("reproduced", "differs", "inconclusive")
+
+
+def withheld(claim: dict, resolved: dict, validity: list[dict] | None, scale: str) -> dict:
+    """A scored verdict whose cell a validity check guards and failed (effbench.validity) is withheld,
+    the check named, instead of scored: a number resting on a broken baseline, an unconverged
+    teacher or a non-interval is not evidence for or against the paper."""
+    if not validity or verdict_kind(resolved["verdict"]) not in SCORED:
+        return resolved
+    from .validity.report import withholding
+
+    ours = pointer(claim, scale)
+    hits = withholding(validity, ours["artefact"], ours["row"])
+    if not hits:
+        return resolved
+    names = ", ".join(dict.fromkeys(h["check"] for h in hits))     # every check, the one about this cell first
+    return {**resolved, "verdict": f"withheld: {names} ({hits[0]['message']})"}
+
+
+def render(claims: list[dict], root: Path = Path("."), scale: str = "default",
+           validity: list[dict] | None = None) -> pd.DataFrame:
+    """The ledger at this scale; `validity` (the records of results/validity.json) withholds the
+    verdicts whose inputs failed a check."""
     rows = []
     for c in claims:
-        r = resolve(c, root, scale)
+        r = withheld(c, resolve(c, root, scale), validity, scale)
         rows.append({"id": c["id"], "paper": c["paper"], "study": c["study"], "source": c["source"],
                      "row": c["row"], "metric": c["metric"], "condition": c.get("condition", ""),
                      "paper_value": c["paper_text"], **r, "scale": scale, "kind": c["kind"],
@@ -231,7 +253,7 @@ def render(claims: list[dict], root: Path = Path("."), scale: str = "default") -
     return pd.DataFrame(rows)
 
 
-VERDICT_KINDS = ("reproduced", "differs", "inconclusive", "pending", "not run")
+VERDICT_KINDS = ("reproduced", "differs", "inconclusive", "withheld", "pending", "not run")
 RULE = ("A paper value p stands for the band p +/- (margin + half a unit of its last printed digit); "
         "the margin comes from the metric's kind (table below). **reproduced**: our whole 95% CI lies in "
         "the band; **differs**: it lies wholly outside; **inconclusive**: it straddles an edge (the verdict "

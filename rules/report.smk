@@ -10,6 +10,7 @@ rule claims:
         adtp=rules.adtp.input,
         geometry=rules.geometry.input,
         vit=rules.vit.input,
+        validity=rules.validity.output.json,
     output:
         csv=report("results/claims.csv", caption="../report/claims.rst", category="claims"),
         md="results/claims.md",
@@ -56,6 +57,7 @@ rule results_pages:
             rules.vit.input,
         ],
         claims=rules.claims.output,
+        validity=rules.validity.output.json,
     output:
         [f"docs/results/{p}.md" for p in PAGES],
     log:
