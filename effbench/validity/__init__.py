@@ -49,5 +49,10 @@ def run_checks(root, config: dict) -> list[dict]:
     run = Run(Path(root), config)
     out = []
     for check in CHECKS:
-        out += check(run)
+        try:
+            out += check(run)
+        except Exception as err:  # noqa: BLE001 - an artefact a check cannot read leaves its floor unconfirmed
+            name = f"{check.__module__.rsplit('.', 1)[-1]}.{check.__name__}"
+            out.append(record(name, "", "", "", "", "fail", f"the check could not read the run: "
+                              f"{type(err).__name__}: {err}"))
     return out

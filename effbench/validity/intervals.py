@@ -108,7 +108,10 @@ def _subject(r, key) -> str:
 
 
 def _row(run, artefact, frame, key, r, est, low, high) -> list[dict]:
-    v, lo, hi = r[est], r[low], r[high]
+    try:
+        v, lo, hi = float(r[est]), float(r[low]), float(r[high])
+    except (TypeError, ValueError):   # not a number (a label in a CI-named column): nothing to hold
+        return []
     if lo != lo or hi != hi:          # no interval: nothing to hold
         return []
     study, subject, out = artefact.split("/")[1], _subject(r, key), []
