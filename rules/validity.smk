@@ -22,36 +22,6 @@ rule vit_pixel_floor:
         "../workflow_scripts/vit_pixel_floor.py"
 
 
-def validity_inputs(wildcards):
-    """Every artefact a check reads: the studies' tables, the runs' metrics, histories and
-    predictions, the text floors (where the dense_floor rule exists) and the pixel floor."""
-    dense = dense_study.tasks(config)
-    preds = [f for t in EAT_TASKS for v in EAT_VARIANTS[t] for f in eat_run_files(t, v, ["preds.npz"])]
-    preds += [f for t in ADTP_TASKS for v in ADTP_VARIANTS[t] for f in adtp_run_files(t, v, ["preds.npz"])]
-    preds += [f for t in ADTP_TASKS for f in adtp_evaluated_files(t, ["preds.npz"])]
-    preds += [f for v in TG_VARIANTS for f in tg_run_files(v, ["preds.npz"])]
-    preds += [frontier_study.cost_file(t).replace(".json", ".npz") for t in FRONTIER_TASKS]
-    return {
-        "tables": [
-            f
-            for study in (rules.synthetic, rules.text_gate, rules.eat, rules.adtp, rules.frontier, rules.geometry, rules.vit)
-            for f in study.input
-        ],
-        "significance": significance_targets(),
-        "dense": [
-            f"{paths.dense_dir(t, s)}/{f}" for t, facts in dense.items() for s in facts["seeds"]
-            for f in ("metrics.json", "history.json")
-        ],
-        "floors": [f for t in dense for f in (f"results/dense/{t}/floor.json", f"results/dense/{t}/floor_preds.npz")]
-        if hasattr(rules, "dense_floor")
-        else [],
-        "preds": preds,
-        "vit": vit_run_files(["metrics.json", "history.json", "eval.csv"]),
-        "geometry": geo_run_files(GEO_RUNS, ["history.json", "metrics.json"]),
-        "pixels": rules.vit_pixel_floor.output,
-    }
-
-
 rule validity:
     input:
         unpack(validity_inputs),
