@@ -96,10 +96,11 @@ def row_correct(run, table, name: str, row):
     return None if got is None else (got[0], got[1] == got[0])
 
 
-def paired(correct_a, correct_b, n_resamples: int = 2000) -> dict:
+def paired(correct_a, correct_b, n_resamples: int = 2000, alpha: float = 0.05) -> dict:
     """Paired bootstrap of the seed-mean accuracy difference A - B on the same examples
-    (stats.tests.paired_bootstrap on correctness: a label of 1 and a score of 1 or 0)."""
+    (stats.tests.paired_bootstrap on correctness: a label of 1 and a score of 1 or 0); its
+    `lower_one_sided` / `upper_one_sided` bounds are one-sided at alpha."""
     from ..stats.tests import paired_bootstrap
 
     a, b = np.atleast_2d(correct_a).astype(float), np.atleast_2d(correct_b).astype(float)
-    return paired_bootstrap(np.ones(a.shape[1]), a, b, "accuracy", n_resamples, seed=0)
+    return paired_bootstrap(np.ones(a.shape[1]), a, b, "accuracy", n_resamples, level=1 - alpha, seed=0)

@@ -32,7 +32,7 @@ def above(run, table, frame, name, acc, row, ref_name, ref_acc) -> tuple[bool, d
     ref_rows = [r for n, _, r in layout.rows(frame, table) if n == ref_name]
     b = row_correct(run, table, ref_name, ref_rows[0]) if ref_rows else None
     if a is not None and b is not None and a[0].shape == b[0].shape and (a[0] == b[0]).all():
-        t = paired(a[1], b[1])
+        t = paired(a[1], b[1], alpha=alpha)
         return bool(t["lower_one_sided"] > 0), {"delta": t["delta"], "p_value": t["p_value"],
                                                  "ci_low": t["ci_low"], "ci_high": t["ci_high"],
                                                  "test": "paired bootstrap (saved predictions)"}
