@@ -107,10 +107,11 @@ def control_present(run) -> list[dict]:
         found = [t.artefact for t in layout.tables(cfg, task) + layout.extra_tables(cfg, task)
                  if run.csv(t.artefact) is not None and layout.accuracy(run.csv(t.artefact), t, layout.CONTROL) is not None]
         guards = [t.artefact for t in layout.tables(cfg, task)]
+        home = next((t.artefact for t in layout.tables(cfg, task) if t.study in longer), guards[0])
         status = "pass" if found else "fail"
         msg = (f"dense_continued in {', '.join(found)}" if found else
                f"{' and '.join(longer)} train longer than dense on this task (init: dense) and no table has a "
                "dense_continued row: a gain over dense cannot be told from more training")
-        out.append(record("control_present", "/".join(longer), task, guards[0] if guards else "", "dense_continued",
+        out.append(record("control_present", "/".join(longer), task, home, "dense_continued",
                           status, msg, {"studies": longer}, guards))
     return out
