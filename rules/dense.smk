@@ -23,6 +23,8 @@ rule dense_train:
         runtime=model_runtime(120),
     params:
         state_dir="results/dense/state",
+        facts=lambda w: DENSE_TASKS[w.dense_task],  # a changed task (length, subset, ...) retrains
+        train=config["dense"],
     script:
         "../workflow_scripts/dense_train.py"
 
@@ -46,5 +48,7 @@ rule dense_floor:
     resources:
         mem_mb=3000,
         runtime=20,
+    params:
+        facts=lambda w: DENSE_TASKS[w.dense_task],  # a changed task (length, subset, ...) refits the floor
     script:
         "../workflow_scripts/dense_floor.py"
