@@ -49,9 +49,20 @@ def main() -> None:
               f"{now:.0f} s here against {then:.0f} s there ({100 * (now / then - 1):+.0f}%).")
     if a.note:
         print(f"\n{a.note}")
+    print("\nWhat the default scale trades for time, as its config says (config.yaml's header: each line is "
+          "breadth the paper scale restores; none is a training or test set cut below the floor):\n")
+    print("```\n" + trades(a.run_dir / "config.yaml") + "\n```")
     print(f"\nPer stage ({int(table['jobs'].sum())} jobs; job times overlap where two one-thread jobs share the "
           "two cores):\n")
     print(to_markdown(table, previous))
+
+
+def trades(config_path: Path) -> str:
+    """The header comment of the default config that says what it keeps of the paper scale."""
+    lines = config_path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# What the default keeps"))
+    end = next(i for i, line in enumerate(lines) if not line.startswith("#") and i > start)
+    return "\n".join(line[2:] for line in lines[start:end])
 
 
 def read_page(path: Path) -> tuple[str, float, pd.DataFrame]:

@@ -39,12 +39,14 @@ def test_the_times_page_reads_the_previous_page_it_wrote(tmp_path):
     run = tmp_path / "run"
     bench(run / "benchmarks", "vit/train.dense.seed0.tsv", 30.0)
     bench(run / "benchmarks", "claims.tsv", 2.0)
+    (run / "config.yaml").write_text("# What the default keeps of the paper scale:\n#   ViT  early-stopped\nscale: default\n")
     subprocess.run(["git", "init", "-q", str(run)], check=True)
     subprocess.run(["git", "-C", str(run), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
                     "--allow-empty", "-m", "run"], check=True)
     script = [sys.executable, str(ROOT / "scripts" / "times_page.py"), str(run)]
     first = subprocess.run([*script, "3000"], capture_output=True, text=True, check=True).stdout
     assert "3000 s = 50.0 minutes wall** (over the default scale's 45-minute goal)" in first
+    assert "  ViT  early-stopped" in first            # what the scale trades for time, from its config
     (tmp_path / "before.md").write_text(first)
     bench(run / "benchmarks", "vit/train.dense.seed0.tsv", 20.0)
     second = subprocess.run([*script, "2400", "--previous", str(tmp_path / "before.md")], capture_output=True,
