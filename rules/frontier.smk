@@ -31,7 +31,9 @@ rule frontier_table:
         cost=frontier_study.cost_file("{frontier_task}"),
         preds="results/frontier/cost/{frontier_task}.npz",
         eat=lambda w: f"{paths.run_dir('eat', 'eat', EAT_CFG['tasks'][w.frontier_task]['seeds'][0], w.frontier_task)}/metrics.json",
-        floor=lambda w: [paths.floor_files(w.frontier_task)["preds"]] if dense_study.joins_floor(config["frontier"]) else [],
+        floor=lambda w: (
+            [paths.floor_files(w.frontier_task)["preds"]] if dense_study.joins_floor(config["frontier"]) else []
+        ),
     output:
         report(
             "results/frontier/{frontier_task}/frontier.csv",

@@ -1,7 +1,7 @@
 # The entropy gate on a BERT backbone (paper 000 §8, Table 3): offline Rotten Tomatoes + MiniLM
 # by default; GLUE through `local` (TSV directory) or `hub` (datasets) at paper scale.
 TG = config["text_gate"]
-TG_TASK = dense_study.text_gate_task(TG)[0]   # the task its dense model and floor are named after
+TG_TASK = dense_study.text_gate_task(TG)[0]  # the task its dense model and floor are named after
 TG_VARIANTS = text_gate_study.variants(TG)
 TG_DATA = dense_study.text_gate_task(TG)[1]
 
@@ -127,7 +127,11 @@ rule text_gate_table:
         runs=[tg_run_files(v, ["preds.npz"]) for v in TG_VARIANTS],
         cost=rules.text_gate_cost.output,
         claims=LEDGER,
-        floor=[paths.floor_files(TG_TASK)["preds"]] if dense_study.joins_floor({"test_subset": TG["eval_subset"]}) else [],
+        floor=(
+            [paths.floor_files(TG_TASK)["preds"]]
+            if dense_study.joins_floor({"test_subset": TG["eval_subset"]})
+            else []
+        ),
     output:
         report("results/text_gate/tables/table3.csv", caption="../report/text_gate_table.rst", category="text_gate"),
     log:

@@ -61,7 +61,7 @@ rule vit_train:
         "results/vit/runs/{vit_variant}/seed{seed}/history.json",
         "results/vit/runs/{vit_variant}/seed{seed}/metrics.json",
         "results/vit/runs/{vit_variant}/seed{seed}/eval.csv",
-        "results/vit/runs/{vit_variant}/seed{seed}/" + vit_study.EXAMPLES,
+        f"results/vit/runs/{{vit_variant}}/seed{{seed}}/{vit_study.EXAMPLES}",
     log:
         "logs/vit/train.{vit_variant}.seed{seed}.log",
     benchmark:
