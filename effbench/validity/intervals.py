@@ -2,18 +2,20 @@
 
 Read from every table a page shows (results/**/tables/*.csv, the frontier tables, significance.csv):
 each `<metric>_ci_low` / `<metric>_ci_high` pair (significance.csv: `ci_low` / `ci_high` of `delta`).
-  interval_width     not zero-width: [x, x] is one value (one seed, one set) dressed as an interval. A
-                     difference that is exactly zero on every example (identical predictions) and a
-                     normalised metric's own reference row are exact, and pass
+  interval_width     not zero-width from one value: [x, x] over one seed (or one set) is a value dressed as
+                     an interval. Zero width over several seeds, sets or examples that all agree (top-k keeps
+                     16 tokens in every seed; identical predictions differ by exactly zero) is exact, and
+                     passes; so does a normalised metric's own reference row (mCE of the standard model)
   interval_range     inside the metric's range (an accuracy above 100%, a hull error below zero are not
-                     sampling error: a t-interval over three seed means does that)
+                     sampling error: a t-interval over three seed means does that); percent or fraction is
+                     read from the units in the name, else from the estimates (any above 1: percent)
   interval_estimate  the estimate inside its interval
   interval_method    where seeds vary, the project's two-level bootstrap (seeds, then examples) with the
                      per-seed values shown, not seed_t_interval over seed means; a single seed gets a
                      per-example interval or none. Tables state it in `<metric>_ci_method`
-                     (two_level_bootstrap | example_bootstrap | none, stats.intervals.interval_columns) and
-                     `<metric>_per_seed` ("a / b / c"); the tables
-                     whose builders call two_level_bootstrap on saved predictions are listed in TWO_LEVEL
+                     (two_level_bootstrap | example_bootstrap | none: stats.intervals.interval_columns) and
+                     `<metric>_per_seed` ("a / b / c"); BOOTSTRAPPED lists the columns whose builders
+                     bootstrap saved predictions without saying so
 One record per failing row, and one pass per (table, metric) without a failure.
 """
 from __future__ import annotations
@@ -26,19 +28,24 @@ from pathlib import Path
 from .core import record
 
 PATTERNS = ("results/**/tables/*.csv", "results/frontier/*/frontier.csv", "results/**/significance.csv")
-# tables whose intervals come from stats.intervals.two_level_bootstrap / bootstrap_ci over saved predictions
-TWO_LEVEL = ("results/synthetic/tables/*.csv", "results/text_gate/tables/*.csv", "results/eat/*/tables/*.csv",
-             "results/adtp/*/tables/*.csv", "results/adtp/tables/*.csv", "results/frontier/*/frontier.csv",
-             "results/*/significance.csv", "results/*/*/significance.csv")
+# (table pattern, metric columns) whose intervals stats.intervals bootstraps from saved predictions
+BOOTSTRAPPED = (("results/synthetic/tables/*.csv", r"^(accuracy|auc)$"),       # the rest: seed-level summaries
+                ("results/text_gate/tables/*.csv", r"^(accuracy|auc)$"),
+                ("results/eat/*/tables/*.csv", r"^accuracy$"),
+                ("results/adtp/*/tables/*.csv", r"."), ("results/adtp/tables/*.csv", r"."),
+                ("results/frontier/*/frontier.csv", r"^accuracy$"),
+                ("results/*/significance.csv", r"."), ("results/*/*/significance.csv", r"."))
 # a normalised metric's reference row: its value is the definition, not an estimate
 REFERENCE_ROWS = {("robustness.csv", "mce"): ("variant", "dense")}
+STUDY_SEEDS = ("synthetic", "vit")      # tables whose rows, unless they say otherwise, span the study's seeds
 TOL = 1e-9
 
 
-def metric_range(name: str) -> tuple[float, float] | None:
-    """The range a metric column can take, from its name and units (None: unbounded or unknown)."""
-    pct = name.endswith(("_pct", "_pp")) or name.startswith("top_1") or "_pct_" in name
-    if "delta" in name or "minus" in name or name == "delta":
+def metric_range(name: str, percent: bool | None = None) -> tuple[float, float] | None:
+    """The range a metric column can take, from its name and units (None: unbounded or unknown);
+    `percent`: what the estimates say where the name does not."""
+    pct = name.endswith(("_pct", "_pp")) or name.startswith("top_1") or "_pct_" in name or bool(percent)
+    if "delta" in name or "minus" in name:
         return (-100.0, 100.0) if pct else (-1.0, 1.0)
     if name.startswith("hull_error") and "hausdorff" not in name:
         return (0.0, 100.0)                                  # a share of the true hull's area, in percent
@@ -60,20 +67,18 @@ def _pairs(frame) -> list[tuple[str, str, str]]:
     return out
 
 
-def _seeds(frame, row, default: int | None = None) -> int | None:
-    """Seeds behind a row: its `n_seeds`, its `ci_over` ("3 seeds"), else the study's seed count."""
-    if "n_seeds" in frame and row.get("n_seeds") == row.get("n_seeds"):
-        return int(row["n_seeds"])
-    m = re.match(r"(\d+) seeds", str(row.get("ci_over", "")))
-    return int(m.group(1)) if m else default
-
-
-def _per_seed_count(row, est) -> int | None:
-    """How many per-seed values a row shows (`<metric>_per_seed`: "a / b / c"; ";" also read)."""
+def _units(frame, row, est, default: int | None) -> tuple[int | None, str]:
+    """How many seeds (or, for one seed, held-out sets) stand behind a row's interval: its per-seed
+    values, its `n_seeds`, its `ci_over` ("3 seeds", "1 sets"), else the study's seed count."""
     v = row.get(f"{est}_per_seed")
-    if v is None or v != v or str(v).strip() == "":
-        return None
-    return len([x for x in re.split(r"[/;]", str(v)) if x.strip()])
+    if v is not None and v == v and str(v).strip():
+        return len([x for x in re.split(r"[/;]", str(v)) if x.strip()]), "seeds"
+    if "n_seeds" in frame and row.get("n_seeds") == row.get("n_seeds") and row.get("n_seeds"):
+        return int(row["n_seeds"]), "seeds"
+    m = re.match(r"(\d+) (seed|set)s?", str(row.get("ci_over", "")))
+    if m:
+        return int(m.group(1)), m.group(2) + "s"
+    return default, "seeds"
 
 
 def tables(run) -> list[str]:
@@ -90,15 +95,19 @@ def check(run) -> list[dict]:
         if frame is None or frame.empty:
             continue
         key = next((k for k in ("row", "method", "variant", "model_a") if k in frame), frame.columns[0])
+        study = artefact.split("/")[1]
+        default = len(run.config[study]["seeds"]) if study in STUDY_SEEDS else None
         for est, low, high in _pairs(frame):
+            estimates = frame[est] if frame[est].dtype.kind == "f" or frame[est].dtype.kind == "i" else None
+            percent = None if estimates is None else bool((estimates.abs() > 1 + TOL).any())
             bad = []
             for _, r in frame.iterrows():
-                bad += _row(run, artefact, frame, key, r, est, low, high)
+                bad += _row(artefact, frame, key, r, est, low, high, default, percent)
             out += bad
             for name in ("interval_width", "interval_range", "interval_estimate", "interval_method"):
                 if not any(b["check"] == name for b in bad):
-                    out.append(record(name, artefact.split("/")[1], "", artefact, "", "pass",
-                                      f"every `{est}` interval holds", {"metric": est}))
+                    out.append(record(name, study, "", artefact, "", "pass", f"every `{est}` interval holds",
+                                      {"metric": est}))
     return out
 
 
@@ -107,7 +116,7 @@ def _subject(r, key) -> str:
     return s if key != "model_a" else f"{r['model_a']} vs {r['model_b']} ({r.get('metric', '')})"
 
 
-def _row(run, artefact, frame, key, r, est, low, high) -> list[dict]:
+def _row(artefact, frame, key, r, est, low, high, default, percent) -> list[dict]:
     try:
         v, lo, hi = float(r[est]), float(r[low]), float(r[high])
     except (TypeError, ValueError):   # not a number (a label in a CI-named column): nothing to hold
@@ -116,45 +125,52 @@ def _row(run, artefact, frame, key, r, est, low, high) -> list[dict]:
         return []
     study, subject, out = artefact.split("/")[1], _subject(r, key), []
     nums = {"metric": est, "estimate": v, "ci_low": lo, "ci_high": hi}
-    name = Path(artefact).name
+    units, unit = _units(frame, r, est, default)
+    method = _method(frame, r, est, artefact, units)
+    nums.update(units=units, unit=unit, method=method)
 
     def fail(check, msg):
         out.append(record(check, study, "", artefact, subject, "fail", msg, nums))
 
-    if abs(hi - lo) <= TOL * max(1.0, abs(lo)):
-        exact_zero = (est == "delta" or "delta" in est or "minus" in est) and abs(lo) <= TOL
-        ref = REFERENCE_ROWS.get((name, est))
-        if not exact_zero and not (ref and str(r.get(ref[0])) == ref[1]):
-            fail("interval_width", f"zero-width interval [{lo:.4g}, {hi:.4g}] on `{est}`: one value"
-                 + (f" ({r['ci_over']})" if "ci_over" in frame else "") + ", not an interval")
-    span = metric_range("delta" if est == "delta" else est)
+    if abs(hi - lo) <= TOL * max(1.0, abs(lo), abs(hi)) and _from_one_value(r, est, artefact, units, method):
+        fail("interval_width", f"zero-width interval [{lo:.4g}, {hi:.4g}] on `{est}`: one value "
+             f"({units if units is not None else 'an unknown number of'} {unit}), not an interval")
+    span = metric_range(est, percent)
     if span and (lo < span[0] - TOL or hi > span[1] + TOL):
         fail("interval_range", f"`{est}` interval [{lo:.4g}, {hi:.4g}] outside the metric's range "
              f"[{span[0]:g}, {span[1]:g}]")
     if v == v and not (lo - TOL * max(1, abs(lo)) <= v <= hi + TOL * max(1, abs(hi))):
         fail("interval_estimate", f"`{est}` = {v:.4g} outside its own interval [{lo:.4g}, {hi:.4g}]")
-    seeds = _per_seed_count(r, est) or _seeds(frame, r, len(run.config["vit"]["seeds"])
-                                              if artefact.startswith("results/vit/") else None)
-    method = _method(frame, r, est, artefact, seeds)
+    several = unit == "seeds" and units is not None and units > 1
     if method == "seed_t_interval":
-        fail("interval_method", f"`{est}` interval is a t-interval over {seeds or 'several'} seed means "
+        fail("interval_method", f"`{est}` interval is a t-interval over {units or 'several'} seed values "
              "(seed_t_interval): use stats.intervals.two_level_bootstrap and show the per-seed values")
-    elif method == "two_level_bootstrap" and seeds and seeds > 1 and f"{est}_ci_method" in frame:
+    elif method == "two_level_bootstrap" and several and f"{est}_ci_method" in frame:
         per_seed = r.get(f"{est}_per_seed")
         if per_seed is None or per_seed != per_seed or str(per_seed).strip() == "":
-            fail("interval_method", f"`{est}` over {seeds} seeds without its per-seed values (`{est}_per_seed`)")
-    elif method in ("example_bootstrap", "none") and seeds and seeds > 1:
-        fail("interval_method", f"`{est}` over {seeds} seeds with a {method} interval: seeds vary, bootstrap them too")
+            fail("interval_method", f"`{est}` over {units} seeds without its per-seed values (`{est}_per_seed`)")
+    elif method in ("example_bootstrap", "none") and several:
+        fail("interval_method", f"`{est}` over {units} seeds with a {method} interval: seeds vary, bootstrap them too")
     return out
 
 
-def _method(frame, r, est, artefact, seeds) -> str:
+def _from_one_value(r, est, artefact, units, method) -> bool:
+    """Is a zero-width interval one value, or several that agree exactly?"""
+    ref = REFERENCE_ROWS.get((Path(artefact).name, est))
+    if ref and str(r.get(ref[0])) == ref[1]:
+        return False                          # the normalised metric's reference: 100 by definition
+    if units is not None:
+        return units <= 1                     # several seeds or sets that agree exactly: an exact interval
+    return method not in ("two_level_bootstrap", "example_bootstrap")   # a bootstrap over examples that agree
+
+
+def _method(frame, r, est, artefact, units) -> str:
     """How a row's interval was made: stated by the table, known from its builder, or inferred."""
     for col in (f"{est}_ci_method", "ci_method"):
         if col in frame and r.get(col) == r.get(col):
             return str(r[col])
-    if any(fnmatch.fnmatch(artefact, p) for p in TWO_LEVEL):
+    if any(fnmatch.fnmatch(artefact, p) and re.search(cols, est) for p, cols in BOOTSTRAPPED):
         return "two_level_bootstrap"
-    if seeds and seeds > 1:
+    if units and units > 1 and str(r.get("ci_over", "seeds")).endswith("seeds"):
         return "seed_t_interval"      # the builders of every other table call stats.intervals.seed_t_interval
     return "unknown"
