@@ -37,6 +37,17 @@ def _owner(config, task, path: str) -> list[str]:
     return [t.artefact for t in layout.tables(config, task) + layout.extra_tables(config, task) if t.study == study] or [path]
 
 
+def _group(path: str) -> str:
+    """results/<study>/runs/<task> for a run's preds.npz (every variant and seed of the study), else the file."""
+    parts = Path(path).parts
+    return str(Path(*parts[:-3])) if path.endswith("preds.npz") else path
+
+
+def _variant(path: str) -> str:
+    parts = Path(path).parts
+    return f"{parts[-3]}/{parts[-2]}" if path.endswith("preds.npz") else Path(path).name
+
+
 def same_examples(run) -> list[dict]:
     out = []
     for task in layout.text_tasks(run.config):
@@ -49,21 +60,17 @@ def same_examples(run) -> list[dict]:
             ref_name, reference = next((k, v) for k, v in files.items() if v.tobytes() + str(v.shape).encode() == key)
         else:
             continue
-        by_dir: dict[str, list[str]] = {}
+        groups: dict[str, list[str]] = {}       # a study's runs on this task (or the frontier's file) -> misfits
         for path, labels in files.items():
-            same = labels.shape == reference.shape and np.array_equal(labels, reference)
-            group = str(Path(path).parent.parent) if path.endswith("preds.npz") else path
-            if not same:
-                by_dir.setdefault(group, []).append(f"{Path(path).parent.name}: n={labels.size}")
-            elif group not in by_dir:
-                by_dir.setdefault(group, [])
-        for group, bad in by_dir.items():
-            n = files[next(p for p in files if p.startswith(group))].size
-            status = "fail" if bad else "pass"
-            msg = (f"scored on other examples than {ref_name} (n={reference.size}): {'; '.join(bad)}" if bad else
+            group = _group(path)
+            groups.setdefault(group, [])
+            if not (labels.shape == reference.shape and np.array_equal(labels, reference)):
+                groups[group].append(f"{_variant(path)} (n={labels.size})")
+        for group, bad in groups.items():
+            msg = (f"scored on other examples than {ref_name} (n={reference.size}): {', '.join(bad)}" if bad else
                    f"the same {reference.size} test examples as {ref_name}")
-            out.append(record("same_examples", group.split("/")[1], task, group, "", status, msg,
-                              {"n": n, "n_reference": int(reference.size)}, _owner(run.config, task, group)))
+            out.append(record("same_examples", group.split("/")[1], task, group, "", "fail" if bad else "pass", msg,
+                              {"n_reference": int(reference.size), "misfits": bad}, _owner(run.config, task, group)))
         out += _joined_rows(run, task)
     return out
 
