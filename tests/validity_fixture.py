@@ -196,6 +196,9 @@ def adtp_task(root, task, y, dense, fl, defects):
         extra[name] = {"vs_dense_delta_pp": 100 * float(right.mean() - base.mean()), "vs_dense_p_mcnemar": p,
                        "mean_ratio": 0.6, "source": "floor" if name in fl else "trained"}
     extra["dense"].update(vs_dense_delta_pp=np.nan, vs_dense_p_mcnemar=np.nan)
+    if not spam:        # the EAT row AD-TP's table joins for reference (adtp.join_other_studies)
+        rows["eat_eat_tau0.8"] = None
+        extra["eat_eat_tau0.8"] = {"accuracy_pct": 76.0, "source": "eat study (test split, the shared dense)"}
     for name in ("attention_r0.2", "random_r0.2", "random_r0.4"):
         rows[name] = None
         acc = MAJORITY[task] if defects and spam else 0.80 if spam else 0.66

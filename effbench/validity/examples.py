@@ -71,20 +71,26 @@ def same_examples(run) -> list[dict]:
                    f"the same {reference.size} test examples as {ref_name}")
             out.append(record("same_examples", group.split("/")[1], task, group, "", "fail" if bad else "pass", msg,
                               {"n_reference": int(reference.size), "misfits": bad}, _owner(run.config, task, group)))
-        out += _joined_rows(run, task)
+        out += _joined_rows(run, task, groups)
     return out
 
 
-def _joined_rows(run, task) -> list[dict]:
+def _joined_rows(run, task, misfits: dict[str, list[str]]) -> list[dict]:
+    """A row a table joins from another study (its `source` names the study) is on the host's examples
+    when both studies' predictions are on the task's reference examples."""
     out = []
     for table in layout.tables(run.config, task):
         frame = run.csv(table.artefact)
         if frame is None or "source" not in frame:
             continue
         for _, r in frame[frame["source"].map(layout.joined)].iterrows():
-            out.append(record("same_examples", table.study, task, table.artefact, r[table.key], "fail",
-                              f"joined from another study ({r['source']}): scored on other examples than the rows "
-                              "it sits beside", {}))
+            studies = [table.study] + [s for s in ("text_gate", "eat", "adtp") if str(r["source"]).startswith(s)]
+            bad = [g for g, m in misfits.items() if m and g.split("/")[1] in studies]
+            msg = (f"joined from another study ({r['source']}), and {', '.join(bad)} scored other examples: "
+                   "not comparable with the rows it sits beside" if bad else
+                   f"joined from another study ({r['source']}), on the same examples")
+            out.append(record("same_examples", table.study, task, table.artefact, r[table.key],
+                              "fail" if bad else "pass", msg, {"studies": studies}))
     return out
 
 
