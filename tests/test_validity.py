@@ -148,3 +148,24 @@ def test_no_torch_in_the_stage():
 def test_run_reads_a_missing_artefact_as_none(tmp_path):
     run = Run(tmp_path, config())
     assert run.csv("results/x.csv") is None and run.json("x.json") is None and run.npz("x.npz") is None
+
+
+@pytest.mark.parametrize("bow_noise, status", [(2.0, "pass"), (0.1, "fail")])
+def test_a_regression_task_is_held_to_its_bag_of_words_correlation(tmp_path, bow_noise, status):
+    """STS-B (paper scale): the floor is a correlation; no majority class for the baselines to clear."""
+    import numpy as np
+    from validity_fixture import _write
+
+    rng = np.random.default_rng(0)
+    y = rng.uniform(0, 5, 300)
+    _write(tmp_path, "results/dense/spam/floor.json", {"n_test": 300, "majority_value": 2.5, "bow": {"pearson": 0.5}})
+    _write(tmp_path, "results/dense/spam/floor_preds.npz",
+           {"labels": y, "bow_probs": y + rng.normal(0, bow_noise, 300), "majority_probs": np.full(300, 2.5)})
+    _write(tmp_path, "results/adtp/runs/spam/dense/seed42/preds.npz",
+           {"ids": np.arange(300), "labels": y, "probs": y + rng.normal(0, 1.0, 300)})
+    _write(tmp_path, "results/adtp/spam/tables/methods.csv",
+           pd.DataFrame([{"method": "dense", "accuracy_pct": float("nan"), "pearson_pct": 80.0}]))
+    records = [r for r in run_checks(tmp_path, config("paper")) if r["task"] == "spam"]
+    by = {r["check"]: r for r in records if r["check"] in ("majority_floor", "bow_floor", "baseline_floor")}
+    assert by["majority_floor"]["status"] == "pass" and by["bow_floor"]["status"] == status
+    assert by["baseline_floor"]["status"] == "not_applicable"

@@ -24,7 +24,7 @@ def majority_rate(run, table) -> tuple[float | None, int | None, int | None, str
     """(rate, majority class, n examples, where the class came from) on the table's examples."""
     labels = table_labels(run, table)
     floor = run.json(layout.floor_files(table.task)[0])
-    if labels is None or labels.dtype.kind == "f":
+    if labels is None:
         if floor is None or "majority_rate" not in floor:
             return None, None, None, ""
         return float(floor["majority_rate"]), floor.get("majority_class"), floor.get("n_test"), "floor.json"
@@ -33,6 +33,17 @@ def majority_rate(run, table) -> tuple[float | None, int | None, int | None, str
     else:
         cls, source = int(np.bincount(labels).argmax()), "the test majority (no floor.json)"
     return float((labels == cls).mean()), cls, int(labels.size), source
+
+
+def regression(run, table) -> bool:
+    """A task scored by correlation: float labels in the floor or in the table's dense predictions."""
+    z = run.npz(layout.floor_files(table.task)[1])
+    labels = z["labels"] if z is not None else table_labels(run, table)
+    if labels is None and table.runs:
+        from .preds import seed_files
+        files = seed_files(run, table.runs, "dense")
+        labels = run.npz(files[0])["labels"] if files else None
+    return labels is not None and labels.dtype.kind == "f"
 
 
 def _one_class(run, table, name, row) -> str:
@@ -49,6 +60,11 @@ def check(run) -> list[dict]:
         for table in layout.tables(run.config, task) + layout.extra_tables(run.config, task):
             frame = run.csv(table.artefact)
             if frame is None:
+                continue
+            if regression(run, table):
+                out.append(record("baseline_floor", table.study, task, table.artefact, "", "not_applicable",
+                                  "a regression task has no majority class (its floor: a correlation above zero "
+                                  "and the bag of words', effbench.validity.regression)"))
                 continue
             rate, cls, n, source = majority_rate(run, table)
             if rate is None:

@@ -2,7 +2,7 @@
 
 A transformer that a TF-IDF logistic regression beats on the same training subset, truncated
 text and test split is a broken fine-tune, not a result; one at the majority rate has learned
-the prior. Three checks per task:
+the prior. Three checks per task (a regression task: effbench.validity.regression):
   majority_floor  the dense model above the majority-class rate
   bow_floor       the dense model not significantly below the bag of words (paired bootstrap of
                   the seed-mean accuracy difference over the same test examples, one-sided at alpha)
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import layout
+from . import layout, regression
 from .core import record
 from .preds import is_regression, paired, predicted, probs_key, variant_correct
 
@@ -51,10 +51,8 @@ def floor_checks(run) -> list[dict]:
                                        "dense", guards))
             continue
         labels = z["labels"]
-        if is_regression(labels):
-            out += [record(n, "dense", task, fjson, "dense", "not_applicable",
-                           "a regression task: its floor is a correlation, which the paired accuracy test does not read")
-                    for n in ("majority_floor", "bow_floor")]
+        if is_regression(labels):          # STS-B: correlations, not accuracy
+            out += regression.check(run, task, fjson, labels, z, guards)
             continue
         source, dense = dense_on_floor(run, task, labels)
         if dense is None:      # the smoke scale scores test subsets; every published table the whole split

@@ -22,7 +22,8 @@ def predicted(probs) -> np.ndarray:
 
 def probs_key(z: dict, key: str | None = None) -> str | None:
     """The array of class probabilities in one preds file (EAT's dense model: `probs_none`)."""
-    for k in ([key] if key else []) + ["probs", "probs_none"]:
+    # AD-TP's `probs` is the top class's probability on a multi-class task; `probs_all` has every class
+    for k in ([key] if key else []) + ["probs_all", "probs", "probs_none"]:
         if k and k in z:
             return k
     return None
