@@ -61,6 +61,8 @@ rule synthetic_tables:
     input:
         runs=[syn_run_files(v, ["history.json", "metrics.json", "preds.npz"]) for v in SYN_VARIANTS],
         data=expand("data/generated/synthetic/{dataset}.json", dataset=SYN_DATASETS),
+        # the validation split's class-set masks: the oracle overlaps' per-example counts
+        data_npz=expand("data/generated/synthetic/{dataset}.npz", dataset=SYN_DATASETS),
         timing="results/synthetic/cost/timing.json",
         claims=LEDGER,
     output:

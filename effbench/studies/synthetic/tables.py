@@ -1,8 +1,11 @@
 """Tables of the synthetic track, read from the artefacts the runs wrote.
 
-Intervals: accuracy and AUC use the project's one definition (two-level bootstrap: seeds,
-then examples, from preds.npz); seed-level quantities (kept tokens, oracle overlap, ECE)
-use a t interval over seeds.
+Intervals: every quantity with a per-example form uses the project's one definition, the two-level
+bootstrap (seeds, then examples) with the per-seed values beside it (`<m>_ci_method`, `<m>_per_seed`):
+accuracy and AUC from preds.npz's probabilities; avg_kept from the kept tokens per example; the oracle
+overlaps as ratios of per-example counts (kept positions from preds.npz, class-set positions from the
+dataset's masks); gate_token_accuracy from the gate head's per-token predictions. Quantities with no
+per-example form (ECE, the fitted temperature) show their per-seed values and no interval (method none).
 """
 from __future__ import annotations
 
@@ -13,17 +16,13 @@ import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
 from ...claims import find_claim, load_ledger, paper_columns
-from ...stats.intervals import classification_intervals, seed_t_interval
+from ...stats.intervals import classification_intervals, interval_columns, two_level_bootstrap_of
 from .plan import variants
 
 STUDY = "synthetic"
 TABLE2_SOURCE = "Table 2"
-# the range of each seed-level quantity, to which its t interval is clipped (a symmetric interval
-# near a bound crosses it: no share above 1, no count below 0)
-SHARE = (0.0, 1.0)
-SEED_RANGES = {"avg_kept": (0.0, np.inf), "gate_temperature": (0.0, np.inf),
-               **dict.fromkeys(("ece", "gate_ece", "gate_ece_scaled", "gate_token_accuracy",
-                                "oracle_precision", "oracle_recall", "oracle_signal_recall"), SHARE)}
+# seed-level quantities with no per-example form: per-seed values, no interval
+SEED_ONLY = ("ece", "gate_ece", "gate_ece_scaled", "gate_temperature")
 
 
 def load_runs(cfg: dict, runs_root) -> pd.DataFrame:
@@ -51,13 +50,45 @@ def metric_intervals(cfg: dict, runs_root, name: str) -> dict:
     return classification_intervals(p["labels"], p["probs"], cfg["bootstrap_resamples"])
 
 
-def _seed_summary(runs: pd.DataFrame, name: str, columns) -> dict:
+def _ratio(means):
+    """(..., S, 2) per-seed means of a numerator and a denominator count -> (..., S) their ratio."""
+    den = means[..., 1]
+    return means[..., 0] / np.where(den > 0, den, np.inf)
+
+
+def per_example(cfg: dict, runs_root, data: dict, name: str) -> dict:
+    """Each per-example quantity behind a seed-level metric, (S, n) or (S, 2, n) over the variant's seeds,
+    with the statistic of per-seed example means that gives the metric (as evaluate_seed computes it)."""
+    informative = data["val_signal_mask"] | data["val_distractor_mask"]
+    out = {"avg_kept": [], "oracle_precision": [], "oracle_recall": [], "oracle_signal_recall": [],
+           "gate_token_accuracy": []}
+    for seed in cfg["seeds"]:
+        z = read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")
+        kept = z["kept"].astype(bool)
+        n_kept, hit = kept.sum(1), (kept & informative).sum(1)
+        out["avg_kept"].append(n_kept)
+        out["oracle_precision"].append([hit, n_kept])
+        out["oracle_recall"].append([hit, informative.sum(1)])
+        out["oracle_signal_recall"].append([(kept & data["val_signal_mask"]).sum(1), data["val_signal_mask"].sum(1)])
+        if "token_prob" in z:   # the gate head's per-token prediction of the sequence label, per example
+            out["gate_token_accuracy"].append(((z["token_prob"] > 0.5) == z["labels"][:, None].astype(bool)).mean(1))
+    stats = {"oracle_precision": _ratio, "oracle_recall": _ratio, "oracle_signal_recall": _ratio}
+    return {k: (np.asarray(v, float), stats.get(k)) for k, v in out.items() if len(v) == len(cfg["seeds"])}
+
+
+def _seed_summary(cfg: dict, runs: pd.DataFrame, name: str, columns, examples: dict) -> dict:
+    """Seed-level columns: a two-level bootstrap where per-example values exist, else the per-seed
+    values with no interval."""
     sub = runs[runs["variant"] == name]
     out = {}
     for col in columns:
-        if col in sub and sub[col].notna().any():
-            lo, hi = seed_t_interval(sub[col].dropna(), bounds=SEED_RANGES[col])
-            out.update({col: float(sub[col].mean()), f"{col}_ci_low": lo, f"{col}_ci_high": hi})
+        if col in examples:
+            values, statistic = examples[col]
+            out.update(interval_columns(col, two_level_bootstrap_of(values, statistic, cfg["bootstrap_resamples"])))
+        elif col in SEED_ONLY and col in sub and sub[col].notna().any():
+            seeds = sub[col].dropna().astype(float)
+            out.update(interval_columns(col, {"estimate": float(seeds.mean()), "ci_low": float("nan"),
+                                              "ci_high": float("nan"), "per_seed": seeds.tolist(), "method": "none"}))
     return out
 
 
@@ -70,6 +101,8 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
     timing = read_json(timing_path)["metrics"]
     claims = load_ledger(claims_path)
     intervals = {name: metric_intervals(cfg, runs_root, name) for name in specs}
+    data = {d: read_npz(Path(data_dir) / f"{d}.npz") for d in {spec["dataset"] for spec in specs.values()}}
+    examples = {name: per_example(cfg, runs_root, data[spec["dataset"]], name) for name, spec in specs.items()}
     full_flops = runs[runs["variant"] == "full"]["counted_flops_per_example"].mean()
 
     # ---- Table 2: the main comparison, paper values beside ours
@@ -79,7 +112,7 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
             continue
         sub = runs[runs["variant"] == name]
         row = {"row": name, "gate": spec["gate"], "keep_ratio": spec["keep_ratio"], **intervals[name],
-               **_seed_summary(runs, name, ["avg_kept"]),
+               **_seed_summary(cfg, runs, name, ["avg_kept"], examples[name]),
                "flops_proxy_rel": sub["flops_proxy_rel"].mean(),
                "flops_proxy_saving": 1 - sub["flops_proxy_rel"].mean(),
                "latency_proxy_paper": sub["latency_proxy_paper"].mean(),
@@ -105,14 +138,14 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
         rows.append({"row": name, "group": spec["group"], "gate": spec["gate"], "keep_ratio": spec["keep_ratio"],
                      "idf": spec["idf"], "noise_rate": data_spec["spec"]["noise_rate"],
                      "bayes_accuracy": data_spec["bayes_accuracy"], **intervals[name],
-                     **_seed_summary(runs, name, ["avg_kept"])})
+                     **_seed_summary(cfg, runs, name, ["avg_kept"], examples[name])})
     write_csv(out_dir / "ablation.csv", pd.DataFrame(rows))
 
     # ---- calibration: the classifier's ECE, and the gate head's before/after temperature
     rows = []
     for name in specs:
-        rows.append({"row": name, **_seed_summary(runs, name, ["ece", "gate_ece", "gate_ece_scaled",
-                                                               "gate_temperature", "gate_token_accuracy"])})
+        rows.append({"row": name, **_seed_summary(cfg, runs, name, ["ece", "gate_ece", "gate_ece_scaled", "gate_temperature",
+                                                                    "gate_token_accuracy"], examples[name])})
     write_csv(out_dir / "calibration.csv", pd.DataFrame(rows))
 
     # ---- oracle overlap: which kept positions hold class-set tokens (random keeps share p)
@@ -121,7 +154,8 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
         if spec["keep_ratio"] < 1:
             rows.append({"row": name, "gate": spec["gate"], "keep_ratio": spec["keep_ratio"],
                          "dataset": spec["dataset"], "random_expectation_recall": spec["keep_ratio"],
-                         **_seed_summary(runs, name, ["oracle_precision", "oracle_recall", "oracle_signal_recall"])})
+                         **_seed_summary(cfg, runs, name, ["oracle_precision", "oracle_recall", "oracle_signal_recall"],
+                                         examples[name])})
     write_csv(out_dir / "oracle.csv", pd.DataFrame(rows))
 
     # ---- efficiency: proxies, counted FLOPs and measured wall time side by side
