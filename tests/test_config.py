@@ -141,7 +141,7 @@ def test_studies_sharing_a_task_must_agree_on_its_data(good):
 
     shared = tasks(good)          # one dense model per task, whichever studies run it
     assert shared["rotten_tomatoes"]["studies"] == ["text_gate", "eat.tasks.rotten_tomatoes", "adtp.tasks.rotten_tomatoes"]
-    assert set(shared) == {"rotten_tomatoes", "spam"} and shared["spam"]["max_length"] == 128
+    assert set(shared) == {"rotten_tomatoes", "spam"} and shared["spam"]["max_length"] == 256
 
 
 def test_schema_and_cross_key_problems_come_together(good):
