@@ -44,8 +44,17 @@ def test_missing_local_split_is_a_clear_error(glue_dir):
 
 
 def test_hub_failure_names_the_offline_alternatives(monkeypatch):
+    """Offline: the hub call fails at once. The libraries read these variables when first imported,
+    so where another test imported them already their constants are set too (otherwise the client
+    retries an unreachable hub for ~25 s before failing)."""
+    import datasets.config
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(DataSourceError, match="rotten_tomatoes"):
         load_glue_hub("SST-2")
 
