@@ -1,7 +1,8 @@
 """The device check: the smoke DAG on a GPU with zero code changes, checked against the same DAG on the CPU.
 
     python scripts/device_check.py --out $OUT/device_check.json            # where a GPU is lent
-    python scripts/device_check.py --device cpu --targets T ... --out F    # the dry run (tests, no GPU)
+    python scripts/device_check.py --device cpu --targets T ... --out F    # the dry run (no GPU)
+    python scripts/device_check.py --device cpu --targets T --reference DIR --out F   # the tests' dry run
     python scripts/device_check.py --configfile config.yaml --targets results/eat/spam/cost.json \
         --precision fp16 --no-cpu-side --out F     # EAT against dense on the long-document task, fp16 GPU timing
 
@@ -9,7 +10,9 @@
    (cuda, unless --device says otherwise) and to cpu; both from the same code and config.
 2. Compares every evaluation both runs wrote (each run's preds.npz and the frontier's predictions):
    the share of equal predictions and the largest difference of a class probability; fp32 on a GPU
-   differs from the CPU only by rounding, bf16 / fp16 within the stated tolerance.
+   differs from the CPU only by rounding, bf16 / fp16 within the stated tolerance. With --reference,
+   the CPU side is an earlier CPU run of the same config in that directory (the tests' smoke build),
+   not run again.
 3. Reads the text studies' latencies (batch 1 and the batched throughput) from the device run's
    cost artefacts, and times a two-block encoder at bert-base width on the device (plan/rates.py):
    the seconds per GFLOP the run plan uses for GPU hours.
@@ -91,6 +94,9 @@ def main(argv=None) -> int:
     p.add_argument("--targets", nargs="*", default=[], help="part of the DAG (default: all of it)")
     p.add_argument("--configfile", type=Path, default=SMOKE, help="the scale to run (default: the smoke config)")
     p.add_argument("--no-cpu-side", action="store_true", help="time on the device only (no CPU run to compare with)")
+    p.add_argument("--reference", type=Path, default=None,
+                   help="the work directory of an earlier CPU run of the same config, compared with instead "
+                        "of running a CPU side")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     args.configfile = args.configfile.resolve()
@@ -101,16 +107,19 @@ def main(argv=None) -> int:
         return 2
     tolerance = args.tolerance or (1e-3 if args.precision == "fp32" else 5e-2)
     runs = {}
-    sides = [("device", args.device, args.precision)] + ([] if args.no_cpu_side else [("cpu", "cpu", "fp32")])
+    own_cpu_side = not (args.no_cpu_side or args.reference)
+    sides = [("device", args.device, args.precision)] + ([("cpu", "cpu", "fp32")] if own_cpu_side else [])
     for side, device, precision in sides:
         runs[side] = run_dag(args.workdir / side, device, precision, args.cores, args.targets, args.configfile)
-    agree = {} if args.no_cpu_side else agreement(args.workdir / "device", args.workdir / "cpu")
+    cpu_dir = args.reference.resolve() if args.reference else args.workdir / "cpu"
+    agree = {} if args.no_cpu_side else agreement(args.workdir / "device", cpu_dir)
     ok = (all(r["returncode"] == 0 for r in runs.values()) and (bool(agree) or args.no_cpu_side)
           and all(a["prediction_agreement"] == 1.0 or a["max_abs_prob_diff"] <= tolerance for a in agree.values()))
     result = {"date": datetime.date.today().isoformat(), "device": args.device, "precision": args.precision,
               "config": str(args.configfile.relative_to(ROOT) if args.configfile.is_relative_to(ROOT) else args.configfile),
               "gpu": torch.cuda.get_device_name() if args.device == "cuda" else None, "torch": torch.__version__,
-              "runs": runs, "tolerance": tolerance, "agreement": agree, "passed": ok,
+              "runs": runs, "reference": str(cpu_dir) if args.reference else None, "tolerance": tolerance,
+              "agreement": agree, "passed": ok,
               "latencies": latencies(args.workdir / "device")}
     if args.device == "cuda":
         from effbench.plan.rates import measure
