@@ -23,7 +23,7 @@ def config(tmp_path):
     """The smoke config with a synthetic training long enough to be killed in the middle."""
     cfg = yaml.safe_load(SMOKE.read_text())
     cfg["synthetic"]["data"]["n_train"] = 2048
-    cfg["synthetic"]["train"]["epochs"] = 60
+    cfg["synthetic"]["train"]["epochs"] = 30      # ~0.1 s an epoch here: seconds left to kill it after the first
     cfg["synthetic"]["seeds"] = [42]
     path = tmp_path / "faults.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -31,8 +31,9 @@ def config(tmp_path):
 
 
 def command(workdir, configfile, *extra):
+    # 100/1s: a call of one or two jobs exits a second after its last, not up to 10 s (tests/smoke.py: command)
     return [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "--cores", "1",
-            f"--configfile={configfile}", *extra, TARGET]
+            "--max-jobs-per-timespan", "100/1s", f"--configfile={configfile}", *extra, TARGET]
 
 
 def run(workdir, configfile, *extra):

@@ -5,37 +5,21 @@ backbone, written in the hub's layout; CIFAR-100 in the hub's parquet layout for
 GLUE dev set is the scored split, GLUE's F1 is reported for MRPC, DistilBERT runs where the
 papers ran it, and every ledger row whose paper-scale artefact the run builds gets a verdict
 (a pointer naming a missing row or column would leave it pending)."""
-import sys
-
 import pandas as pd
 import pytest
-from smoke import snakemake
 
 from effbench.claims import load_ledger, pointer, render
 from effbench.config import ROOT
 
-pytestmark = pytest.mark.slow
-
-MICRO = ROOT / ".test" / "paper_micro.yaml"
-TABLES = ["results/text_gate/tables/table3.csv", "results/eat/sst2/tables/frontier.csv",
-          *[f"results/adtp/{task}/tables/{table}.csv" for task in ("sst2", "mrpc", "stsb")
-            for table in ("methods", "retainer", "consistency")],
-          "results/adtp/stsb/figures/budget.png",
-          "results/adtp/mrpc/tables/ig_steps.csv",
-          *[f"results/vit/tables/{table}.csv" for table in ("table4", "table5", "table6", "table19")]]
+# a full-size check (58 jobs, about as long as the rest of the suite): pytest --full-dags
+pytestmark = [pytest.mark.slow, pytest.mark.full_dags]
 VERDICT = r"^(reproduced|differs|inconclusive)"
 
 
 @pytest.fixture(scope="module")
-def micro(tmp_path_factory):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from micro_fixture import main as write_fixture
-
-    work = tmp_path_factory.mktemp("paper_micro")
-    write_fixture(work)
-    run = snakemake(work, *TABLES, configfile=[ROOT / "configs" / "paper.yaml", MICRO])
-    assert run.returncode == 0, run.stderr[-4000:]
-    return work
+def micro(paper_micro_build):
+    """The micro run's work directory: started with the session (tests/conftest.py, MICRO_TARGETS)."""
+    return paper_micro_build
 
 
 def test_the_papers_protocol_runs_and_scores_on_the_glue_dev_set(micro):

@@ -1,4 +1,6 @@
-"""The smoke DAG end to end: every artefact, idempotence, one-figure rebuilds, bad input."""
+"""The smoke DAG end to end: every artefact, idempotence, one-figure rebuilds, bad input. The DAG is the
+session's shared build (tests/conftest.py): .test/config.yaml as the tests trim it (tests/smoke.py:
+dag_config), or whole with --full-dags; what the tests expect of a study follows the config it ran."""
 import json
 
 import pandas as pd
@@ -14,22 +16,24 @@ def built(smoke_build):
     return smoke_build
 
 
-def test_every_artefact_is_built(built):
-    cfg = yaml.safe_load(SMOKE.read_text())["synthetic"]
+def test_every_artefact_is_built(built, smoke_config):
+    from effbench.studies.synthetic.plan import MAIN_LABELS
+
+    cfg = smoke_config["synthetic"]
     res = built / "results"
     for fig in ["loss_curves", "val_accuracy", "val_auc", "bar_accuracy", "bar_kept_tokens", "ablation",
                 "roc_proposed", "reliability"]:
         for ext in ("png", "pdf"):
             assert (res / "synthetic" / "figures" / f"{fig}.{ext}").stat().st_size > 1000
     t2 = pd.read_csv(res / "synthetic" / "tables" / "table2.csv")
-    assert set(t2["row"]) == {"full", "attention_mass", "entropy_topk", "random", "entropy_threshold", "gumbel"}
+    assert set(t2["row"]) == {MAIN_LABELS.get(g, g) for g in cfg["gates"]} >= {"full", "attention_mass", "entropy_topk"}
     assert {"accuracy_ci_low", "accuracy_ci_high", "paper_accuracy", "verdict_accuracy", "speedup_x_b32"} <= set(t2)
     assert t2.loc[t2["row"] == "entropy_topk", "paper_accuracy"].item() == 0.551
     # paper 000's Wilson (accuracy) and DeLong (AUC) intervals beside the bootstrap ones
     assert ((t2["accuracy_wilson_low"] < t2["accuracy"]) & (t2["accuracy"] < t2["accuracy_wilson_high"])).all()
     assert ((t2["auc_delong_low"] < t2["auc"]) & (t2["auc"] < t2["auc_delong_high"]) & (t2["auc_delong_high"] < 1)).all()
     sig = pd.read_csv(res / "synthetic" / "significance.csv")
-    assert len(sig) == 2 * len(yaml.safe_load(SMOKE.read_text())["stats"]["comparisons"]["synthetic"])
+    assert len(sig) == 2 * len(smoke_config["stats"]["comparisons"]["synthetic"])
     assert {"p_value", "p_holm", "decision"} <= set(sig)
     claims = pd.read_csv(res / "claims.csv")
     assert claims.loc[claims["id"] == "egp-t2-ent-acc", "ours"].notna().item()
@@ -50,8 +54,11 @@ def test_every_artefact_is_built(built):
     assert (res / "text_gate" / "figures" / "speed_vs_keep.png").stat().st_size > 1000
     stats = (built / "data" / "text" / "rotten_tomatoes" / "stats.json").read_text()
     assert '"size": 10246' in stats                                              # 12,808 labelled snippets, 80/10/10
-    # EAT: frontier with every operating point, FLOPs checked against torch's counter in the cost job
-    for task in ("rotten_tomatoes", "spam"):
+    # EAT: frontier with every operating point, FLOPs checked against torch's counter in the cost job,
+    # where batch-1 time goes, and the paired tests (the full smoke config adds the long-document task, spam)
+    tasks = smoke_config["eat"]["tasks"]
+    assert "rotten_tomatoes" in tasks
+    for task in tasks:
         fr = pd.read_csv(res / "eat" / task / "tables" / "frontier.csv").set_index("row")
         assert {"dense", "shallow", "eat_tau0.8", "eat_tau0.9", "eat_no_exit", "eat_patience"} <= set(fr.index)
         assert fr["chosen"].sum() == 1
@@ -60,13 +67,13 @@ def test_every_artefact_is_built(built):
         assert 4 <= fr.loc["eat_tau0.8", "avg_depth"] <= fr.loc["eat_tau0.9", "avg_depth"] <= 6
         for fig in ("frontier", "retention", "exits"):
             assert (res / "eat" / task / "figures" / f"{fig}.png").stat().st_size > 1000
+        profile = json.loads((res / "eat" / "cost" / f"{task}.json").read_text())["metrics"]["profile_b1"]
+        assert "dense" in profile and profile["dense"]["ops"][0]["share"] > 0
+        assert len(pd.read_csv(res / "eat" / task / "significance.csv")) == 4
     fr = pd.read_csv(res / "eat" / "rotten_tomatoes" / "tables" / "frontier.csv").set_index("row")
     assert fr.loc["eat_tau0.8", "paper_speedup_vs_bert"] == 0.62                # the paper's SST-2 row beside ours
     ablation = pd.read_csv(res / "eat" / "rotten_tomatoes" / "tables" / "ablation.csv")
     assert {"eat", "eat_no_prune", "eat_no_window", "eat_no_exit", "eat_no_distill", "dense_continued"} <= set(ablation["variant"])
-    profile = json.loads((res / "eat" / "cost" / "spam.json").read_text())["metrics"]["profile_b1"]
-    assert "dense" in profile and profile["dense"]["ops"][0]["share"] > 0
-    assert len(pd.read_csv(res / "eat" / "spam" / "significance.csv")) == 4
     # geometry: the tables, each row beside the paper's value; exact filters have zero hull error
     geo = res / "geometry"
     t2 = pd.read_csv(geo / "tables" / "table2.csv").set_index("row")
@@ -112,29 +119,29 @@ def test_every_artefact_is_built(built):
     assert (built / "logs" / "claims.log").exists()
 
 
-def test_the_report_renders_without_docutils_messages(built, tmp_path):
+def test_the_report_renders_without_docutils_messages(built, smoke_configfile, tmp_path):
     """Snakemake's HTML report renders every caption and its own link targets through docutils, which
     prints a problem into the page instead of failing: a category named like Snakemake's own
     "Statistics" section, or a caption of a wildcard its rule lacks, left a "System Message" there."""
     html = tmp_path / "report.html"
-    run = snakemake(built, "--report", str(html), cores=1)
+    run = snakemake(built, "--report", str(html), configfile=smoke_configfile, cores=1)
     assert run.returncode == 0, run.stderr[-3000:]
     text = html.read_text()
     assert "System Message" not in text and "system-message" not in text
 
 
-def test_second_run_does_nothing(built):
-    run = snakemake(built, "-n")
+def test_second_run_does_nothing(built, smoke_configfile):
+    run = snakemake(built, "-n", configfile=smoke_configfile)
     assert run.returncode == 0 and "Nothing to be done" in run.stdout + run.stderr
 
 
-def test_one_figure_rebuilds_alone(built):
+def test_one_figure_rebuilds_alone(built, smoke_configfile):
     target = built / "results" / "synthetic" / "figures" / "val_auc.png"
     target.unlink()
-    run = snakemake(built, "results/synthetic/figures/val_auc.png", "-n")
+    run = snakemake(built, "results/synthetic/figures/val_auc.png", "-n", configfile=smoke_configfile)
     out = run.stdout + run.stderr
     assert "synthetic_figure" in out and "synthetic_train" not in out
-    assert snakemake(built, "results/synthetic/figures/val_auc.png").returncode == 0
+    assert snakemake(built, "results/synthetic/figures/val_auc.png", configfile=smoke_configfile).returncode == 0
     assert target.exists()
 
 
