@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .stats.equivalence import half_unit, verdict, verdict_kind
+from .printed import parse
+from .stats.equivalence import verdict, verdict_kind
 
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
 MARGINS_KEY = "margins"
@@ -111,14 +112,42 @@ def _check_pointers(claim: dict) -> None:
         raise ValueError(f"{where}: no pointer (ours) at any scale and no reason why")
 
 
-def _attach_margin(claim: dict, kinds: dict) -> None:
-    value = claim["paper_value"]
-    claim["paper_text"] = value if isinstance(value, str) else getattr(value, "text", repr(value))  # YAML reads 5e-05 as a string
+PERCENT_NAME = re.compile(r"_pct(_|$)|_pp(_|$)|percent")
+UNITS = ("%", "fraction")
+
+
+def _in_percent(claim: dict) -> bool:
+    """Does our artefact hold this claim's value in percent? An explicit `unit:` says so, else a
+    column or metric named *_pct / *_pp; never the size of the value."""
+    if "unit" in claim:
+        if claim["unit"] not in UNITS:
+            raise ValueError(f"claim {claim['id']}: unit {claim['unit']!r} is not one of {UNITS}")
+        return claim["unit"] == "%"
+    names = [claim["metric"], *(p.get("column", "") for p in pointers(claim).values())]
+    return any(PERCENT_NAME.search(str(n)) for n in names)
+
+
+def _read_printed(claim: dict) -> None:
+    """The paper value as printed (effbench.printed), in the unit our artefact uses: a printed
+    "37.5%" becomes 0.375 where the artefact holds a fraction (no pointer: it stays in percent)."""
+    text, spread = claim["paper_value"], claim.get("paper_spread")
+    where = f"claim {claim['id']}: paper_value {text!r}"
     try:
-        claim["paper_value"] = float(claim["paper_text"])
-        claim["rounding"] = float(claim["tolerance"]) if "tolerance" in claim else half_unit(claim["paper_text"])
+        printed = parse(text, percent=_in_percent(claim))
+        spread_of = parse(f"{text} {spread}").spread if spread is not None else None
     except ValueError as err:
-        raise ValueError(f"claim {claim['id']}: paper_value {value!r} is not a number as printed ({err})") from None
+        raise ValueError(f"{where}: {err}") from None
+    scale = 0.01 if printed.unit == "%" and not _in_percent(claim) and pointers(claim) else 1.0
+    claim.update(paper_text=text, paper_value=printed.value * scale, paper_low=printed.low * scale,
+                 paper_high=printed.high * scale, paper_unit=printed.unit,
+                 paper_percent=printed.percent and scale == 1.0,      # the value (as converted) is in percent
+                 paper_spread=None if spread_of is None else spread_of * scale,
+                 paper_spread_text=spread,
+                 rounding=float(claim["tolerance"]) if "tolerance" in claim else printed.half_unit * scale)
+
+
+def _attach_margin(claim: dict, kinds: dict) -> None:
+    _read_printed(claim)
     kind = claim.get("kind") or next(k for k, spec in kinds.items()
                                      if re.search(str(spec["match"]), claim["metric"]))
     if kind not in kinds:
@@ -130,8 +159,8 @@ def _attach_margin(claim: dict, kinds: dict) -> None:
         margin, reason = float(claim["margin"]), claim["margin_reason"]
     else:
         absolute = float(spec.get("abs", 0.0))
-        if spec.get("scale") == "proportion" and abs(claim["paper_value"]) <= 1:
-            absolute /= 100                                  # the paper printed a fraction
+        if spec.get("scale") == "proportion" and not claim["paper_percent"]:
+            absolute /= 100                                  # the value is a fraction
         margin, reason = max(absolute, float(spec.get("rel", 0.0)) * abs(claim["paper_value"])), spec["reason"]
     claim.update(kind=kind, margin=margin, margin_reason=reason)
 
