@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .printed import parse
+from .printed import ledger_fields
 from .stats.equivalence import verdict, verdict_kind
 
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
@@ -28,26 +28,6 @@ MARGINS_KEY = "margins"
 SCALES = ("default", "paper")
 SCALE_FALLBACK = {"smoke": "default"}      # the smoke config builds the default scale's artefacts
 REASON_KINDS = ("scale", "no code path", "unreachable")
-
-
-class _Printed(float):
-    """A number from the ledger that remembers how it was typed ("92.0", "5e-05")."""
-    text: str
-
-
-class _LedgerLoader(yaml.SafeLoader):
-    """Safe YAML that keeps each number's text: a float's repr loses trailing zeros."""
-
-
-def _printed(loader, node):
-    value = _Printed(yaml.SafeLoader.construct_yaml_float(loader, node) if node.tag.endswith("float")
-                     else yaml.SafeLoader.construct_yaml_int(loader, node))
-    value.text = node.value
-    return value
-
-
-_LedgerLoader.add_constructor("tag:yaml.org,2002:float", _printed)
-_LedgerLoader.add_constructor("tag:yaml.org,2002:int", _printed)
 
 
 def ledger_files(path) -> list[Path]:
@@ -59,20 +39,21 @@ def load_ledger(paths) -> list[dict]:
     """All claims from a ledger directory, one file, or a list of files, each with its margin.
 
     The directory's files hold `claims:` lists (one per paper) and one `margins:` table of the
-    kinds of metric. Each claim gains `paper_text` (the value as typed), `rounding` (half a
-    unit of its last printed digit), `kind`, `margin` and `margin_reason`.
+    kinds of metric. `paper_value` is the string the paper prints; each claim gains `paper_text`
+    (that string), `paper_value` read in its artefact's unit, `paper_low/high/unit/percent/spread`
+    and `rounding` (half a unit of its last printed digit: effbench.printed.ledger_fields), `kind`,
+    `margin` and `margin_reason`.
     """
     if isinstance(paths, (str, Path)):
         paths = ledger_files(paths)
     claims, kinds = [], None
     for p in paths:
-        doc = yaml.load(Path(p).read_text(), Loader=_LedgerLoader) or {}
+        doc = yaml.safe_load(Path(p).read_text()) or {}
         claims += doc.get("claims", [])
         if MARGINS_KEY in doc:
             kinds = doc[MARGINS_KEY]
     if kinds is None:
-        kinds = yaml.load((Path(__file__).parents[1] / "claims" / "margins.yaml").read_text(),
-                          Loader=_LedgerLoader)[MARGINS_KEY]
+        kinds = yaml.safe_load((Path(__file__).parents[1] / "claims" / "margins.yaml").read_text())[MARGINS_KEY]
     seen = set()
     for c in claims:
         missing = [k for k in REQUIRED if k not in c]
@@ -112,42 +93,9 @@ def _check_pointers(claim: dict) -> None:
         raise ValueError(f"{where}: no pointer (ours) at any scale and no reason why")
 
 
-PERCENT_NAME = re.compile(r"_pct(_|$)|_pp(_|$)|percent")
-UNITS = ("%", "fraction")
-
-
-def _in_percent(claim: dict) -> bool:
-    """Does our artefact hold this claim's value in percent? An explicit `unit:` says so, else a
-    column or metric named *_pct / *_pp; never the size of the value."""
-    if "unit" in claim:
-        if claim["unit"] not in UNITS:
-            raise ValueError(f"claim {claim['id']}: unit {claim['unit']!r} is not one of {UNITS}")
-        return claim["unit"] == "%"
-    names = [claim["metric"], *(p.get("column", "") for p in pointers(claim).values())]
-    return any(PERCENT_NAME.search(str(n)) for n in names)
-
-
-def _read_printed(claim: dict) -> None:
-    """The paper value as printed (effbench.printed), in the unit our artefact uses: a printed
-    "37.5%" becomes 0.375 where the artefact holds a fraction (no pointer: it stays in percent)."""
-    text, spread = claim["paper_value"], claim.get("paper_spread")
-    where = f"claim {claim['id']}: paper_value {text!r}"
-    try:
-        printed = parse(text, percent=_in_percent(claim))
-        spread_of = parse(f"{text} {spread}").spread if spread is not None else None
-    except ValueError as err:
-        raise ValueError(f"{where}: {err}") from None
-    scale = 0.01 if printed.unit == "%" and not _in_percent(claim) and pointers(claim) else 1.0
-    claim.update(paper_text=text, paper_value=printed.value * scale, paper_low=printed.low * scale,
-                 paper_high=printed.high * scale, paper_unit=printed.unit,
-                 paper_percent=printed.percent and scale == 1.0,      # the value (as converted) is in percent
-                 paper_spread=None if spread_of is None else spread_of * scale,
-                 paper_spread_text=spread,
-                 rounding=float(claim["tolerance"]) if "tolerance" in claim else printed.half_unit * scale)
-
-
 def _attach_margin(claim: dict, kinds: dict) -> None:
-    _read_printed(claim)
+    columns = [p.get("column", "") for p in pointers(claim).values()]
+    claim.update(ledger_fields(claim, columns, has_pointer=bool(columns)))       # the value as printed, read
     kind = claim.get("kind") or next(k for k, spec in kinds.items()
                                      if re.search(str(spec["match"]), claim["metric"]))
     if kind not in kinds:

@@ -94,3 +94,37 @@ def parse(text, percent: bool = False) -> Printed:
     return Printed(text=text, value=(low + high) / 2, low=low, high=high, unit=unit,
                    percent=unit == "%" or (percent and unit is None), half_unit=half,
                    spread=spread, qualifier=m.group("qual"))
+
+
+PERCENT_NAME = re.compile(r"_pct(_|$)|_pp(_|$)|percent")
+LEDGER_UNITS = ("%", "fraction")
+
+
+def artefact_in_percent(claim: dict, columns) -> bool:
+    """Does our artefact hold this ledger claim's value in percent? An explicit `unit:` says so,
+    else a column or metric named *_pct / *_pp; never the size of the value."""
+    if "unit" in claim:
+        if claim["unit"] not in LEDGER_UNITS:
+            raise ValueError(f"claim {claim['id']}: unit {claim['unit']!r} is not one of {LEDGER_UNITS}")
+        return claim["unit"] == "%"
+    return any(PERCENT_NAME.search(str(n)) for n in [claim["metric"], *columns])
+
+
+def ledger_fields(claim: dict, columns, has_pointer: bool) -> dict:
+    """A ledger claim's printed `paper_value` (and `paper_spread`) read in the unit of its artefact:
+    a printed "37.5%" becomes 0.375 where the artefact's column holds a fraction (a claim with no
+    pointer keeps the printed percent). `rounding` is half a unit of the printed digit unless the
+    claim sets `tolerance`; `paper_percent` says the value, as converted, is in percent."""
+    text, spread = claim["paper_value"], claim.get("paper_spread")
+    in_percent = artefact_in_percent(claim, columns)
+    try:
+        printed = parse(text, percent=in_percent)
+        spread_of = parse(f"{text} {spread}").spread if spread is not None else None
+    except ValueError as err:
+        raise ValueError(f"claim {claim['id']}: {err}") from None
+    scale = 0.01 if printed.unit == "%" and not in_percent and has_pointer else 1.0
+    return dict(paper_text=text, paper_value=printed.value * scale, paper_low=printed.low * scale,
+                paper_high=printed.high * scale, paper_unit=printed.unit,
+                paper_percent=printed.percent and scale == 1.0,
+                paper_spread=None if spread_of is None else spread_of * scale, paper_spread_text=spread,
+                rounding=float(claim["tolerance"]) if "tolerance" in claim else printed.half_unit * scale)
