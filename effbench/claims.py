@@ -20,33 +20,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .stats.equivalence import half_unit, verdict, verdict_kind
+from .printed import ledger_fields
+from .stats.equivalence import verdict, verdict_kind
 
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
 MARGINS_KEY = "margins"
 SCALES = ("default", "paper")
 SCALE_FALLBACK = {"smoke": "default"}      # the smoke config builds the default scale's artefacts
 REASON_KINDS = ("scale", "no code path", "unreachable")
-
-
-class _Printed(float):
-    """A number from the ledger that remembers how it was typed ("92.0", "5e-05")."""
-    text: str
-
-
-class _LedgerLoader(yaml.SafeLoader):
-    """Safe YAML that keeps each number's text: a float's repr loses trailing zeros."""
-
-
-def _printed(loader, node):
-    value = _Printed(yaml.SafeLoader.construct_yaml_float(loader, node) if node.tag.endswith("float")
-                     else yaml.SafeLoader.construct_yaml_int(loader, node))
-    value.text = node.value
-    return value
-
-
-_LedgerLoader.add_constructor("tag:yaml.org,2002:float", _printed)
-_LedgerLoader.add_constructor("tag:yaml.org,2002:int", _printed)
 
 
 def ledger_files(path) -> list[Path]:
@@ -58,20 +39,21 @@ def load_ledger(paths) -> list[dict]:
     """All claims from a ledger directory, one file, or a list of files, each with its margin.
 
     The directory's files hold `claims:` lists (one per paper) and one `margins:` table of the
-    kinds of metric. Each claim gains `paper_text` (the value as typed), `rounding` (half a
-    unit of its last printed digit), `kind`, `margin` and `margin_reason`.
+    kinds of metric. `paper_value` is the string the paper prints; each claim gains `paper_text`
+    (that string), `paper_value` read in its artefact's unit, `paper_low/high/unit/percent/spread`
+    and `rounding` (half a unit of its last printed digit: effbench.printed.ledger_fields), `kind`,
+    `margin` and `margin_reason`.
     """
     if isinstance(paths, (str, Path)):
         paths = ledger_files(paths)
     claims, kinds = [], None
     for p in paths:
-        doc = yaml.load(Path(p).read_text(), Loader=_LedgerLoader) or {}
+        doc = yaml.safe_load(Path(p).read_text()) or {}
         claims += doc.get("claims", [])
         if MARGINS_KEY in doc:
             kinds = doc[MARGINS_KEY]
     if kinds is None:
-        kinds = yaml.load((Path(__file__).parents[1] / "claims" / "margins.yaml").read_text(),
-                          Loader=_LedgerLoader)[MARGINS_KEY]
+        kinds = yaml.safe_load((Path(__file__).parents[1] / "claims" / "margins.yaml").read_text())[MARGINS_KEY]
     seen = set()
     for c in claims:
         missing = [k for k in REQUIRED if k not in c]
@@ -112,13 +94,8 @@ def _check_pointers(claim: dict) -> None:
 
 
 def _attach_margin(claim: dict, kinds: dict) -> None:
-    value = claim["paper_value"]
-    claim["paper_text"] = value if isinstance(value, str) else getattr(value, "text", repr(value))  # YAML reads 5e-05 as a string
-    try:
-        claim["paper_value"] = float(claim["paper_text"])
-        claim["rounding"] = float(claim["tolerance"]) if "tolerance" in claim else half_unit(claim["paper_text"])
-    except ValueError as err:
-        raise ValueError(f"claim {claim['id']}: paper_value {value!r} is not a number as printed ({err})") from None
+    columns = [p.get("column", "") for p in pointers(claim).values()]
+    claim.update(ledger_fields(claim, columns, has_pointer=bool(columns)))       # the value as printed, read
     kind = claim.get("kind") or next(k for k, spec in kinds.items()
                                      if re.search(str(spec["match"]), claim["metric"]))
     if kind not in kinds:
@@ -130,8 +107,8 @@ def _attach_margin(claim: dict, kinds: dict) -> None:
         margin, reason = float(claim["margin"]), claim["margin_reason"]
     else:
         absolute = float(spec.get("abs", 0.0))
-        if spec.get("scale") == "proportion" and abs(claim["paper_value"]) <= 1:
-            absolute /= 100                                  # the paper printed a fraction
+        if spec.get("scale") == "proportion" and not claim["paper_percent"]:
+            absolute /= 100                                  # the value is a fraction
         margin, reason = max(absolute, float(spec.get("rel", 0.0)) * abs(claim["paper_value"])), spec["reason"]
     claim.update(kind=kind, margin=margin, margin_reason=reason)
 

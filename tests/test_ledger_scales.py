@@ -36,7 +36,7 @@ def built(cfg: dict) -> set[str]:
 
 def _claim(**extra):
     return {"id": "x", "paper": "001", "study": "adtp", "source": "Table 1", "row": "r", "metric": "accuracy",
-            "paper_value": 90.0, **extra}
+            "paper_value": "90.0", **extra}
 
 
 def _ledger(tmp_path, *claims) -> list[dict]:
@@ -49,7 +49,7 @@ def test_each_scale_reads_its_own_pointer(tmp_path):
     for name, value in (("a", 0.9), ("b", 0.5)):
         pd.DataFrame({"row": ["m"], "acc": [value], "acc_ci_low": [value - 0.001],
                       "acc_ci_high": [value + 0.001]}).to_csv(tmp_path / f"{name}.csv", index=False)
-    (claim,) = _ledger(tmp_path, _claim(paper_value=0.9, ours={
+    (claim,) = _ledger(tmp_path, _claim(paper_value="0.9", ours={
         "default": {"artefact": "a.csv", "row": "m", "column": "acc"},
         "paper": {"artefact": "b.csv", "row": "m", "column": "acc"}}))
     assert resolve(claim, tmp_path, "default")["ours"] == 0.9

@@ -31,15 +31,15 @@ def test_printed_precision_comes_from_the_typed_text():
 def test_ledger_keeps_what_the_paper_printed(tmp_path):
     ledger = tmp_path / "ledger.yaml"
     ledger.write_text("claims:\n"
-                      "- {id: a, paper: '001', study: s, source: T1, row: r, metric: SST-2 accuracy, paper_value: 92.0, reason: t, reason_kind: scale}\n"
-                      "- {id: b, paper: '003', study: s, source: T2, row: r, metric: speedup, paper_value: 1.0, reason: t, reason_kind: scale}\n"
-                      "- {id: c, paper: '003', study: s, source: T2, row: r, metric: hull_error, paper_value: 0.0, reason: t, reason_kind: scale}\n"
-                      "- {id: d, paper: '000', study: s, source: T2, row: r, metric: accuracy, paper_value: 0.519, reason: t, reason_kind: scale}\n"
-                      "- {id: e, paper: '000', study: s, source: T2, row: r, metric: mse, paper_value: 5e-05,\n"
+                      "- {id: a, paper: '001', study: s, source: T1, row: r, metric: SST-2 accuracy, paper_value: '92.0', unit: '%', reason: t, reason_kind: scale}\n"
+                      "- {id: b, paper: '003', study: s, source: T2, row: r, metric: speedup, paper_value: '1.0x', reason: t, reason_kind: scale}\n"
+                      "- {id: c, paper: '003', study: s, source: T2, row: r, metric: hull_error, paper_value: '0.0', reason: t, reason_kind: scale}\n"
+                      "- {id: d, paper: '000', study: s, source: T2, row: r, metric: accuracy, paper_value: '0.519', reason: t, reason_kind: scale}\n"
+                      "- {id: e, paper: '000', study: s, source: T2, row: r, metric: mse, paper_value: '5e-05',\n"
                       "   margin: 1e-05, margin_reason: a test, reason: t, reason_kind: scale}\n")
     c = {x["id"]: x for x in load_ledger([ledger, ROOT / "claims" / "margins.yaml"])}
     assert c["a"]["paper_text"] == "92.0" and c["a"]["rounding"] == pytest.approx(0.05)
-    assert (c["a"]["kind"], c["a"]["margin"]) == ("proportion", 1.0)              # 1 pp on a percent scale
+    assert (c["a"]["kind"], c["a"]["margin"]) == ("proportion", 1.0)              # 1 pp on a percent scale (unit: %)
     assert (c["d"]["kind"], c["d"]["margin"]) == ("proportion", pytest.approx(0.01))  # ... and on a fraction
     assert (c["b"]["kind"], c["b"]["margin"]) == ("ratio", pytest.approx(0.1))
     assert c["e"]["margin"] == 1e-05 and c["e"]["rounding"] == pytest.approx(5e-6)

@@ -102,13 +102,13 @@ def test_the_ledger_withholds_a_verdict_whose_cell_failed_a_check(defective, tmp
     root, records = defective
     spec = {"claims": [
         {"id": "t-adtp-spam", "paper": "001", "study": "adtp", "source": "Table 1", "row": "AD-TP", "metric": "accuracy",
-         "paper_value": 92.0, "ours": {"artefact": "results/adtp/spam/tables/methods.csv", "row": "adtp",
+         "paper_value": "92.0", "ours": {"artefact": "results/adtp/spam/tables/methods.csv", "row": "adtp",
                                        "column": "accuracy_pct", "key": "method"}},
         {"id": "t-adtp-rt", "paper": "001", "study": "adtp", "source": "Table 1", "row": "AD-TP", "metric": "accuracy x",
-         "paper_value": 75.0, "ours": {"artefact": "results/adtp/rotten_tomatoes/tables/methods.csv", "row": "adtp",
+         "paper_value": "75.0", "ours": {"artefact": "results/adtp/rotten_tomatoes/tables/methods.csv", "row": "adtp",
                                        "column": "accuracy_pct", "key": "method"}},
         {"id": "t-retainer", "paper": "001", "study": "adtp", "source": "Table 4", "row": "adaptive", "metric": "accuracy",
-         "paper_value": 75.0, "ours": {"artefact": "results/adtp/rotten_tomatoes/tables/retainer.csv", "row": "adaptive",
+         "paper_value": "75.0", "ours": {"artefact": "results/adtp/rotten_tomatoes/tables/retainer.csv", "row": "adaptive",
                                        "column": "accuracy_pct"}}]}
     (tmp_path / "ledger.yaml").write_text(json.dumps(spec))
     frame = ledger.render(ledger.load_ledger(tmp_path / "ledger.yaml"), root, "default", validity=records)
