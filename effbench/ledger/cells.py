@@ -1,0 +1,41 @@
+"""One measurement, one count: rows that read the same artefact cell keep their own verdicts (each
+against its own printed value) but are one piece of evidence. EntropyNet's one speed-up read by
+seven paper values is one "differs", not seven."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..stats.equivalence import verdict_kind
+
+# A cell whose rows disagree counts under the first of these its rows reach: a reading that failed,
+# was withheld or differs is never outweighed by another reading of the same number that agrees.
+PRIORITY = ("failed", "withheld", "differs", "undecidable at this n", "one measurement, no interval", "stand-in",
+            "reproduced", "not comparable", "formula", "by design", "pending", "not run")
+
+
+def cell_kinds(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with `cell_rows` (how many rows read the row's cell) and `cell_kind` (the cell's one
+    verdict kind, on the cell's first row only; "" on the rest), so counts over `cell_kind` count
+    measurements, not rows."""
+    frame = frame.copy()
+    kinds = frame["verdict"].map(verdict_kind)
+    rank = kinds.map(lambda k: PRIORITY.index(k) if k in PRIORITY else len(PRIORITY))
+    best = rank.groupby(frame["cell"]).transform("min")
+    frame["cell_rows"] = frame.groupby("cell")["id"].transform("size")
+    first = ~frame["cell"].duplicated()
+    frame["cell_kind"] = [PRIORITY[b] if f and b < len(PRIORITY) else (k if f else "")
+                          for f, b, k in zip(first, best, kinds)]
+    return frame
+
+
+def count_table(frame: pd.DataFrame, index: str, columns=PRIORITY) -> pd.DataFrame:
+    """Cells per `index` value and cell kind, with totals (the rows a cell's count stands for are in
+    `cell_rows`)."""
+    counted = frame[frame["cell_kind"] != ""]
+    table = pd.crosstab(counted[index], counted["cell_kind"]).reindex(columns=list(columns), fill_value=0)
+    table = table.loc[:, table.sum() > 0]
+    table.loc["all"] = table.sum()
+    table["cells"] = table.sum(axis=1)
+    rows = frame.groupby(index).size()
+    table["rows"] = [*rows.reindex(table.index[:-1]).fillna(0).astype(int), len(frame)]
+    return table
