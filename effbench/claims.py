@@ -238,6 +238,8 @@ def framed(claim: dict, evidence: str, why: str, text: str) -> str:
     """The statistical verdict in the words of its evidence kind: only measured rows are reproductions;
     a stand-in is compared on relative quantities only; by-design, formula and not-comparable rows are
     checks."""
+    if claim.get("paper_simulated") and not text.startswith("pending"):
+        text += "; the paper's value is simulated"
     if evidence == "measured" or text.startswith("pending"):
         return text
     if evidence == "stand-in":

@@ -108,6 +108,13 @@ def test_one_measurement_is_counted_once_and_keeps_each_verdict(tmp_path):
     frame = render(claims, tmp_path, "default")
     assert list(frame["verdict"].map(verdict_kind)) == ["differs", "differs", "reproduced"]
     assert list(frame["cell_kind"]) == ["differs", "", ""] and frame["cell_rows"].tolist() == [3, 3, 3]
+    # the same measurement copied into another table is the same evidence
+    pd.DataFrame({"row": ["x"], "s": [0.0467], "s_ci_low": [0.045], "s_ci_high": [0.048]}).to_csv(tmp_path / "u.csv", index=False)
+    other = _one(tmp_path, claims=[{"id": "d", "paper": "003", "study": "geometry", "source": "T9", "row": "r",
+                                    "metric": "speedup", "paper_value": 4.1,
+                                    "ours": {"artefact": "u.csv", "row": "x", "column": "s"}}])
+    frame = render(claims + other, tmp_path, "default")
+    assert frame["cell_kind"].tolist() == ["differs", "", "", ""] and set(frame["cell_rows"]) == {4}
 
 
 def test_a_missing_artefact_the_config_builds_is_a_failure_not_a_reason(tmp_path):

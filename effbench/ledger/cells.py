@@ -17,7 +17,7 @@ def cell_kinds(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with `cell_rows` (how many rows read the row's cell) and `cell_kind` (the cell's one
     verdict kind, on the cell's first row only; "" on the rest), so counts over `cell_kind` count
     measurements, not rows."""
-    frame = frame.copy()
+    frame = same_measurement(frame.copy())
     kinds = frame["verdict"].map(verdict_kind)
     rank = kinds.map(lambda k: PRIORITY.index(k) if k in PRIORITY else len(PRIORITY))
     best = rank.groupby(frame["cell"]).transform("min")
@@ -39,3 +39,25 @@ def count_table(frame: pd.DataFrame, index: str, columns=PRIORITY) -> pd.DataFra
     rows = frame.groupby(index).size()
     table["rows"] = [*rows.reindex(table.index[:-1]).fillna(0).astype(int), len(frame)]
     return table
+
+
+def same_measurement(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tables copy one measurement into several artefacts (EntropyNet's speed-up sits in Tables 2, 8, 15,
+    16, 17 and 20): rows of one study whose estimate and (non-degenerate) interval agree to six digits
+    read one measurement, so they share the cell of the first of them."""
+    def key(r):
+        try:
+            est, lo, hi = (float(r[k]) for k in ("ours", "ci_low", "ci_high"))
+        except (TypeError, ValueError):
+            return None
+        if pd.isna(est) or pd.isna(lo) or pd.isna(hi) or not lo < hi:
+            return None
+        return f"{r['study']} {est:.6g} [{lo:.6g}, {hi:.6g}]"
+
+    keys = [key(r) for _, r in frame.iterrows()]           # a list: a Series would turn None into NaN
+    first: dict = {}
+    for k, c in zip(keys, frame["cell"]):
+        if k is not None:
+            first.setdefault(k, c)
+    frame["cell"] = [c if k is None else first[k] for k, c in zip(keys, frame["cell"])]
+    return frame
