@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .ledger.evidence import built, kind_of, relative, scale_config
+from .ledger.cells import cell_of as _cell
+from .ledger.evidence import built, framed, kind_of, scale_config
 from .stats.equivalence import half_unit, verdict, verdict_kind
 from .validity.intervals import metric_range
 
@@ -232,28 +233,6 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     lo, hi = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
     return {**out, "ours": est, "ci_low": lo, "ci_high": hi,
             "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours))}
-
-
-def framed(claim: dict, evidence: str, why: str, text: str) -> str:
-    """The statistical verdict in the words of its evidence kind: only measured rows are reproductions;
-    a stand-in is compared on relative quantities only; by-design, formula and not-comparable rows are
-    checks."""
-    if claim.get("paper_simulated") and not text.startswith("pending"):
-        text += "; the paper's value is simulated"
-    if evidence == "measured" or text.startswith("pending"):
-        return text
-    if evidence == "stand-in":
-        if not relative(claim):
-            return f"stand-in: {why}; an absolute value on other data or another model is not compared"
-        return f"stand-in: {why}; relative value {text}"
-    return f"{evidence}: {why}; check: {text}"
-
-
-def _cell(claim: dict, ours: dict | None) -> str:
-    """The measurement a row reads: rows reading one cell are one piece of evidence."""
-    if ours is None:
-        return f"(no pointer) {claim['id']}"
-    return f"{ours['artefact']} [{ours.get('key', 'row')}={ours['row']}] {ours['column']}"
 
 
 def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:

@@ -5,13 +5,12 @@ import math
 import pandas as pd
 import pytest
 import yaml
+from ledger_fixture import NOT_REPRODUCTIONS, RUN8, write_artefacts
 
 from effbench.claims import load_ledger, pointer, render, to_markdown
 from effbench.config import ROOT
 from effbench.ledger.evidence import kind_of, scale_config
 from effbench.stats.equivalence import ci90, verdict, verdict_kind
-
-from ledger_fixture import NOT_REPRODUCTIONS, RUN8, write_artefacts
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,13 @@ PRIORITY = ("failed", "withheld", "differs", "undecidable at this n", "one measu
             "reproduced", "not comparable", "formula", "by design", "pending", "not run")
 
 
+def cell_of(claim: dict, ours: dict | None) -> str:
+    """The measurement a row reads: rows reading one cell are one piece of evidence."""
+    if ours is None:
+        return f"(no pointer) {claim['id']}"
+    return f"{ours['artefact']} [{ours.get('key', 'row')}={ours['row']}] {ours['column']}"
+
+
 def cell_kinds(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with `cell_rows` (how many rows read the row's cell) and `cell_kind` (the cell's one
     verdict kind, on the cell's first row only; "" on the rest), so counts over `cell_kind` count

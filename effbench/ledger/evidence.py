@@ -165,3 +165,18 @@ def relative(claim: dict) -> bool:
     """A relative quantity (a difference from its own dense model, a ratio, a reduction): what a
     stand-in can be compared on."""
     return claim.get("kind") in ("ratio", "difference_pp") or bool(RELATIVE.search(claim["metric"].split(" ")[-1]))
+
+
+def framed(claim: dict, evidence: str, why: str, text: str) -> str:
+    """The statistical verdict in the words of its evidence kind: only measured rows are reproductions;
+    a stand-in is compared on relative quantities only; by-design, formula and not-comparable rows are
+    checks."""
+    if claim.get("paper_simulated") and not text.startswith("pending"):
+        text += "; the paper's value is simulated"
+    if evidence == "measured" or text.startswith("pending"):
+        return text
+    if evidence == "stand-in":
+        if not relative(claim):
+            return f"stand-in: {why}; an absolute value on other data or another model is not compared"
+        return f"stand-in: {why}; relative value {text}"
+    return f"{evidence}: {why}; check: {text}"
