@@ -20,8 +20,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .ledger.cells import cell_of as _cell
+from .ledger.evidence import built, framed, kind_of, scale_config
 from .printed import ledger_fields
 from .stats.equivalence import verdict, verdict_kind
+from .validity.intervals import metric_range
 
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
 MARGINS_KEY = "margins"
@@ -105,12 +108,21 @@ def _attach_margin(claim: dict, kinds: dict) -> None:
         if "margin_reason" not in claim:
             raise ValueError(f"claim {claim['id']}: a margin of its own needs a margin_reason")
         margin, reason = float(claim["margin"]), claim["margin_reason"]
+    elif spec.get("scale") == "log":                         # a ratio: x/ (1 + rel) on the log scale
+        margin, reason = float(spec["rel"]), spec["reason"]
     else:
         absolute = float(spec.get("abs", 0.0))
         if spec.get("scale") == "proportion" and not claim["paper_percent"]:
             absolute /= 100                                  # the value is a fraction
         margin, reason = max(absolute, float(spec.get("rel", 0.0)) * abs(claim["paper_value"])), spec["reason"]
-    claim.update(kind=kind, margin=margin, margin_reason=reason)
+    claim.update(kind=kind, margin=margin, margin_reason=_basis(spec, reason), log_scale=spec.get("scale") == "log",
+                 spread=float(claim.get("paper_spread") or 0.0))
+
+
+def _basis(spec: dict, reason: str) -> str:
+    """The kind's reason with its citation or measured basis (claims/margins.yaml)."""
+    basis = spec.get("basis")
+    return f"{reason} [{basis}]" if basis and basis not in reason else reason
 
 
 def find_claim(claims: list[dict], study: str, source: str, row: str, metric: str) -> dict | None:
@@ -151,21 +163,32 @@ def paper_value(claims: list[dict], study: str, source: str, row: str, metric: s
 
 
 def judge(claim: dict | None, estimate, ci_low=None, ci_high=None, ours: dict | None = None) -> str:
-    """The equivalence verdict of our estimate (and its 95% CI) against one claim; "" without a claim."""
+    """The equivalence verdict (TOST) of our estimate and its 95% CI against one claim; "" without a claim."""
     if claim is None:
         return ""
-    basis = (ours or pointer(claim, "default") or {}).get("point_basis", "no CI in the artefact")
-    return verdict(claim["paper_value"], estimate, ci_low, ci_high, margin=claim["margin"],
-                   rounding=claim["rounding"], point_basis=basis)
+    ours = ours or pointer(claim, "default") or {}
+    column = ours.get("column", claim["metric"].split(" ")[-1])
+    return verdict(claim["paper_low"], estimate, ci_low, ci_high, margin=claim["margin"], rounding=claim["rounding"],
+                   spread=claim.get("spread", 0.0), log=claim.get("log_scale", False),
+                   paper_high=None if claim["paper_high"] == claim["paper_low"] else claim["paper_high"],
+                   bounds=metric_range(column, claim.get("paper_percent")), point_basis=ours.get("point_basis"))
 
 
-def resolve(claim: dict, root: Path = Path("."), scale: str = "default") -> dict:
-    """Our value for one claim at this scale: estimate, CI and verdict, or why it is not run."""
-    out = {"ours": None, "ci_low": None, "ci_high": None, "reason_kind": ""}
+def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: dict | None = None,
+            targets: set | None = None, complete: bool = False) -> dict:
+    """Our value for one claim at this scale: estimate, CI, evidence kind and verdict, or why it is not
+    run. With the scale's `targets` (what its config builds) and `complete` (the run has finished), a
+    missing artefact the config builds is a failure, never the row's reason for another scale."""
     ours = pointer(claim, scale)
+    evidence, why = kind_of(claim, scale, ours, cfg)
+    out = {"ours": None, "ci_low": None, "ci_high": None, "reason_kind": "", "evidence": evidence,
+           "evidence_note": why, "cell": _cell(claim, ours)}
     path = root / ours["artefact"] if ours else None
     if path is None or not path.exists():
-        if "reason" in claim:
+        builds = ours is not None and targets is not None and ours["artefact"] in targets
+        if builds and complete:
+            return {**out, "verdict": f"failed: {ours['artefact']} missing"}
+        if "reason" in claim and not builds:
             kind = claim["reason_kind"]
             return {**out, "reason_kind": kind, "verdict": f"not run ({kind}): {claim['reason']}"}
         if ours is None:
@@ -175,15 +198,15 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default") -> dict
     table = pd.read_csv(path)
     rows = table[table[ours.get("key", "row")].astype(str) == str(ours["row"])]
     if rows.empty:
-        return {**out, "verdict": f"pending: no row {ours['row']!r} in {ours['artefact']}"}
+        return {**out, "verdict": f"{'failed' if complete else 'pending'}: no row {ours['row']!r} in {ours['artefact']}"}
     row = rows.iloc[0]
     col = ours["column"]
     est = row[col]
     if pd.isna(est) and "empty" in ours:    # a cell this run cannot fill (say a GPU's count on a CPU run)
         return {**out, "reason_kind": "scale", "verdict": f"not run (scale): {ours['empty']}"}
-    lo = row.get(f"{col}_ci_low")
-    hi = row.get(f"{col}_ci_high")
-    return {"ours": est, "ci_low": lo, "ci_high": hi, "reason_kind": "", "verdict": judge(claim, est, lo, hi, ours)}
+    lo, hi = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
+    return {**out, "ours": est, "ci_low": lo, "ci_high": hi,
+            "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours))}
 
 
 def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:
@@ -193,10 +216,11 @@ def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None)
         return {}
     col = ours or metric
     return {f"paper_{metric}": claim["paper_value"],
-            f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"))}
+            f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"),
+                                       {"column": col})}
 
 
-SCORED = ("reproduced", "differs", "inconclusive")
+SCORED = ("reproduced", "differs", "undecidable at this n", "stand-in")
 
 
 def withheld(claim: dict, resolved: dict, validity: list[dict] | None, scale: str) -> dict:
@@ -216,61 +240,30 @@ def withheld(claim: dict, resolved: dict, validity: list[dict] | None, scale: st
 
 
 def render(claims: list[dict], root: Path = Path("."), scale: str = "default",
-           validity: list[dict] | None = None) -> pd.DataFrame:
+           validity: list[dict] | None = None, cfg: dict | None = None, complete: bool = False) -> pd.DataFrame:
     """The ledger at this scale; `validity` (the records of results/validity.json) withholds the
-    verdicts whose inputs failed a check."""
+    verdicts whose inputs failed a check; `cfg` (the run's config; default: the scale's config files)
+    names the stand-ins and what the scale builds; `complete`: the run has finished, so a missing
+    artefact that the config builds is a failure."""
+    if cfg is None:
+        cfg = scale_config(SCALE_FALLBACK.get(scale, scale))
+    targets = built(cfg)
     rows = []
     for c in claims:
-        r = withheld(c, resolve(c, root, scale), validity, scale)
+        r = withheld(c, resolve(c, root, scale, cfg, targets, complete), validity, scale)
         rows.append({"id": c["id"], "paper": c["paper"], "study": c["study"], "source": c["source"],
                      "row": c["row"], "metric": c["metric"], "condition": c.get("condition", ""),
                      "paper_value": c["paper_text"], **r, "scale": scale, "kind": c["kind"],
-                     "margin": c["margin"], "rounding": c["rounding"], "margin_reason": c["margin_reason"],
+                     "margin": c["margin"], "rounding": c["rounding"], "spread": c.get("spread", 0.0),
+                     "log_scale": c.get("log_scale", False), "margin_reason": c["margin_reason"],
+                     "paper_simulated": c.get("paper_simulated", ""),
                      "paper_consistency": c.get("paper_consistency", ""), "note": c.get("note", "")})
-    return pd.DataFrame(rows)
+    from .ledger.cells import cell_kinds
 
-
-VERDICT_KINDS = ("reproduced", "differs", "inconclusive", "withheld", "pending", "not run")
-RULE = ("A paper value p stands for the band p +/- (margin + half a unit of its last printed digit); "
-        "the margin comes from the metric's kind (table below). **reproduced**: our whole 95% CI lies in "
-        "the band; **differs**: it lies wholly outside; **inconclusive**: it straddles an edge (the verdict "
-        "says how much more data would decide it). Without a CI the point estimate is compared, and the "
-        "verdict says so. `margin` below is the band's half-width minus the rounding.\n")
-PAPERS = {"000": "Entropy-guided token pruning", "001": "AD-TP", "002": "EAT",
-          "003": "Differentiable range-partition entropy"}
+    return cell_kinds(pd.DataFrame(rows))
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
-    def fmt(v):
-        if v is None or (isinstance(v, float) and pd.isna(v)):
-            return ""
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
+    from .ledger.page import to_markdown as page
 
-    kinds = frame["verdict"].map(verdict_kind)
-    counts = pd.crosstab(frame["paper"], kinds).reindex(columns=list(VERDICT_KINDS), fill_value=0)
-    out = [f"# Claims ledger\n\n{len(frame)} claims from four papers, each beside our measurement.\n",
-           RULE,
-           "| paper | " + " | ".join(VERDICT_KINDS) + " |", "|---|" + "---|" * len(VERDICT_KINDS)]
-    for paper, row in counts.iterrows():
-        out.append(f"| {paper} {PAPERS.get(paper, '')} | " + " | ".join(str(row[k]) for k in VERDICT_KINDS) + " |")
-    out.append("| **all** | " + " | ".join(str(counts[k].sum()) for k in VERDICT_KINDS) + " |\n")
-    out += [f"Why the not-run rows are not run at the {frame['scale'].iloc[0]} scale (`scale`: another scale or "
-            "an opt-in measures it; `no code path`: what is missing is named; `unreachable`: no scale can get "
-            "the data or weights):\n", "| paper | " + " | ".join(REASON_KINDS) + " |", "|---|" + "---|" * len(REASON_KINDS)]
-    reasons = pd.crosstab(frame["paper"], frame["reason_kind"]).reindex(columns=list(REASON_KINDS), fill_value=0)
-    for paper, row in reasons.iterrows():
-        out.append(f"| {paper} {PAPERS.get(paper, '')} | " + " | ".join(str(row[k]) for k in REASON_KINDS) + " |")
-    out.append("")
-    out += ["\n## Margins of practical equivalence\n", "| kind | claims | reason |", "|---|---|---|"]
-    for kind, group in frame.groupby("kind", sort=True):
-        out.append(f"| {kind} | {len(group)} | {group['margin_reason'].iloc[0]} |")
-    out.append("")
-    cols = ["id", "source", "row", "metric", "paper_value", "margin", "ours", "ci_low", "ci_high", "verdict",
-            "paper_consistency"]
-    for (paper, study), group in frame.groupby(["paper", "study"], sort=True):
-        out += [f"## {paper} {PAPERS.get(paper, '')}: study `{study}`\n",
-                "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        for _, r in group.iterrows():
-            out.append("| " + " | ".join(fmt(r[c]).replace("|", "/") for c in cols) + " |")
-        out.append("")
-    return "\n".join(out)
+    return page(frame)

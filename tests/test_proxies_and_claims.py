@@ -43,35 +43,39 @@ def test_ledger_keeps_what_the_paper_printed(tmp_path):
     assert (c["d"]["kind"], c["d"]["margin"]) == ("proportion", pytest.approx(0.01))  # ... and on a fraction
     assert (c["b"]["kind"], c["b"]["margin"]) == ("ratio", pytest.approx(0.1))
     assert c["e"]["margin"] == 1e-05 and c["e"]["rounding"] == pytest.approx(5e-6)
-    # the examples: a typed 1.0 speed-up is not 1.45, a 0.0% hull error is not 0.49%
-    assert judge(c["b"], 1.45).startswith("differs: ours above")
-    assert judge(c["c"], 0.49).startswith("differs: ours above")
-    assert judge(c["b"], 1.05).startswith("reproduced (no CI in the artefact")
+    assert c["b"]["log_scale"] and not c["a"]["log_scale"]
+    # the examples: a typed 1.0 speed-up is not 1.45, a 0.0% hull error is not 0.49%; one value
+    # without an interval is said where it lies, never scored
+    assert judge(c["b"], 1.45).startswith("one measurement, no interval: ours 1.45 above")
+    assert judge(c["c"], 0.49).startswith("one measurement, no interval: ours 0.49 above")
+    assert judge(c["b"], 1.45, 1.40, 1.50).startswith("differs: ours above (our 90% CI")
+    assert judge(c["b"], 1.05, 1.04, 1.06).startswith("reproduced (TOST")
 
 
 def test_equivalence_verdicts():
     m = dict(margin=0.01, rounding=0.0005)
-    # a wide interval no longer reproduces anything
-    assert verdict(0.9, 0.5, 0.0, 1.0, **m).startswith("inconclusive")
-    assert verdict(2.0, 4.3, 0.49, 8.11, margin=0.2, rounding=0.05).startswith("inconclusive")
-    # the whole CI inside the band: reproduced; wholly outside: differs, with the side
+    # a wide interval reproduces nothing
+    assert verdict(0.9, 0.5, 0.0, 1.0, **m).startswith("undecidable at this n")
+    assert verdict(2.0, 4.3, 0.49, 8.11, margin=0.1, log=True).startswith("undecidable at this n")
+    # the whole 90% CI inside the region: reproduced; wholly outside: differs, with the side
     assert verdict(0.519, 0.52, 0.512, 0.527, **m).startswith("reproduced")
     assert verdict(0.9, 0.60, 0.53, 0.65, **m).startswith("differs: ours below")
     assert verdict(0.5, 0.60, 0.53, 0.65, **m).startswith("differs: ours above")
-    # point estimates (no CI): compared with the band, and the verdict says so
-    assert verdict(0.63, 0.625, margin=0.0, rounding=0.005).startswith("reproduced (no CI")
-    assert verdict(0.27, 0.3167, margin=0.027, rounding=0.005).startswith("differs")
+    # point estimates: scored only when the pointer says the value is deterministic
+    assert verdict(0.63, 0.625, margin=0.0, rounding=0.005, point_basis="deterministic").startswith("reproduced (deterministic")
+    assert verdict(0.27, 0.3167, margin=0.027, rounding=0.005, point_basis="deterministic").startswith("differs")
+    assert verdict(0.63, 0.625, margin=0.0, rounding=0.005).startswith("one measurement, no interval")
     assert verdict(0.5, None, **m).startswith("pending")
     with pytest.raises(ValueError, match="reversed"):
         verdict(0.5, 0.5, 0.6, 0.4, **m)
 
 
-def test_inconclusive_says_how_much_more_data_decides_it():
-    # band 0.49..0.51; estimate 0.50 with half-width 0.02: the CI must shrink to 0.01 -> 4x data
+def test_undecidable_says_how_much_more_data_decides_it():
+    # region 0.49..0.51; estimate 0.50 with 95% half-width 0.02 -> 90% half-width 0.0168: (0.0168 / 0.01)^2 = 2.8x
     text = verdict(0.50, 0.50, 0.48, 0.52, margin=0.01, rounding=0.0)
-    assert text.startswith("inconclusive") and "about 4.0x" in text
+    assert text.startswith("undecidable at this n") and "about 2.8x" in text and "+/- 0.0168" in text
     assert more_data_factor(0.50, 0.48, 0.52, 0.49, 0.51) == pytest.approx(4.0)
-    # outside the band: estimate 0.56, edge 0.51 -> distance 0.05, half-width 0.1 -> 4x
+    # outside the region: estimate 0.56, edge 0.51 -> distance 0.05, half-width 0.1 -> 4x
     assert more_data_factor(0.56, 0.46, 0.66, 0.49, 0.51) == pytest.approx(4.0)
     assert "no sample size" in verdict(0.50, 0.51, 0.48, 0.54, margin=0.01, rounding=0.0)
 

@@ -7,7 +7,7 @@ from effbench.workflow import setup
 
 setup(snakemake)
 frame = render(load_ledger(snakemake.input.ledger), Path("."), snakemake.config["scale"],
-               validity=load_validity(snakemake.input.validity))
+               validity=load_validity(snakemake.input.validity), cfg=snakemake.config, complete=True)
 write_csv(snakemake.output.csv, frame)
 with atomic_path(snakemake.output.md) as tmp:
     tmp.write_text(to_markdown(frame))
