@@ -17,6 +17,8 @@ from .work import SizesUnknown, backbone_flops, size_of, text_work, vit_work
 
 STARTUP_S = 300            # a model job's start: python, torch and CUDA, the model and data from shared storage
 TEXT_EVAL_BATCH = 64       # the studies' evaluation traces (adtp/eat evaluate.trace)
+ATTRIBUTION_BATCH = 32     # adtp/teacher.token_attributions: captum's m steps of a batch in one pass
+CPU_JOB_BYTES = 0.4e9      # python, numpy, pandas and a table's inputs: the jobs that load no model
 VIT_EVAL_BATCH = 500       # evaluate_run's batches of images, each with its records (issue 30, part B)
 HEADS = {768: 12, 1024: 16, 384: 6}
 # rules that load a transformer or the ViT: on a GPU where the study trains on one, never fp16 on a CPU
@@ -42,7 +44,7 @@ def predict(config: dict, rule: str, wc: dict, roots=None) -> dict:
     from ..config import ROOT
 
     roots = roots or (ROOT,)
-    out = {"gpu_bytes": None, "host_bytes": 1.0e9, "seconds": None, "epoch_seconds": None,
+    out = {"gpu_bytes": None, "host_bytes": CPU_JOB_BYTES, "seconds": None, "epoch_seconds": None,
            "needs_gpu": is_model_rule(rule), "resumable": rule.startswith(RESUMABLE), "basis": "base"}
     try:
         work = text_work(config, rule, wc, roots) or vit_work(config, rule, wc)
@@ -89,6 +91,7 @@ def _shape(config: dict, rule: str, wc: dict, work: dict) -> dict:
             train = spec["kind"] != "dense"
         elif rule in ("adtp_teacher_cache", "adtp_consistency") or rule.startswith("adtp_methods"):
             copies, train = max(a["teacher_ig_steps"], a["ig_steps"]), None      # attributions: a backward, no optimiser
+            batch = ATTRIBUTION_BATCH
     if rule == "eat_train":
         from ..studies.eat.plan import variants
 
@@ -125,7 +128,8 @@ def _model_job(config: dict, rule: str, wc: dict, work: dict, out: dict) -> None
         if s["train"]:
             tensors = memory.train_peak(layers, h, i, heads, s["tokens"], s["batch"], precision, n, s["copies"])
         elif s["train"] is None:      # attributions: weights, activations of every IG step and their backward
-            tensors = 4 * n + s["copies"] * s["batch"] * layers * memory.block_activations(s["tokens"], h, i, heads) * 2
+            tensors = (memory.train_peak(layers, h, i, heads, s["tokens"], s["batch"], "fp32", n, s["copies"])
+                       - 12 * n)                     # gradients reach the inputs only: no AdamW moments
         else:
             tensors = memory.eval_peak(layers, h, i, heads, s["tokens"], s["batch"], n,
                                        weight_bytes=memory.BYTES[precision])
