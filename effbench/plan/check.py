@@ -101,8 +101,8 @@ def table(rows: list[dict]) -> str:
     by_rule: dict[str, list[dict]] = {}
     for row in rows:
         by_rule.setdefault(row["rule"], []).append(row)
-    out = ["| rule | jobs | partition | GPU peak (GB) | GPU (GB) | host peak (GB) | mem_mb | predicted (min) | runtime (min) | failing |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = ["| rule | jobs | partition | GPU peak (GB) | GPU (GB) | host peak (GB) | mem_mb | predicted (min) | runtime (min) | GPU h | failing |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for rule, rs in sorted(by_rule.items()):
         gpu = [r["predicted"]["gpu_bytes"] for r in rs if r["predicted"]["gpu_bytes"] is not None]
         sec = [r["predicted"]["seconds"] for r in rs if r["predicted"]["seconds"] is not None]
@@ -113,9 +113,13 @@ def table(rows: list[dict]) -> str:
                     f"{max(r['mem_mb'] for r in rs):.0f} | {max(sec) / 60:.0f} |" if sec else
                     f" {'/'.join(gb)} | {max(r['predicted']['host_bytes'] for r in rs) / 1e9:.1f} | "
                     f"{max(r['mem_mb'] for r in rs):.0f} |  |")
+        gpu_h = sum(r["predicted"]["seconds"] * r["gpus"] for r in rs if r["predicted"]["seconds"] and r["gpus"]) / 3600
         out[-1] += f" {min(r['runtime'] for r in rs):.0f}-{max(r['runtime'] for r in rs):.0f} | " \
+                   f"{gpu_h:,.1f} | {sum(bool(r['problems']) for r in rs) or ''} |" if gpu_h else \
+                   f" {min(r['runtime'] for r in rs):.0f}-{max(r['runtime'] for r in rs):.0f} |  | " \
                    f"{sum(bool(r['problems']) for r in rs) or ''} |"
-    return "\n".join(out)
+    total = sum(r["predicted"]["seconds"] * r["gpus"] for r in rows if r["predicted"]["seconds"] and r["gpus"]) / 3600
+    return "\n".join(out + ["", f"GPU hours, all model jobs: {total:,.0f} (start-up included)"])
 
 
 def failures(rows: list[dict]) -> list[str]:
