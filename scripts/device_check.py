@@ -122,9 +122,8 @@ def main(argv=None) -> int:
               "agreement": agree, "passed": ok,
               "latencies": latencies(args.workdir / "device")}
     if args.device == "cuda":
-        from effbench.plan.rates import measure
-
         from effbench.plan import calibrate
+        from effbench.plan.rates import measure
 
         # the plan's GPU rate in each precision the configs train and time in (paper.yaml: fp32 training, fp16
         # timing), and the rehearsal's memory formulas at full size: a BERT-base training step, a fine-patch ViT batch
