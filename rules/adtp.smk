@@ -41,8 +41,9 @@ rule adtp_teacher_cache:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(6000),
-        runtime=model_runtime(60),
+        mem_mb=model_mem(6000, "adtp_teacher_cache"),
+        runtime=model_runtime(60, "adtp_teacher_cache"),
+        constraint=gpu_constraint("adtp_teacher_cache"),
     script:
         "../workflow_scripts/adtp_teacher.py"
 
@@ -62,8 +63,9 @@ rule adtp_train:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(8000),
-        runtime=model_runtime(120),
+        mem_mb=model_mem(8000, "adtp_train"),
+        runtime=model_runtime(120, "adtp_train"),
+        constraint=gpu_constraint("adtp_train"),
     params:
         state_dir=lambda w: paths.state_dir("adtp", w.adtp_task),
     script:
@@ -94,8 +96,9 @@ for _task in ADTP_TASKS:  # one rule per task: the methods it evaluates depend o
         threads: MODEL_THREADS
         resources:
             gpu=GPU,
-            mem_mb=model_mem(6000),
-            runtime=model_runtime(60),
+            mem_mb=model_mem(6000, f"adtp_methods_{_task}"),
+            runtime=model_runtime(60, f"adtp_methods_{_task}"),
+            constraint=gpu_constraint(f"adtp_methods_{_task}"),
         params:
             task=_task,
             runs=lambda w, task=_task: paths.runs_root("adtp", task),
@@ -126,8 +129,9 @@ rule adtp_consistency:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(4000),
-        runtime=model_runtime(30),
+        mem_mb=model_mem(4000, "adtp_consistency"),
+        runtime=model_runtime(30, "adtp_consistency"),
+        constraint=gpu_constraint("adtp_consistency"),
     params:
         runs=lambda w: paths.runs_root("adtp", w.adtp_task),
     script:
@@ -155,8 +159,9 @@ rule adtp_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(6000),
-        runtime=model_runtime(60),
+        mem_mb=model_mem(6000, "adtp_cost"),
+        runtime=model_runtime(60, "adtp_cost"),
+        constraint=gpu_constraint("adtp_cost"),
     params:
         runs=lambda w: paths.runs_root("adtp", w.adtp_task),
     script:

@@ -16,6 +16,7 @@ from effbench.studies.vit import plan as vit_study
 from effbench.studies.text_gate import plan as text_gate_study
 from effbench.studies.dense import plan as dense_study
 from effbench.studies.frontier import plan as frontier_study
+from effbench.plan import requests as plan_requests
 
 SYN = config["synthetic"]
 SYN_VARIANTS = synthetic_study.variants(SYN)
@@ -32,17 +33,23 @@ TINY_MODEL_THREADS = 1
 # Jobs that train, evaluate or time a transformer or the ViT ask the scheduler for this many GPUs
 # (compute.gpus_per_job; 0 asks for none); data, tables, figures, statistics and the tiny models never do.
 GPU = config["compute"]["gpus_per_job"]
-# Their memory and time limits are sized for the default scale, times the config's factors (the paper
-# scale's jobs are hours of BERT-base on full GLUE sets, not minutes of MiniLM on subsets).
-MODEL_RESOURCES = config["compute"]["resources"]
+# Their memory and time requests: the run plan's prediction for each job x compute.resources.margin, at
+# least the rule's default-scale request, capped at the partitions' limits (effbench/plan/requests.py);
+# on GPUs, a GPU-memory constraint where the predicted peak exceeds the smallest GPU. The rehearsal
+# (python -m effbench.plan --check) compares these requests with the predictions and the partitions.
+PLAN = plan_requests.Requests(config)
 
 
-def model_mem(mb):
-    return int(mb * MODEL_RESOURCES["mem_factor"])
+def model_mem(mb, rule):
+    return lambda w: PLAN.mem_mb(rule, dict(w), mb)
 
 
-def model_runtime(minutes):
-    return int(minutes * MODEL_RESOURCES["runtime_factor"])
+def model_runtime(minutes, rule):
+    return lambda w: PLAN.runtime(rule, dict(w), minutes)
+
+
+def gpu_constraint(rule):
+    return lambda w: PLAN.constraint(rule, dict(w)) if GPU else None
 
 
 RUN_FILES = ["model.safetensors", "history.json", "metrics.json", "preds.npz"]

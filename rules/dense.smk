@@ -19,8 +19,9 @@ rule dense_train:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(10000),  # spam at 256 tokens peaked at 9.2 GB RSS (batch 32, eager attention)
-        runtime=model_runtime(120),
+        mem_mb=model_mem(10000, "dense_train"),  # spam at 256 tokens peaked at 9.2 GB RSS (batch 32, eager attention)
+        runtime=model_runtime(120, "dense_train"),
+        constraint=gpu_constraint("dense_train"),
     params:
         state_dir="results/dense/state",
         facts=lambda w: DENSE_TASKS[w.dense_task],  # a changed task (length, subset, ...) retrains

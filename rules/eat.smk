@@ -39,8 +39,9 @@ rule eat_train:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(8000),
-        runtime=model_runtime(90),
+        mem_mb=model_mem(8000, "eat_train"),
+        runtime=model_runtime(90, "eat_train"),
+        constraint=gpu_constraint("eat_train"),
     params:
         state_dir=lambda w: paths.state_dir("eat", w.eat_task),
     script:
@@ -62,8 +63,9 @@ rule eat_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(8000),
-        runtime=model_runtime(60),
+        mem_mb=model_mem(8000, "eat_cost"),
+        runtime=model_runtime(60, "eat_cost"),
+        constraint=gpu_constraint("eat_cost"),
     params:
         runs=lambda w: paths.runs_root("eat", w.eat_task),
     script:
@@ -159,7 +161,8 @@ rule eat_exit_probe:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(4000),
-        runtime=model_runtime(20),
+        mem_mb=model_mem(4000, "eat_exit_probe"),
+        runtime=model_runtime(20, "eat_exit_probe"),
+        constraint=gpu_constraint("eat_exit_probe"),
     script:
         "../workflow_scripts/eat_probe.py"

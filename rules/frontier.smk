@@ -20,8 +20,9 @@ rule frontier_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(8000),
-        runtime=model_runtime(60),
+        mem_mb=model_mem(8000, "frontier_cost"),
+        runtime=model_runtime(60, "frontier_cost"),
+        constraint=gpu_constraint("frontier_cost"),
     script:
         "../workflow_scripts/frontier_cost.py"
 

@@ -121,7 +121,7 @@ rule geometry_timing:
     threads: TIMING_THREADS
     resources:
         mem_mb=8000,
-        runtime=60,
+        runtime=model_runtime(60, "geometry_timing"),  # seeds x sets x (repeats + warm-up) x points: hours at paper scale
     script:
         "../workflow_scripts/geometry_timing.py"
 
@@ -139,7 +139,7 @@ rule geometry_large:
     threads: TIMING_THREADS
     resources:
         mem_mb=16000,
-        runtime=60,
+        runtime=model_runtime(60, "geometry_large"),
     script:
         "../workflow_scripts/geometry_large.py"
 

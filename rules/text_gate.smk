@@ -61,8 +61,9 @@ rule text_gate_dense:
     threads: MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(4000),
-        runtime=model_runtime(60),
+        mem_mb=model_mem(4000, "text_gate_dense"),
+        runtime=model_runtime(60, "text_gate_dense"),
+        constraint=gpu_constraint("text_gate_dense"),
     params:
         state_dir=paths.state_dir("text_gate"),
         data_dir=lambda w: TG_DATA,
@@ -91,8 +92,9 @@ for _group in ("main", "grid"):
         threads: MODEL_THREADS
         resources:
             gpu=GPU,
-            mem_mb=model_mem(4000),
-            runtime=model_runtime(60),
+            mem_mb=model_mem(4000, f"text_gate_gated_{_group}"),
+            runtime=model_runtime(60, f"text_gate_gated_{_group}"),
+            constraint=gpu_constraint(f"text_gate_gated_{_group}"),
         params:
             state_dir=paths.state_dir("text_gate"),
             data_dir=lambda w: TG_DATA,
@@ -113,8 +115,9 @@ rule text_gate_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(4000),
-        runtime=model_runtime(30),
+        mem_mb=model_mem(4000, "text_gate_cost"),
+        runtime=model_runtime(30, "text_gate_cost"),
+        constraint=gpu_constraint("text_gate_cost"),
     params:
         data_dir=lambda w: TG_DATA,
         runs=lambda w: paths.runs_root("text_gate"),

@@ -71,8 +71,9 @@ rule vit_train:
     threads: TINY_MODEL_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(3000),
-        runtime=model_runtime(60),
+        mem_mb=model_mem(3000, "vit_train"),
+        runtime=model_runtime(60, "vit_train"),
+        constraint=gpu_constraint("vit_train"),
     params:
         state_dir=paths.state_dir("vit"),
     script:
@@ -93,8 +94,9 @@ rule vit_cost:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,
-        mem_mb=model_mem(4000),
-        runtime=model_runtime(30),
+        mem_mb=model_mem(4000, "vit_cost"),
+        runtime=model_runtime(30, "vit_cost"),
+        constraint=gpu_constraint("vit_cost"),
     script:
         "../workflow_scripts/vit_cost.py"
 

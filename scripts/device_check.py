@@ -122,10 +122,17 @@ def main(argv=None) -> int:
               "agreement": agree, "passed": ok,
               "latencies": latencies(args.workdir / "device")}
     if args.device == "cuda":
+        from effbench.plan import calibrate
         from effbench.plan.rates import measure
 
-        rates = measure(768, 3072, "cuda", tokens=128, batch=32, repeats=20, precision="bf16")
-        result["gpu_rates"] = {**rates, "what": "two bert-base-width blocks, batch 32 x 128 tokens, bf16 autocast"}
+        # the plan's GPU rate in each precision the configs train and time in (paper.yaml: fp32 training, fp16
+        # timing), and the rehearsal's memory formulas at full size: a BERT-base training step, a fine-patch ViT batch
+        result["gpu_rates"] = {
+            p: {**measure(768, 3072, "cuda", tokens=128, batch=32, repeats=20, precision=p),
+                "what": f"two bert-base-width blocks, batch 32 x 128 tokens, {p}"}
+            for p in sorted({"fp32", args.precision, "fp16"})}
+        result["memory_calibration"] = [calibrate.train_step(12, 768, 3072, 12, 128, 32, "cuda"),
+                                        calibrate.vit_eval(12, 384, 6, 32, 2, 500, "cuda")]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
     print(json.dumps({k: result[k] for k in ("device", "passed", "tolerance")} |

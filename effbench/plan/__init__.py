@@ -27,7 +27,7 @@ def _get(config, keys):
 
 
 def estimate(config: dict, configfiles: list[str], default_config: dict, benchmarks: Path | None,
-             gpu_tflops: float, measure=measure_cpu) -> dict:
+             gpu_tflops: float | None, measure=measure_cpu) -> dict:
     """Rows per (study, rule) and what they rest on."""
     from ..config import ROOT
 
@@ -36,7 +36,7 @@ def estimate(config: dict, configfiles: list[str], default_config: dict, benchma
     widths = {}
     rows: dict[tuple, dict] = defaultdict(lambda: {"jobs": 0, "examples": 0, "cpu_s": 0.0, "gpu_s": 0.0,
                                                    "estimated": True, "upper_bound": False, "basis": ""})
-    gpu = gpu_rate(gpu_tflops)
+    gpu = gpu_rate(gpu_tflops, config["compute"]["precision"])
     measured = benchmark_seconds(benchmarks, dry_run_jobs([])) if benchmarks else {}
     for rule, wc, _ in jobs:
         try:

@@ -68,16 +68,31 @@ def measure(hidden: int, intermediate: int, device: str = "cpu", tokens: int = 1
     return {name: t["median_ms"] / 1e3 / gflops for name, t in timed.items()}
 
 
-def gpu_rate(assumed_tflops: float) -> dict:
-    """{forward, train} seconds per GFLOP of forward work on a GPU: measured by the latest device check
-    that ran the micro-benchmark, else the assumed effective throughput (a training step = 3 forwards)."""
+# A100 peak dense throughput (TFLOP/s) per precision. compute.py enables no TF32 (torch's default keeps
+# float32 matmuls in full fp32), so fp32 training runs at the fp32 peak, 19.5, not TF32's 156.
+PEAK_TFLOPS = {"fp32": 19.5, "tf32": 156.0, "bf16": 312.0, "fp16": 312.0}
+UTILISATION = {"fp32": 0.6, "tf32": 0.4, "bf16": 0.35, "fp16": 0.35}   # of peak, BERT-base-sized matmuls
+TF32 = False
+
+
+def gpu_rate(assumed_tflops: float | None = None, precision: str = "fp32") -> dict:
+    """{forward, train} seconds per GFLOP of forward work on a GPU in `precision`: measured by the latest
+    device check that ran the micro-benchmark in that precision, else `assumed_tflops` effective, else
+    an A100 at its peak for the precision x a utilisation (a training step = 3 forwards)."""
     for path in sorted(DEVICE_CHECKS.glob("*.json"), reverse=True):
-        measured = json.loads(path.read_text()).get("gpu_rates")
+        measured = (json.loads(path.read_text()).get("gpu_rates") or {}).get(precision)
         if measured:
-            return {**measured, "source": f"measured by {path.relative_to(ROOT)} ({measured['what']})"}
-    per = 1 / (assumed_tflops * 1e3)
-    return {"forward": per, "train": 3 * per,
-            "source": f"assumed {assumed_tflops:g} TFLOP/s effective (no device check has measured one)"}
+            return {**measured, "precision": precision,
+                    "source": f"{precision} measured by {path.relative_to(ROOT)} ({measured['what']})"}
+    if assumed_tflops:
+        tflops, why = assumed_tflops, f"assumed {assumed_tflops:g} TFLOP/s effective"
+    else:
+        tflops = PEAK_TFLOPS[precision] * UTILISATION[precision]
+        why = (f"{precision} on an A100: {PEAK_TFLOPS[precision]:g} TFLOP/s peak x {UTILISATION[precision]:g} "
+               f"= {tflops:.3g} effective{', TF32 off (compute.py enables none)' if precision == 'fp32' else ''}")
+    per = 1 / (tflops * 1e3)
+    return {"forward": per, "train": 3 * per, "precision": precision,
+            "source": why + " (no device check has measured it)"}
 
 
 def benchmark_seconds(run_dir: Path, jobs: list[tuple[str, dict, str | None]]) -> dict[str, list[float]]:

@@ -76,11 +76,14 @@ def task_facts(task_cfg: dict, max_length: int, roots=(ROOT,)) -> dict:
 
 def backbone_flops(name: str, tokens: int, layers: int | None = None) -> float:
     """Forward FLOPs of one example of `tokens` tokens through the backbone (its first `layers` blocks)."""
-    from ..cost.text_cost import analytic_flops
-
     n, h, i = size_of(name)
-    cfg = type("Sizes", (), {"hidden_size": h, "intermediate_size": i, "model_type": "bert"})()
-    return analytic_flops(cfg, [tokens] * (layers or n), 2)
+    return backbone_flops_of(layers or n, h, i, tokens)
+
+
+def backbone_flops_of(layers: int, h: int, i: int, tokens: int, classes: int = 2) -> float:
+    """cost/text_cost.analytic_flops of a dense encoder, without importing torch (the scheduler's
+    resource functions call this): per block 2t(4h^2 + 2hi) + 4t^2 h, and the classifier."""
+    return float(layers * (2 * tokens * (4 * h * h + 2 * h * i) + 4 * tokens * tokens * h) + 2 * h * classes)
 
 
 def size_of(name: str) -> tuple[int, int, int]:

@@ -1,0 +1,48 @@
+"""The rehearsal's predictions against measurements at small sizes on this machine: peak memory of a
+BERT training step and of a ViT evaluation batch (memory.py's formulas, within 25%), and a training
+step's time at the plan's rate measured in the same test (rates.py's micro-benchmark)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from effbench.config import ROOT
+from effbench.plan import memory
+from effbench.plan.work import backbone_flops_of
+
+
+def measured(kind, *sizes):
+    """A fresh process (its resident set is the measure), large tensors mmapped so freed ones leave it."""
+    out = subprocess.run([sys.executable, "-m", "effbench.plan.calibrate", kind, *map(str, sizes)], cwd=ROOT,
+                         env={**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("sizes", [(2, 128, 512, 4, 128, 32), (4, 128, 512, 2, 256, 8), (2, 256, 1024, 4, 64, 32)])
+def test_a_training_steps_peak_memory_is_predicted_within_a_quarter(sizes):
+    r = measured("train", *sizes)
+    assert r["params"] == memory.params(sizes[0], sizes[1], sizes[2], vocab=1000, classes=2)
+    assert 0.75 < r["measured_bytes"] / r["predicted_bytes"] < 1.25, r
+
+
+@pytest.mark.parametrize("sizes", [(4, 64, 4, 32, 2, 64), (6, 96, 3, 32, 4, 128)])
+def test_a_vit_evaluation_batch_with_its_key_records_is_predicted_within_a_quarter(sizes):
+    r = measured("vit", *sizes)
+    depth, dim, heads, image, patch, batch = sizes
+    assert r["params"] == memory.vit_params(depth, dim, 4 * dim, r["tokens"], patch)
+    assert 0.75 < r["measured_bytes"] / r["predicted_bytes"] < 1.25, r
+
+
+def test_a_training_steps_time_follows_the_plans_rate_at_its_width():
+    from effbench.plan.rates import measure_cpu
+
+    layers, h, i, heads, tokens, batch = 4, 256, 1024, 4, 128, 8
+    rate = measure_cpu(h, i)                                     # s per GFLOP of forward work, one thread
+    steps = [measured("train", layers, h, i, heads, tokens, batch)["seconds"] for _ in range(3)]
+    predicted = rate["train"] * batch * backbone_flops_of(layers, h, i, tokens) / 1e9
+    # the micro-benchmark runs SDPA at batch 4, the step eager attention at batch 8: same FLOPs, other kernels
+    assert 0.6 < sorted(steps)[1] / predicted < 1.6, (steps, predicted)
