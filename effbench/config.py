@@ -94,6 +94,12 @@ def _cross_checks(config: dict) -> list[str]:
     a = config["adtp"]
     known_by_study["adtp"] = _common([set(adtp_study.variants(a, t)) | set(adtp_study.evaluated_methods(a, t))
                                       for t in a["run_tasks"] if t in a["tasks"]])
+    from .studies.frontier.plan import shared_tasks
+
+    for task in config["frontier"].get("tasks") or []:
+        if task not in shared_tasks(config):
+            problems.append(f"config key 'frontier.tasks': {task!r} is not a task that EAT and AD-TP both run "
+                            f"(allowed: {shared_tasks(config)})")
     for study, pairs in config["stats"]["comparisons"].items():
         known = known_by_study.get(study)
         for a, b in pairs:

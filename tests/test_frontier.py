@@ -93,3 +93,24 @@ def test_the_frontier_and_the_results_pages_come_from_the_smoke_run(smoke_build)
     eat_dense = np.load(smoke_build / "results" / "eat" / "runs" / "rotten_tomatoes" / "dense" / "seed42" / "preds.npz")
     assert eat_dense["labels"].size > 0
     assert not (smoke_build / "results" / "eat" / "state" / "rotten_tomatoes" / "dense").exists()   # no training state
+
+
+def test_frontier_tasks_select_the_shared_tasks_and_refuse_others():
+    """`frontier.tasks` (the default scale's breadth cut) keeps only tasks EAT and AD-TP both run;
+    null keeps them all; a task they do not both run is refused before any job, by key and value."""
+    import copy
+
+    import yaml
+
+    from effbench.config import ROOT, ConfigError, validate
+    from effbench.studies.frontier.plan import shared_tasks, tasks
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert tasks(config) == config["frontier"]["tasks"] == ["rotten_tomatoes"]
+    every = copy.deepcopy(config)
+    every["frontier"]["tasks"] = None
+    assert tasks(every) == shared_tasks(every) == ["rotten_tomatoes", "spam"]
+    bad = copy.deepcopy(config)
+    bad["frontier"]["tasks"] = ["fortunes"]
+    with pytest.raises(ConfigError, match=r"frontier\.tasks.*'fortunes'.*allowed"):
+        validate(bad)

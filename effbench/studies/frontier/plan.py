@@ -13,8 +13,16 @@ from ..dense.plan import text_gate_task
 DENSE, DENSE_SDPA, SHALLOW, ADTP = "dense", "dense_sdpa", "shallow", "adtp"
 
 
-def tasks(config: dict) -> list[str]:
+def shared_tasks(config: dict) -> list[str]:
+    """The tasks EAT and AD-TP both run: the ones a frontier can be drawn on."""
     return [t for t in config["eat"]["tasks"] if t in config["adtp"]["run_tasks"]]
+
+
+def tasks(config: dict) -> list[str]:
+    """The tasks that get a frontier: `frontier.tasks` (a breadth cut of the default scale, where the
+    frontier re-scores and times every method of a task), or every shared task when it is null."""
+    chosen = config["frontier"].get("tasks")
+    return shared_tasks(config) if chosen is None else [t for t in shared_tasks(config) if t in chosen]
 
 
 def gate_variants(config: dict, task: str) -> list[str]:
