@@ -313,3 +313,23 @@ def test_the_vit_accuracy_intervals_are_two_level_bootstraps_inside_0_100(tmp_pa
     assert ((0 <= others["mce_ci_low"]) & (others["mce_ci_low"] < others["mce"]) & (others["mce"] < others["mce_ci_high"])).all()
     assert ((0 <= rob["iou_ci_low"]) & (rob["iou_ci_high"] <= 1)).all()
     assert (tmp_path / "tables" / "table4.csv").exists()
+
+
+def test_the_hdiff_profile_runs_where_the_vit_trained(tmp_path, monkeypatch):
+    """Issue 30: App. G.4 was profiled on the CPU whatever the ViT trained on; it now follows the run's
+    provenance, and a job without the GPU the run trained on is refused by name, not timed on a CPU."""
+    from effbench import compute
+    from effbench.artefacts import write_json
+    from effbench.studies.vit.profile import profile_device, trained_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    write_json(tmp_path / "gpu" / "metrics.json", {"provenance": {"compute": {"device": "cuda:0"}}, "metrics": {}})
+    write_json(tmp_path / "cpu" / "metrics.json", {"provenance": {"compute": {"device": "cpu"}}, "metrics": {}})
+    assert trained_device(tmp_path / "gpu") == torch.device("cuda")
+    compute.configure({"device": "auto"})
+    try:
+        assert profile_device(tmp_path / "cpu") == torch.device("cpu")
+        with pytest.raises(RuntimeError, match="gpu/metrics.json: the ViT trained on a GPU and this job sees none"):
+            profile_device(tmp_path / "gpu")
+    finally:
+        compute.configure(None)
