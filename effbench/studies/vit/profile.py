@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from ...artefacts import write_csv
 from ...compute import current
 from ...cost.timing import time_interleaved
+from ...models.vit import recording
 from .train import _tensor, alpha_at, data_splits, key_entropy, load_run
 
 PARTS = {  # aten operator -> part of H_diff (forward and its backward)
@@ -75,7 +76,7 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
         return torch.stack([key_entropy(keys[layer], anchors[layer], alpha).mean() for layer in layers]).mean()
 
     def keys_of():
-        record = {}
+        record = recording("keys", layers=layers)
         model(images, record=record)
         return {layer: record["keys"][layer].detach().requires_grad_(True) for layer in layers}
 
@@ -98,7 +99,7 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
     model.train()
 
     def step():
-        record = {}
+        record = recording("keys", layers=layers)         # what a training step of the entropy ViT keeps
         F.cross_entropy(model(images, record=record), labels).backward()
 
     def reg_step():
