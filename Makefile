@@ -6,7 +6,7 @@ VENV   ?= .venv
 CORES  ?= all
 BIN     = $(VENV)/bin
 
-.PHONY: install system-deps run smoke test dry-run clean-results dvc-remote push pull
+.PHONY: install system-deps run smoke test dry-run clean-results dvc-remote push pull prefetch
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ results/report.html: results/claims.csv
 
 smoke: install
 	$(BIN)/snakemake --cores $(CORES) --configfile .test/config.yaml --directory .test/work
+
+# Once, where the hubs can be reached (a cluster's login node): every model and dataset CONFIG loads from the
+# hubs, into its hub.home (HF_HOME); its jobs then run offline (hub.offline) on that cache (effbench/hub.py)
+CONFIG ?= configs/paper.yaml
+prefetch: install
+	$(BIN)/python -m effbench.hub --configfile $(CONFIG)
 
 dry-run: install
 	$(BIN)/snakemake --cores $(CORES) -n

@@ -6,6 +6,7 @@ import os
 
 from snakemake.utils import min_version
 
+from effbench import hub
 from effbench.config import validate
 from effbench.config_sources import replace_task_lists, retype_overrides
 
@@ -21,6 +22,7 @@ report: "report/workflow.rst"
 replace_task_lists(config, workflow.overwrite_configfiles)  # a scale's task list replaces the default one
 retype_overrides(config, workflow.config_settings.overwrite_config)  # --config a='{b: 0.3}': 0.3 is a number
 validate(config, files=[*workflow.configfiles, *workflow.overwrite_configfiles])  # bad input fails here, before any job
+hub.apply(config)  # HF_HOME and offline hubs: every job started from here inherits them (effbench/hub.py)
 
 
 include: "rules/common.smk"

@@ -27,6 +27,7 @@ class Compute:
     precision: str                      # autocast of training steps (evaluation stays fp32, comparable across devices)
     timing_precision: str = "fp32"      # the timed models' weights and activations in the cost jobs
     compile_dense: bool = True          # on a GPU, the dense baseline is also timed under torch.compile
+    fallback: str | None = None         # what `auto` changed because this job landed on a CPU (recorded)
 
     @property
     def autocast_on(self) -> bool:
@@ -48,11 +49,19 @@ class Compute:
         out = {"device": str(self.device), "precision": self.precision, "timing_precision": self.timing_precision}
         if self.device.type == "cuda":
             out["gpu"] = torch.cuda.get_device_name(self.device)
+        if self.fallback:
+            out["fallback"] = self.fallback
         return out
 
 
 def resolve(cfg: dict | None = None) -> Compute:
-    """The Compute a job runs with; a clear error when CUDA is asked for and absent."""
+    """The Compute a job runs with, from what this job actually has.
+
+    `auto` on a node without a GPU runs fp32: a half precision in the config is for the GPU it expected
+    (paper.yaml times in fp16 on GPUs), and a job the scheduler sent to a CPU node neither fails on it
+    nor times a CPU in a precision no CPU run of the papers used; `fallback` says what changed, and
+    every artefact's provenance carries it. An explicit `cpu` with fp16 and `cuda` without a GPU are
+    errors (the config asked for what this job cannot do)."""
     cfg = {**DEFAULT, **(cfg or {})}
     asked = cfg["device"]
     if asked == "auto":
@@ -62,11 +71,19 @@ def resolve(cfg: dict | None = None) -> Compute:
                            "(torch.cuda.is_available() is False); use 'auto' or 'cpu', or run the job on a GPU node")
     else:
         device = torch.device(asked)
-    for key in ("precision", "timing_precision"):
-        if cfg[key] == "fp16" and device.type == "cpu":
+    precisions, changed = {k: cfg[k] for k in ("precision", "timing_precision")}, []
+    for key, value in precisions.items():
+        if device.type != "cpu" or value == "fp32":
+            continue
+        if asked == "auto":
+            precisions[key] = "fp32"
+            changed.append(f"compute.{key} {value} -> fp32")
+        elif value == "fp16":
             raise RuntimeError(f"config key 'compute.{key}': fp16 is for GPUs and this job runs on the CPU; "
                                "use fp32 or bf16 here")
-    return Compute(device, cfg["precision"], cfg["timing_precision"], bool(cfg.get("compile_dense", True)))
+    fallback = ("no GPU in this job (device auto): " + ", ".join(changed)) if changed else None
+    return Compute(device, precisions["precision"], precisions["timing_precision"],
+                   bool(cfg.get("compile_dense", True)), fallback)
 
 
 def configure(cfg: dict | None) -> None:

@@ -114,8 +114,9 @@ rule vit_profile:
         "benchmarks/vit/profile.tsv"
     threads: TIMING_THREADS
     resources:
-        mem_mb=2000,
-        runtime=10,
+        gpu=GPU,  # timed on the device the ViT trained on (effbench/studies/vit/profile.py)
+        mem_mb=model_mem(2000),
+        runtime=model_runtime(20),
     script:
         "../workflow_scripts/vit_profile.py"
 
@@ -154,9 +155,11 @@ rule vit_figure:
         "logs/vit/figure.log",
     benchmark:
         "benchmarks/vit/figure.tsv"
+    threads: TINY_MODEL_THREADS
     resources:
-        mem_mb=2000,
-        runtime=10,
+        gpu=GPU,  # runs the GPU-trained ViTs over the whole test split
+        mem_mb=model_mem(2000),
+        runtime=model_runtime(20),
     script:
         "../workflow_scripts/vit_figure.py"
 

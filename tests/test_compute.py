@@ -71,7 +71,7 @@ def test_the_paper_scale_asks_the_scheduler_for_gpus_on_exactly_the_model_jobs(t
     run = snakemake(tmp_path, "-n", "--forceall", configfile=ROOT / "configs" / "paper.yaml")
     assert run.returncode == 0, run.stderr[-2000:]
     model_rules = re.compile(r"^(dense_train|text_gate_(dense|cost|gated_\w+)|eat_(train|cost|exit_probe)|"
-                             r"adtp_(teacher_cache|train|cost|consistency|methods_\w+)|frontier_cost|vit_(train|cost))$")
+                             r"adtp_(teacher_cache|train|cost|consistency|methods_\w+)|frontier_cost|vit_(train|cost|profile|figure))$")
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", run.stdout)
     seen = set()
     for block in blocks:
@@ -83,7 +83,8 @@ def test_the_paper_scale_asks_the_scheduler_for_gpus_on_exactly_the_model_jobs(t
         if asks:      # sized for hours of BERT-base (compute.resources), not the default scale's minutes
             assert int(re.search(r"runtime=(\d+)", block).group(1)) >= 24 * 20, block[-300:]
         seen.add(rule[0])
-    assert {"dense_train", "eat_train", "adtp_train", "frontier_cost", "claims", "synthetic_train"} <= seen
+    assert {"dense_train", "eat_train", "adtp_train", "frontier_cost", "claims", "synthetic_train", "vit_profile",
+            "vit_figure"} <= seen     # issue 30: the jobs that load the GPU-trained ViTs run on a GPU node too
 
 
 def test_a_job_states_its_compute_once_and_study_code_reads_it(monkeypatch):
@@ -195,3 +196,25 @@ def test_a_job_keeps_freed_memory_instead_of_faulting_it_in_again_every_step():
                                        check=True).stdout) for mode in ("default", "keep")}
     assert faults["default"] > 20 * (64 << 20) // 4096 // 2        # most pages faulted in afresh each time
     assert faults["keep"] < faults["default"] / 10
+
+
+def test_a_paper_config_job_on_a_cpu_node_runs_fp32_and_records_the_fallback(monkeypatch):
+    """Issue 30: paper.yaml (device auto, timing fp16) on a job the scheduler sent to a node without a GPU:
+    compute.current() used to raise; it runs fp32 and every provenance says what changed."""
+    from effbench import compute
+    from effbench.config_sources import merged
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    paper = merged([ROOT / "configs" / "paper.yaml"])["compute"]
+    assert paper["timing_precision"] == "fp16" and paper["device"] == "auto"
+    compute.configure(paper)
+    try:
+        c = compute.current()
+        assert (c.device.type, c.precision, c.timing_precision) == ("cpu", "fp32", "fp32")
+        assert c.describe()["fallback"] == "no GPU in this job (device auto): compute.timing_precision fp16 -> fp32"
+        c = resolve({"device": "auto", "precision": "bf16", "timing_precision": "bf16"})
+        assert (c.precision, c.timing_precision) == ("fp32", "fp32") and "precision bf16 -> fp32" in c.fallback
+    finally:
+        compute.configure(None)
+    assert resolve({"device": "cpu", "timing_precision": "bf16"}).timing_precision == "bf16"   # asked for: kept
+    assert "fallback" not in resolve({"device": "auto"}).describe()

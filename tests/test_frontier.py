@@ -114,3 +114,29 @@ def test_frontier_tasks_select_the_shared_tasks_and_refuse_others():
     bad["frontier"]["tasks"] = ["fortunes"]
     with pytest.raises(ConfigError, match=r"frontier\.tasks.*'fortunes'.*allowed"):
         validate(bad)
+
+
+def test_the_text_gate_joins_a_frontier_only_on_its_task_backbone_and_dense_model():
+    """Issue 30: "SST-2" (the gate's GLUE task) and "sst2" (the studies' key) are one task, compared in
+    one place (tasks.task_key); the paper scale's gate is DistilBERT from its own dense fine-tune, so
+    it stays off the BERT-base frontier, and the frontier says why; the default scale's gate (same
+    task, backbone and dense model) stays on it."""
+    import copy
+
+    from effbench.config_sources import merged
+    from effbench.data.tasks import task_key
+    from effbench.studies.frontier import plan
+
+    assert task_key("SST-2") == task_key("sst2") == "sst2" and task_key("STS-B") == "stsb"
+    assert task_key("rotten_tomatoes") != task_key("sst2")
+    root = plan.__file__.rsplit("/effbench/", 1)[0]
+    paper = merged([f"{root}/configs/paper.yaml"])
+    assert plan.gate_variants(paper, "sst2") == []
+    assert "backbone 'distilbert-base-uncased'" in plan.gate_exclusion(paper, "sst2")
+    same_backbone = copy.deepcopy(paper)
+    same_backbone["text_gate"]["backbone"] = paper["eat"]["backbone"]
+    assert "dense model" in plan.gate_exclusion(same_backbone, "sst2")       # the same task, not another one
+    assert "not 'mrpc'" in plan.gate_exclusion(paper, "mrpc")
+    default = merged()
+    assert plan.gate_exclusion(default, "rotten_tomatoes") is None
+    assert plan.gate_variants(default, "rotten_tomatoes") and plan.gate_variants(default, "spam") == []

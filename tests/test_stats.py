@@ -233,6 +233,29 @@ def test_count_based_bootstrap_equals_explicit_resampling(scored):
         assert accuracy_from_counts(counts, y, np.vstack([a, b]))[row, 1] == pytest.approx(accuracy(y[idx], b[idx]))
 
 
+def test_resample_counts_in_blocks_draw_what_one_call_draws_and_bound_memory():
+    """Issue 30: the index array of every draw at once was the job's peak (2,000 x 40,430 int64 at QQP).
+    Blocks give the counts of the one-call formula for the same seed, and the peak stays near the
+    (B, n) float32 result, not the 8 + 8 bytes per draw of the index array and int64 counts."""
+    import tracemalloc
+
+    from effbench.stats.intervals import resample_counts
+
+    n, b = 37, 23
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, n, (b, n)) + np.arange(b)[:, None] * n
+    unchunked = np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(np.float32)
+    for max_draws in (1, n, 3 * n + 1, 10 ** 6):             # one row, exact rows, a remainder, everything
+        np.testing.assert_array_equal(resample_counts(np.random.default_rng(5), n, b, max_draws), unchunked)
+    n, b = 20_000, 100                                        # 2 M draws: 32 MB of int64 indices and counts at once
+    tracemalloc.start()
+    counts = resample_counts(np.random.default_rng(0), n, b, max_draws=n * 5)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert (counts.sum(1) == n).all()
+    assert peak < counts.nbytes + 3 * 16 * 5 * n, peak       # the result plus one block of indices and counts
+
+
 # ---- edge cases: undefined resamples, singleton classes, continuity floors, paired power ----
 
 def test_undefined_auc_resamples_are_redrawn_and_counted_not_dropped():

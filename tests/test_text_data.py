@@ -2,6 +2,7 @@ import bz2
 import hashlib
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,10 +25,11 @@ def glue_dir(tmp_path):
     rows = ["sentence\tlabel"] + [f"a {'good' if i % 2 else 'bad'} film number {i}\t{i % 2}" for i in range(40)]
     (sst / "train.tsv").write_text("\n".join(rows) + "\n")
     (sst / "dev.tsv").write_text("\n".join(rows[:11]) + "\n")
-    mnli = tmp_path / "MNLI"
+    mnli = tmp_path / "MNLI"            # as GLUE ships it: no dev.tsv, a matched and a mismatched dev set
     mnli.mkdir()
-    (mnli / "dev.tsv").write_text("index\tsentence1\tsentence2\tgold_label\n0\tA man.\tA person.\tentailment\n"
-                                  "1\tA cat.\tA dog.\tcontradiction\n")
+    (mnli / "dev_matched.tsv").write_text("index\tsentence1\tsentence2\tgold_label\n0\tA man.\tA person.\tentailment\n"
+                                          "1\tA cat.\tA dog.\tcontradiction\n")
+    (mnli / "dev_mismatched.tsv").write_text("index\tsentence1\tsentence2\tgold_label\n0\tA tree.\tA plant.\tneutral\n")
     return tmp_path
 
 
@@ -39,8 +41,56 @@ def test_local_glue_tsv_layout(glue_dir):
 
 
 def test_missing_local_split_is_a_clear_error(glue_dir):
-    with pytest.raises(DataSourceError, match="MNLI/train.tsv not found"):
+    with pytest.raises(DataSourceError, match="MNLI/train.tsv not found.*with train.tsv, dev_matched.tsv"):
         read_glue_tsv(glue_dir, "MNLI", "train")
+
+
+def test_token_statistics_tokenize_in_chunks_and_count_what_one_call_counts():
+    """Issue 30: glue_data tokenized all 392,702 MNLI pairs in one call, untruncated; the lengths are now
+    counted chunk by chunk (at most `chunk` examples' ids alive), with the same percentiles."""
+    from effbench.data.text import token_lengths
+
+    class Tokenizer:
+        most = 0
+
+        def __call__(self, text, pair=None, verbose=True):
+            Tokenizer.most = max(Tokenizer.most, len(text))
+            return {"input_ids": [[0] * (len(t.split()) + (len(p.split()) if pair else 0) + 2)
+                                  for t, p in zip(text, pair or text)]}
+
+    text = [" ".join(["w"] * (i % 13)) for i in range(1000)]
+    pair = [" ".join(["v"] * (i % 5)) for i in range(1000)]
+    whole = [len(ids) for ids in Tokenizer()(text, pair)["input_ids"]]
+    Tokenizer.most = 0
+    assert token_lengths(Tokenizer(), text, pair, chunk=64).tolist() == whole and Tokenizer.most == 64
+    splits = {"train": pd.DataFrame({"text": text, "text_pair": pair, "label": [i % 2 for i in range(1000)]})}
+    stats = split_statistics(splits, Tokenizer(), chunk=100)["train"]["token_length_percentiles"]
+    assert stats["p50"] == float(np.percentile(whole, 50)) and Tokenizer.most == 100
+
+
+def test_glue_data_loads_the_tokenizer_not_the_model(tmp_path, glue_dir, monkeypatch):
+    """Issue 30: the data job loaded all of the backbone (bert-base) to count tokens."""
+    import sys
+
+    from effbench.config import ROOT
+    from effbench.models import backbones
+    from effbench.studies.text_gate import train
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from micro_fixture import write_models
+
+    write_models(tmp_path / "models")
+
+    def no_weights(name):
+        raise AssertionError(f"loaded the weights of {name} to count tokens")
+
+    monkeypatch.setattr(backbones, "load_encoder", no_weights)
+    monkeypatch.setattr(train, "load_encoder", no_weights)
+    cfg = {"source": "local", "local_dir": str(glue_dir), "task": "SST-2", "backbone": str(tmp_path / "models/tiny-bert"),
+           "split_seed": 0, "val_fraction": 0.2, "test_fraction": 0.2}
+    train.prepare_data(cfg, tmp_path / "out")
+    stats = __import__("json").loads((tmp_path / "out" / "stats.json").read_text())["metrics"]
+    assert stats["test"]["size"] == 11 and stats["train"]["token_length_percentiles"]["p50"] > 2
 
 
 def test_hub_failure_names_the_offline_alternatives(monkeypatch):

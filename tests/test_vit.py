@@ -313,3 +313,110 @@ def test_the_vit_accuracy_intervals_are_two_level_bootstraps_inside_0_100(tmp_pa
     assert ((0 <= others["mce_ci_low"]) & (others["mce_ci_low"] < others["mce"]) & (others["mce"] < others["mce_ci_high"])).all()
     assert ((0 <= rob["iou_ci_low"]) & (rob["iou_ci_high"] <= 1)).all()
     assert (tmp_path / "tables" / "table4.csv").exists()
+
+
+def test_the_hdiff_profile_runs_where_the_vit_trained(tmp_path, monkeypatch):
+    """Issue 30: App. G.4 was profiled on the CPU whatever the ViT trained on; it now follows the run's
+    provenance, and a job without the GPU the run trained on is refused by name, not timed on a CPU."""
+    from effbench import compute
+    from effbench.artefacts import write_json
+    from effbench.studies.vit.profile import profile_device, trained_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    write_json(tmp_path / "gpu" / "metrics.json", {"provenance": {"compute": {"device": "cuda:0"}}, "metrics": {}})
+    write_json(tmp_path / "cpu" / "metrics.json", {"provenance": {"compute": {"device": "cpu"}}, "metrics": {}})
+    assert trained_device(tmp_path / "gpu") == torch.device("cuda")
+    compute.configure({"device": "auto"})
+    try:
+        assert profile_device(tmp_path / "cpu") == torch.device("cpu")
+        with pytest.raises(RuntimeError, match="gpu/metrics.json: the ViT trained on a GPU and this job sees none"):
+            profile_device(tmp_path / "gpu")
+    finally:
+        compute.configure(None)
+
+
+def test_a_record_keeps_only_what_it_asks_for_and_no_view_of_qkv():
+    """Issue 30: every forward kept `k` of every layer, a view that keeps the whole qkv output (3x the keys)
+    alive; a record now keeps the keys of the layers it names only, cloned outside autograd."""
+    from effbench.models.vit import recording
+
+    model = ViT(image=8, patch=2, dim=8, depth=3, heads=2, classes=3).eval()
+    x = torch.rand(4, 8, 8)
+    with torch.no_grad():
+        record = {}
+        model(x, record=record)
+        assert record == {}                                            # asked for nothing: nothing kept
+        record = recording("keys", layers=[1])
+        model(x, record=record)
+        k = record["keys"][1]
+        assert set(record["keys"]) == {1} and "attn" not in record
+        assert k.untyped_storage().nbytes() == k.numel() * k.element_size()     # its own storage, not qkv's
+    record = recording("keys", layers=[0, 2])
+    model(x, record=record)
+    assert set(record["keys"]) == {0, 2} and record["keys"][0].requires_grad   # training: the graph's own view
+
+
+def _eval_cfg(batch):
+    return {"inference": {"sparse_layers": [1, 2]}, "eval_batch_size": batch}
+
+
+def test_batched_evaluation_scores_what_one_pass_scores():
+    """Correctness, IoU with the digit and block lengths per image are the same in batches of 7 as in one
+    pass of 40 images (the supports' run counts are summed over batches)."""
+    from effbench.data.images import foreground_patches
+    from effbench.pruning.key_support import Selector, mean_run_length
+    from effbench.studies.vit.evaluate import score
+
+    torch.manual_seed(0)
+    model = ViT(image=16, patch=4, dim=16, depth=3, heads=2, classes=3).eval()
+    images = np.random.default_rng(0).random((40, 16, 16)).astype(np.float32)
+    x, y = torch.from_numpy(images), torch.from_numpy(np.arange(40) % 3)
+    fg = torch.from_numpy(foreground_patches(images, 4))
+    sel = Selector("magnitude", 0.5, 4, [1, 2])
+    with torch.inference_mode():
+        one, parts = (score(_eval_cfg(b), model, x, y, sel, fg, 0.5) for b in (0, 7))
+    assert torch.equal(one["correct"], parts["correct"]) and torch.allclose(one["iou"], parts["iou"])
+    assert one["runs"] == parts["runs"] and one["runs"][1][1] > 0
+    assert mean_run_length(None, model.tokens, one["runs"][2]) == pytest.approx(
+        float(np.mean([mean_run_length(s, model.tokens) for s in [one["support"][2]]])))
+    assert {k: v.shape[-1] for k, v in one["support"].items()} == {k: v.shape[-1] for k, v in parts["support"].items()}
+
+
+_PEAK = """
+import resource, torch
+from effbench.data.images import foreground_patches
+from effbench.models.vit import ViT
+from effbench.pruning.key_support import Selector
+from effbench.studies.vit.evaluate import score
+torch.manual_seed(0)
+model = ViT(image=32, patch=4, dim=32, depth=3, heads=4, classes=3).eval()
+x = torch.rand(2048, 32, 32)                       # every input allocated before the first measurement
+y, fg = torch.zeros(2048, dtype=torch.long), torch.from_numpy(foreground_patches(x.numpy(), 4))
+sel = Selector("magnitude", 0.5, 8, [1, 2])
+peaks = []
+with torch.inference_mode():
+    for n, batch in ((64, 64), (256, 64), (2048, 64), (2048, 0)):    # ru_maxrss only grows: smallest first
+        score({"inference": {"sparse_layers": [1, 2]}, "eval_batch_size": batch}, model, x[:n], y[:n], sel, fg[:n], 0.5)
+        peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(*peaks)
+"""
+
+
+def test_a_recorded_evaluation_pass_grows_with_its_batch_not_with_the_split():
+    """Issue 30: the paper's ViT scored 5,000 / 10,000 images in one pass with every layer's keys and
+    attention kept. Peak memory (ru_maxrss of a fresh process, kB, which only grows) of recorded passes
+    in batches of 64 over 256, then 2,048 images stays put; one pass over the 2,048 (what the old
+    evaluation always did) adds ~70 MB of attention and keys."""
+    import os
+    import subprocess
+    import sys
+
+    from effbench.config import ROOT
+
+    out = subprocess.run([sys.executable, "-c", _PEAK], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1",
+                              "MALLOC_MMAP_THRESHOLD_": "131072"})   # fixed: freed tensors leave RSS at once
+    assert out.returncode == 0, out.stderr[-2000:]
+    warm, small, large, one_pass = map(int, out.stdout.split())
+    assert large - small < 10_000, (small, large)
+    assert one_pass - large > 40_000, (large, one_pass)          # the measure can tell: one pass keeps far more

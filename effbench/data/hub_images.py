@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..hub import missing
 from .text import DataSourceError
 
 # source -> hub id, config, image column, label column, classes, published split sizes (for a run plan)
@@ -45,7 +46,8 @@ def _load(source: str, local_dir=None):
         return load_dataset(spec["id"], spec["config"])
     except Exception as err:  # noqa: BLE001  (any hub failure becomes one actionable error)
         raise DataSourceError(f"could not load {spec['id']} from the dataset hub ({type(err).__name__}: {err}); "
-                              "set vit.data.local_dir to a copy of its files, or use source mnist5k offline") from err
+                              "set vit.data.local_dir to a copy of its files, or use source mnist5k offline"
+                              + missing(f"dataset {spec['id']!r}")) from err
 
 
 def prepare(source: str, out_path, local_dir=None) -> dict:

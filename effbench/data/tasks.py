@@ -25,6 +25,12 @@ def data_dir(task: dict) -> str:
     return f"data/text/{task['source']}"
 
 
+def task_key(name: str) -> str:
+    """One spelling of a task's name for comparing names across studies: GLUE's "SST-2" (the text gate's
+    `task`), "sst2" (a study's task key) and "Sst_2" are one task; lower case without '-', '_' or spaces."""
+    return "".join(c for c in str(name).lower() if c not in "-_ ")
+
+
 def binary(task: dict) -> bool:
     """Two classes: the offline sentiment and spam corpora, and GLUE except MNLI and STS-B."""
     if task["source"] == "glue":

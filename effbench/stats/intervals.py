@@ -60,10 +60,20 @@ def check_both_classes(labels) -> None:
 # weighted Mann-Whitney statistic computed once the scores are sorted. This keeps 10,000
 # resamples of ~1,000 examples at tens of milliseconds per metric and seed.
 
-def resample_counts(rng: np.random.Generator, n: int, n_resamples: int) -> np.ndarray:
-    """(B, n) draw counts of B bootstrap resamples of n examples."""
-    idx = rng.integers(0, n, (n_resamples, n)) + np.arange(n_resamples)[:, None] * n
-    return np.bincount(idx.ravel(), minlength=n_resamples * n).reshape(n_resamples, n).astype(np.float32)  # exact for counts < 2^24
+def resample_counts(rng: np.random.Generator, n: int, n_resamples: int, max_draws: int = 1 << 22) -> np.ndarray:
+    """(B, n) draw counts of B bootstrap resamples of n examples.
+
+    Drawn in blocks of rows of at most `max_draws` indices: the int64 index array of all B x n draws
+    at once was the job's peak (2,000 x QQP's 40,430 dev examples: 650 MB, and as much again for the
+    counts before the cast). Generator.integers fills row after row, so the blocks draw exactly the
+    numbers one call would: the same counts for the same seed, whatever `max_draws` is."""
+    out = np.empty((n_resamples, n), np.float32)                 # exact for counts < 2^24
+    rows = max(1, max_draws // max(n, 1))
+    for start in range(0, n_resamples, rows):
+        b = min(rows, n_resamples - start)
+        idx = rng.integers(0, n, (b, n)) + np.arange(b)[:, None] * n
+        out[start: start + b] = np.bincount(idx.ravel(), minlength=b * n).reshape(b, n)
+    return out
 
 
 def accuracy_from_counts(counts: np.ndarray, labels, scores) -> np.ndarray:

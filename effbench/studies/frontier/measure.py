@@ -17,7 +17,7 @@ from ...data import tasks as text_tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split, subsample
 from ..adtp.plan import ltp_variants
-from .plan import ADTP, DENSE, DENSE_SDPA, SHALLOW, gate_variants, inputs
+from .plan import ADTP, DENSE, DENSE_SDPA, SHALLOW, gate_exclusion, gate_variants, inputs
 
 
 class Operating(torch.nn.Module):
@@ -129,6 +129,7 @@ def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict
     write_json(out_path, {"provenance": provenance({k: config[k] for k in ("frontier", "dense", "eat", "adtp")},
                                                    task=task, threads=threads, n_test=len(labels),
                                                    sdpa_agreement=sdpa_check, timing=timing,
+                                                   text_gate_left_out=gate_exclusion(config, task),
                                                    note="accuracy on the test examples; GFLOPs: torch's "
                                                         "counter on the first flops_examples alone; latency: mean per "
                                                         "example at batch 1; all methods interleaved; speed-ups "

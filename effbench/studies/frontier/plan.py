@@ -1,12 +1,16 @@
 """Which tasks get a cross-method frontier, and which trained runs it reads. No torch: the DAG imports it.
 
 A task gets one when both EAT and AD-TP run it (they then share its dense model, splits and
-training subset); the entropy gate joins where its task is the same. Every method is evaluated
+training subset); the entropy gate joins where its task is the same (names compared by
+tasks.task_key: the gate's GLUE "SST-2" is the studies' "sst2") and it is built on the same
+backbone from the same dense model: at the paper scale the gate's DistilBERT is not a point of
+the BERT-base frontier (gate_exclusion says why it is left out). Every method is evaluated
 on the same test examples, counted by torch's FLOP counter and timed in one interleaved job.
 """
 from __future__ import annotations
 
 from ... import paths
+from ...data import tasks as text_tasks
 from ..adtp.plan import ltp_variants
 from ..dense.plan import text_gate_task
 
@@ -25,12 +29,29 @@ def tasks(config: dict) -> list[str]:
     return shared_tasks(config) if chosen is None else [t for t in shared_tasks(config) if t in chosen]
 
 
+def gate_exclusion(config: dict, task: str) -> str | None:
+    """Why the text gate is not a point of this task's frontier (None when it is)."""
+    tg = config["text_gate"]
+    gate_task = text_gate_task(tg)[0]
+    if text_tasks.task_key(gate_task) != text_tasks.task_key(task):
+        return f"the text gate runs {gate_task!r}, not {task!r}"
+    backbone = config["eat"]["backbone"]
+    if tg["backbone"] != backbone:
+        return (f"the text gate's backbone {tg['backbone']!r} is not the frontier's {backbone!r} "
+                "(text_gate.backbone, eat.backbone)")
+    if paths.dense_dir(gate_task, 0) != paths.dense_dir(task, 0):
+        return (f"the text gate starts from the dense model of {gate_task!r}, the frontier's is that of {task!r} "
+                "(one task, two dense fine-tunes)")
+    return None
+
+
 def gate_variants(config: dict, task: str) -> list[str]:
-    """The text gate's gated variants on this task (none when the gate runs another task)."""
+    """The text gate's gated variants on this task: none when the gate runs another task, on another
+    backbone or from another dense model (gate_exclusion)."""
     from ..text_gate.plan import variants
 
     tg = config["text_gate"]
-    if text_gate_task(tg)[0] != task:
+    if gate_exclusion(config, task) is not None:
         return []
     return [name for name, spec in variants(tg).items() if spec["gate"] is not None]
 

@@ -11,7 +11,7 @@ from ...artefacts import config_hash, load_weights, provenance, save_weights, se
 from ...compute import current, numpy, on
 from ...data import text as text_data
 from ...data.batching import collate, encode, labelled_batches, sequential_order
-from ...models.backbones import load_encoder
+from ...models.backbones import load_encoder, load_tokenizer
 from ...models.text_classifier import TextClassifier, apply_gate
 from ...paths import dense_dir as shared_dense_dir
 from ...stats.intervals import accuracy, auc
@@ -37,7 +37,7 @@ def prepare_data(cfg: dict, out_dir, cache_dir=None) -> None:
         splits = {"train": pd.concat([rest["train"], rest["test"]], ignore_index=True),
                   "validation": rest["validation"], "test": glue["dev"]}
         origin = {"source": src, "task": cfg["task"]}
-    _, tokenizer = load_encoder(cfg["backbone"])
+    tokenizer = load_tokenizer(cfg["backbone"])     # the statistics count tokens: no weights loaded
     for name, frame in splits.items():
         write_csv(out_dir / f"{name}.csv", frame)
     write_json(out_dir / "stats.json", {"provenance": provenance(cfg, seed=cfg["split_seed"], **origin),

@@ -8,10 +8,10 @@ import torch
 from ...artefacts import write_csv, write_npz
 from ...compute import current, numpy, on
 from ...data.images import CORRUPTIONS, OBJECT_MASKS, corrupt, foreground_patches
-from ...models.vit import ViT
-from ...pruning.key_support import mean_run_length
+from ...models.vit import ViT, recording
+from ...pruning.key_support import mean_run_length, run_counts
 from .plan import example_key, variants
-from .train import _tensor, data_splits, load_run, selector_for
+from .train import _tensor, data_splits, eval_parts, load_run, selector_for
 
 
 @torch.inference_mode()
@@ -34,27 +34,24 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path, examples_pa
     for kind in kinds:
         for sparsity in ([0.0] if kind == kinds[0] else []) + list(cfg["inference"]["sparsities"]):
             sel = selector_for(cfg, name, anchors, sparsity, kind) if sparsity > 0 else None
-            record = {"want": ("attn",) if fg is not None else ()}
-            correct = model(xt, selector=sel, record=record).argmax(1) == yt                 # (images,)
-            last = max(cfg["inference"]["sparse_layers"])
-            iou = (cls_iou_per_image(record, last, fg, sparsity) if fg is not None
-                   else torch.full(correct.shape, float("nan"), device=device))            # (images,)
+            scored = score(cfg, model, xt, yt, sel, fg, sparsity)
+            correct, iou = scored["correct"], scored["iou"]                                # (images,)
             selector = kind if sparsity > 0 else "none"
             examples[example_key("correct", selector, sparsity)] = numpy(correct)
             examples[example_key("iou", selector, sparsity)] = numpy(iou)
             row = {"variant": name, "seed": seed, "selector": selector, "sparsity": sparsity,
                    "accuracy": float(correct.float().mean()), "iou": float(iou.mean())}
             if sel is not None:
-                row["mean_block_length"] = float(np.mean([mean_run_length(record["support"][layer], model.tokens)
+                row["mean_block_length"] = float(np.mean([mean_run_length(None, model.tokens, scored["runs"][layer])
                                                           for layer in cfg["inference"]["sparse_layers"]]))
-                row["weights_not_computed"] = weights_not_computed(model, record["support"], len(model.blocks))
+                row["weights_not_computed"] = weights_not_computed(model, scored["support"], len(model.blocks))
             rows.append(row)
     sel = selector_for(cfg, name, anchors, cfg["inference"]["headline_sparsity"])
     for corruption in CORRUPTIONS:
         for severity in (1, 2, 3):
             xc = _tensor(corrupt(x, corruption, severity, seed=severity)).to(device)
             for label, s in (("dense", None), ("sparse", sel)):
-                correct = model(xc, selector=s).argmax(1) == yt
+                correct = score(cfg, model, xc, yt, s)["correct"]
                 examples[example_key("correct", f"corruption:{label}", corruption, severity)] = numpy(correct)
                 rows.append({"variant": name, "seed": seed, "selector": f"corruption:{label}", "corruption": corruption,
                              "severity": severity, "accuracy": float(correct.float().mean())})
@@ -64,13 +61,33 @@ def evaluate_run(cfg: dict, name: str, seed: int, run_dir, out_path, examples_pa
     return {"rows": len(frame)}
 
 
-def cls_patch_attention(record: dict, layer: int) -> torch.Tensor:
+def score(cfg: dict, model: ViT, x: torch.Tensor, y: torch.Tensor, selector=None, fg: torch.Tensor | None = None,
+          sparsity: float = 0.0) -> dict:
+    """One evaluation of `model` on images x, labels y in batches of `vit.eval_batch_size` (train.eval_parts),
+    keeping per batch only what is scored: the last sparse layer's attention when there is a mask to
+    score it against (fg), and the supports' run counts. Per image, in order: `correct`, `iou` (NaN
+    without a mask); per sparse layer: `runs` (kept, runs: run_counts summed over the batches) and
+    `support` (one batch's supports: their widths are the same for every image)."""
+    last = max(cfg["inference"]["sparse_layers"])
+    correct, iou, runs, support = [], [], {}, {}
+    for part in eval_parts(len(x), cfg):
+        record = recording("attn", layers=[last]) if fg is not None else recording()
+        correct.append(model(x[part], selector=selector, record=record).argmax(1) == y[part])
+        iou.append(cls_iou_per_image(record, last, fg[part], sparsity) if fg is not None
+                   else torch.full(correct[-1].shape, float("nan"), device=x.device))
+        support = record.get("support", {})
+        for layer, idx in support.items():
+            kept, starts = run_counts(idx, model.tokens)
+            runs[layer] = (runs.get(layer, (0, 0))[0] + kept, runs.get(layer, (0, 0))[1] + starts)
+    return {"correct": torch.cat(correct), "iou": torch.cat(iou), "runs": runs, "support": support}
+
+
+def cls_patch_attention(record: dict, layer: int, n_tokens: int) -> torch.Tensor:
     """The [CLS] query's attention over the patches in `layer`, heads averaged: (B, P). With a
-    sparse layer the weights of its kept keys are placed at their positions, zero elsewhere."""
+    sparse layer the weights of its kept keys are placed at their positions (of n_tokens), zero elsewhere."""
     attn = record["attn"][layer][:, :, 0]                      # (B, H, keys)
     support = record.get("support", {}).get(layer)
     if support is not None:
-        n_tokens = record["keys"][layer].shape[2]
         attn = attn.new_zeros(*attn.shape[:2], n_tokens).scatter_(-1, support, attn)
     return attn[..., 1:].mean(1)
 
@@ -79,7 +96,7 @@ def cls_iou_per_image(record: dict, layer: int, fg: torch.Tensor, sparsity: floa
     """(images,) IoU between the patches the [CLS] query attends to most in `layer` (its top
     (1 - sparsity) share; 25% when dense) and the digit."""
     keep = max(1, round(fg.shape[1] * (1 - (sparsity or 0.75))))
-    top = cls_patch_attention(record, layer).topk(keep, dim=-1).indices
+    top = cls_patch_attention(record, layer, fg.shape[1] + 1).topk(keep, dim=-1).indices
     mask = torch.zeros_like(fg).scatter_(1, top, True)
     inter, union = (mask & fg).sum(1), (mask | fg).sum(1)
     return inter / union.clamp(min=1)
@@ -110,12 +127,15 @@ def attention_maps(cfg: dict, runs: dict, n_images: int = 4) -> dict:
         maps = {}
         fg = on(model, torch.from_numpy(foreground_patches(images, model.patch))) if masks else None
         for mode, sel in (("dense", None), ("sparse", selector_for(cfg, name, anchors, sparsity))):
-            record = {"want": ("attn",)}
-            model(on(model, x_all), selector=sel, record=record)
-            attn = numpy(cls_patch_attention(record, layer))
-            maps[mode] = attn[:n_images].reshape(n_images, g, g)
-            iou = (numpy(cls_iou_per_image(record, layer, fg, sparsity if mode == "sparse" else 0.0)) if masks
-                   else np.full(n_images, np.nan))
+            attn, iou = [], []
+            for part in eval_parts(len(x_all), cfg):          # in batches: the whole test split at masks
+                record = recording("attn", layers=[layer])
+                model(on(model, x_all[part]), selector=sel, record=record)
+                attn.append(numpy(cls_patch_attention(record, layer, model.tokens)))
+                if masks:
+                    iou.append(numpy(cls_iou_per_image(record, layer, fg[part], sparsity if mode == "sparse" else 0.0)))
+            maps[mode] = np.concatenate(attn)[:n_images].reshape(n_images, g, g)
+            iou = np.concatenate(iou) if masks else np.full(n_images, np.nan)
             out["iou"] += [{"variant": name, "mode": mode, "image": i, "iou": float(v)} for i, v in enumerate(iou)]
         out["maps"][name] = maps
     return out

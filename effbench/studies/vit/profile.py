@@ -5,15 +5,25 @@ the key-to-anchor distances, the softmax, the entropy of the masses, and the res
 regulariser's share of one training step (the model's forward and backward on the same batch), and
 the anchor lookup through FAISS (nearest-neighbour search, all K or the nearest anchor) against the
 exact distances: its time per call and how far its assignment is from the exact one.
+
+All of it on the device the ViT trained on (its metrics.json provenance): at the paper scale a GPU,
+where the share of a training step is the one the paper's G.4 describes, timed by CUDA events and
+profiled by device self time; a job without that device is refused (rules/vit.smk asks for it).
+The FAISS rows stay on the CPU (FAISS's CPU index against the exact assignment on the CPU).
 """
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from ...artefacts import write_csv
+from ...compute import current
 from ...cost.timing import time_interleaved
+from ...models.vit import recording
 from .train import _tensor, alpha_at, data_splits, key_entropy, load_run
 
 PARTS = {  # aten operator -> part of H_diff (forward and its backward)
@@ -33,15 +43,32 @@ def part_of(op: str) -> str:
     return "other"
 
 
+def trained_device(run_dir) -> torch.device:
+    """The device type a run trained on, from its metrics.json provenance (cpu when it does not say)."""
+    prov = json.loads((Path(run_dir) / "metrics.json").read_text())["provenance"]
+    return torch.device(torch.device(prov.get("compute", {}).get("device", "cpu")).type)
+
+
+def profile_device(run_dir) -> torch.device:
+    """Where to profile: the device the ViT trained on; a clear error when this job has none of it."""
+    trained, here = trained_device(run_dir), current().device
+    if trained.type == "cuda" and here.type != "cuda":
+        raise RuntimeError(f"{Path(run_dir) / 'metrics.json'}: the ViT trained on a GPU and this job sees none "
+                           f"(it runs on {here}); App. G.4's profile is timed where the model trains: run vit_profile "
+                           "on a GPU node (compute.gpus_per_job > 0 asks the scheduler for one)")
+    return here if trained.type == here.type else trained
+
+
 def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFrame:
     from torch.profiler import ProfilerActivity, profile
 
     torch.manual_seed(0)
+    device = profile_device(run_dir)
     model, anchors = load_run(cfg, "entropy", run_dir)
-    model.cpu()                 # the breakdown is of CPU self time (the paper's G.4 profiler), wherever jobs run
-    anchors = {k: v.cpu() for k, v in anchors.items()}
-    images = _tensor(data_splits(cfg)["train"][0][: cfg["train"]["batch_size"]])
-    labels = torch.zeros(len(images), dtype=torch.long)
+    model.to(device)
+    anchors = {k: v.to(device) for k, v in anchors.items()}
+    images = _tensor(data_splits(cfg)["train"][0][: cfg["train"]["batch_size"]]).to(device)
+    labels = torch.zeros(len(images), dtype=torch.long, device=device)
     layers, alpha = cfg["regularizer"]["layers"], alpha_at(cfg, 0)
     anchors = {k: v.clone().requires_grad_(True) for k, v in anchors.items()}
 
@@ -49,38 +76,45 @@ def profile_hdiff(cfg: dict, run_dir, out_csv, repeats: int = 20) -> pd.DataFram
         return torch.stack([key_entropy(keys[layer], anchors[layer], alpha).mean() for layer in layers]).mean()
 
     def keys_of():
-        record = {}
+        record = recording("keys", layers=layers)
         model(images, record=record)
         return {layer: record["keys"][layer].detach().requires_grad_(True) for layer in layers}
 
     keys = keys_of()
     for _ in range(3):                                    # warm-up
         regulariser(keys).backward()
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    gpu = device.type == "cuda"
+    with profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if gpu else [])) as prof:
         for _ in range(repeats):
             regulariser(keys).backward()
+        if gpu:
+            torch.cuda.synchronize(device)
     times: dict[str, float] = {}
-    for event in prof.key_averages():
-        times[event.key] = times.get(event.key, 0.0) + event.self_cpu_time_total
+    for event in prof.key_averages():       # operator self time where it ran: the GPU's kernels, or the CPU
+        spent = event.self_device_time_total if gpu else event.self_cpu_time_total
+        times[event.key] = times.get(event.key, 0.0) + spent
     parts = pd.Series(times).groupby(part_of).sum()
     total = float(parts.sum())
     # the regulariser against one training step of the model on the same batch (wall time, medians, interleaved)
     model.train()
 
     def step():
-        record = {}
+        record = recording("keys", layers=layers)         # what a training step of the entropy ViT keeps
         F.cross_entropy(model(images, record=record), labels).backward()
 
     def reg_step():
         regulariser(keys).backward()
 
     timed = {name: t["median_ms"] for name, t in
-             time_interleaved({"model_step": step, "regulariser": reg_step}, repeats, warmup=1, grad=True).items()}
+             time_interleaved({"model_step": step, "regulariser": reg_step}, repeats, warmup=1, grad=True,
+                              device=device).items()}
     rows = [{"row": part, "self_cpu_ms_per_call": parts.get(part, 0.0) / 1e3 / repeats,
-             "share": parts.get(part, 0.0) / total} for part in ("distances", "softmax", "entropy", "other")]
+             "share": parts.get(part, 0.0) / total, "device": str(device)}
+            for part in ("distances", "softmax", "entropy", "other")]
     rows.append({"row": "regulariser_over_model_step", "share": timed["regulariser"] / timed["model_step"],
-                 "self_cpu_ms_per_call": timed["regulariser"]})
-    rows += faiss_rows(keys, anchors, layers, alpha, repeats)
+                 "self_cpu_ms_per_call": timed["regulariser"], "device": str(device)})
+    cpu = {k: v.detach().cpu() for k, v in keys.items()}, {k: v.detach().cpu() for k, v in anchors.items()}
+    rows += [{**row, "device": "cpu"} for row in faiss_rows(*cpu, layers, alpha, repeats)]
     frame = pd.DataFrame(rows)
     frame["batch"], frame["repeats"], frame["threads"] = len(images), repeats, torch.get_num_threads()
     write_csv(out_csv, frame)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ...artefacts import config_hash, load_weights, provenance, save_weights, seed_everything, write_json
 from ...compute import current
 from ...data.images import SHAPES, splits
-from ...models.vit import ViT
+from ...models.vit import ViT, recording
 from ...pruning.key_support import Selector, cluster_assignments
 from ...train import EarlyStopping, adamw, fit
 from .plan import METHODS, data_path, variants
@@ -39,7 +39,7 @@ def build(cfg: dict, spec: dict) -> tuple[ViT, torch.nn.ParameterDict]:
 def init_anchors(model: ViT, anchors, images: torch.Tensor, seed: int) -> None:
     """Anchors start at keys the untrained model produces (a random subset per layer and head),
     so no anchor starts out of reach of every key (far anchors give a trivially low entropy)."""
-    record = {}
+    record = recording("keys", layers=[int(layer) for layer in anchors])
     model(images, record=record)
     g = torch.Generator().manual_seed(seed)
     for layer, a in anchors.items():
@@ -61,6 +61,20 @@ def key_entropy(keys: torch.Tensor, anchors: torch.Tensor, alpha: float) -> torc
 
 def _tensor(images):
     return torch.from_numpy(np.ascontiguousarray(images))
+
+
+def eval_parts(n: int, cfg: dict) -> list[slice]:
+    """The batches an evaluation pass scores n images in: `vit.eval_batch_size` at a time (0: one pass, the
+    default scale's small splits; the paper's 10,000 CIFAR test images at 257 tokens do not fit one)."""
+    size = cfg.get("eval_batch_size", 0) or max(n, 1)
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def pooled(parts: list[tuple[float, int]]) -> float:
+    """The mean over all images of per-batch means (value, images); one batch: its value as it is."""
+    if len(parts) == 1:
+        return parts[0][0]
+    return sum(v * k for v, k in parts) / sum(k for _, k in parts)
 
 
 def augment(images: torch.Tensor, padding: int, flip: bool) -> torch.Tensor:
@@ -105,7 +119,7 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
         return [order[i: i + tc["batch_size"]] for i in range(0, len(order), tc["batch_size"])]
 
     def step_loss(w, idx):
-        record = {}
+        record = recording("keys", layers=reg["layers"])
         x = x_train[idx]
         if tc["augment"]["padding"] or tc["augment"]["flip"]:
             x = augment(x, tc["augment"]["padding"], tc["augment"]["flip"])
@@ -126,13 +140,21 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
         return loss
 
     def evaluate(w):
-        record = {}
-        logits = w["model"](x_val, record=record)
-        out = {"val_loss": float(F.cross_entropy(logits.float(), y_val)),
-               "val_accuracy": float((logits.argmax(1) == y_val).float().mean()), "alpha": state["alpha"]}
+        # in batches, keeping only the regularised layers' keys and only for the entropy ViT (scored on them)
+        loss, accuracy, entropy = [], [], []
+        for part in eval_parts(len(x_val), cfg):
+            record = recording("keys", layers=reg["layers"]) if spec["kind"] == "entropy" else None
+            logits = w["model"](x_val[part], record=record)
+            size = len(y_val[part])
+            loss.append((float(F.cross_entropy(logits.float(), y_val[part])), size))
+            accuracy.append((float((logits.argmax(1) == y_val[part]).float().mean()), size))
+            if spec["kind"] == "entropy":
+                entropy.append((float(torch.stack([key_entropy(record["keys"][layer], w["anchors"][str(layer)],
+                                                               state["alpha"]).mean() for layer in reg["layers"]]).mean()),
+                                size))
+        out = {"val_loss": pooled(loss), "val_accuracy": pooled(accuracy), "alpha": state["alpha"]}
         if spec["kind"] == "entropy":
-            out["key_entropy"] = float(torch.stack([key_entropy(record["keys"][layer], w["anchors"][str(layer)],
-                                                                state["alpha"]).mean() for layer in reg["layers"]]).mean())
+            out["key_entropy"] = pooled(entropy)
         return out
 
     # every variant trains until its validation loss stops falling (`epochs` is the maximum) and keeps
