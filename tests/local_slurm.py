@@ -1,8 +1,11 @@
 """A real single-node SLURM cluster for the SLURM profile tests: Debian's slurm-wlm and munge,
 daemons started by hand (no systemd), no accounting storage (so the profile queries squeue).
-Two partitions on the one node, as a GPU cluster has them: `cpu` (the default) and `gpu`, and the
-node declares one GPU as a generic resource (counted by the scheduler, no device behind it), so
-the GPU profile's requests are scheduled and can be read back from squeue.
+The partitions mirror profiles/slurm-gpu/partitions.yaml (names, MaxTime, MaxMemPerNode), all on the
+one node, and EnforcePartLimits=ALL rejects a request beyond them at submission as most clusters do:
+the rehearsal's `sbatch --test-only` (effbench/plan/sbatch.py) is judged by the limits the profile
+states. The node declares itself as large as those partitions (config_overrides: CPUs, memory, the
+GPUs as generic resources on placeholder devices, the GPU features), so what the profile may ask
+for is schedulable; the SLURM tests' real jobs are small and run on the real, smaller machine.
 Also usable by hand:  python tests/local_slurm.py start DIR  /  python tests/local_slurm.py stop DIR
 """
 from __future__ import annotations
@@ -16,9 +19,14 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 DAEMONS = ("munged", "slurmctld", "slurmd")
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")   # srun inside a job reads this, whatever the submitter's env
 SYSTEM_GRES = Path("/etc/slurm/gres.conf")     # slurmd reads gres.conf from beside the system slurm.conf
+PARTITIONS = Path(__file__).resolve().parents[1] / "profiles" / "slurm-gpu" / "partitions.yaml"
+# distinct character devices for the placeholder GPUs: slurmd counts one GPU per File
+PLACEHOLDER_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/random")
 
 
 def missing() -> str | None:
@@ -39,9 +47,36 @@ def _memory_mb() -> int:
     return max(1000, kb // 1024 - 2048)
 
 
-def write_conf(root: Path, cpus: int | None = None) -> Path:
+def minutes(value) -> int:
+    """partitions.yaml's max_runtime (minutes or D-HH:MM:SS) in SLURM's MaxTime minutes."""
+    from effbench.plan.requests import minutes as parse
+
+    return int(parse(value))
+
+
+def mirror(partitions_file: Path = PARTITIONS) -> dict:
+    """slurm.conf's partition lines and the node size that hold every request the partitions allow."""
+    parts = yaml.safe_load(partitions_file.read_text())["partitions"]
+    default = next((n for n, p in parts.items() if not p.get("max_gpu")), next(iter(parts)))
+    lines = [f"PartitionName={name} Nodes=ALL{' Default=YES' if name == default else ''}"
+             f" MaxTime={minutes(p['max_runtime']) if 'max_runtime' in p else 'INFINITE'}"
+             + (f" MaxMemPerNode={int(p['max_mem_mb'])}" if "max_mem_mb" in p else "") + " State=UP"
+             for name, p in parts.items()]
+    gpus = max((int(p.get("max_gpu", 0)) for p in parts.values()), default=0)
+    if gpus > len(PLACEHOLDER_DEVICES):
+        raise ValueError(f"{partitions_file}: max_gpu {gpus} > the {len(PLACEHOLDER_DEVICES)} placeholder devices")
+    return {"partitions": lines, "gpus": gpus,
+            "mem_mb": max((int(p.get("max_mem_mb", 0)) for p in parts.values()), default=0),
+            "cpus": max((int(p.get(k, 0)) for p in parts.values() for k in ("max_cpus_per_gpu", "max_threads")), default=0),
+            "features": sorted({c for p in parts.values() for c in p.get("available_constraints") or []})}
+
+
+def write_conf(root: Path, cpus: int | None = None, partitions_file: Path = PARTITIONS) -> Path:
     host = socket.gethostname()
-    cpus = cpus or os.cpu_count()
+    m = mirror(partitions_file)
+    cpus = max(cpus or os.cpu_count(), m["cpus"])
+    features = f" Features={','.join(m['features'])}" if m["features"] else ""
+    gres = f" Gres=gpu:{m['gpus']}" if m["gpus"] else ""
     for d in ("state", "spool", "log"):
         (root / d).mkdir(parents=True, exist_ok=True)
     conf = root / "slurm.conf"
@@ -68,12 +103,13 @@ MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=600
+EnforcePartLimits=ALL
+SlurmdParameters=config_overrides
 GresTypes=gpu
-NodeName={host} CPUs={cpus} RealMemory={_memory_mb()} Gres=gpu:1 State=UNKNOWN
-PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
-""")
-    (root / "gres.conf").write_text("Name=gpu File=/dev/null\n")   # a placeholder device: counted, nothing behind it
+NodeName={host} CPUs={cpus} RealMemory={max(_memory_mb(), m["mem_mb"])}{gres}{features} State=UNKNOWN
+""" + "\n".join(m["partitions"]) + "\n")
+    # placeholder devices: counted by the scheduler, nothing behind them
+    (root / "gres.conf").write_text(f"Name=gpu File={','.join(PLACEHOLDER_DEVICES[:m['gpus']])}\n" if m["gpus"] else "")
     return conf
 
 

@@ -75,3 +75,94 @@ def test_gpu_profile_sends_model_jobs_to_the_gpu_partition_with_a_gpu_request(cl
     assert by_rule["rule_vit_train_wildcards_dense_0"][2:4] == ["gpu", "gres:gpu:1"], ours        # model job
     assert by_rule["rule_synthetic_data_wildcards_base"][2:4] == ["cpu", "N/A"], ours             # data job
     assert all(r[5] in ("COMPLETED", "COMPLETING") for r in ours), ours
+
+
+# ---------------------------------------------------------------- the rehearsal's cluster side (issue 30)
+PAPER = ROOT / "configs" / "paper.yaml"
+GPU_PROFILE = ROOT / "profiles" / "slurm-gpu"
+
+
+def _profile():
+    import yaml
+
+    return yaml.safe_load((GPU_PROFILE / "config.yaml").read_text())
+
+
+def test_the_gpu_profile_keeps_going_retries_and_names_the_partitions_the_rehearsal_reads():
+    """No SLURM needed: the profile, the partitions file, the paper config and the local cluster agree."""
+    import yaml
+
+    from effbench.config_sources import merged
+    from effbench.plan.requests import minutes
+    from effbench.plan.sbatch import partition_file
+
+    prof = _profile()
+    assert prof["keep-going"] is True and prof["retries"] >= 1          # a killed job is resubmitted and resumes
+    for name in ("slurm", "slurm-gpu"):
+        other = yaml.safe_load((ROOT / "profiles" / name / "config.yaml").read_text())
+        assert other["keep-going"] is True and other["retries"] == prof["retries"], name
+    # the executor's partition file is the one the plan sizes requests against and the rehearsal submits with
+    assert partition_file(prof, ROOT) == ROOT / merged([str(PAPER)])["compute"]["resources"]["partitions"]
+    parts = yaml.safe_load(partition_file(prof, ROOT).read_text())
+    assert {"partitions", "gpu_memory_gb"} <= set(parts)
+    for name, p in parts["partitions"].items():
+        assert minutes(p["max_runtime"]) > 0 and p["max_mem_mb"] > 0, name
+    constraints = {c for p in parts["partitions"].values() for c in p.get("available_constraints") or []}
+    assert set(parts["gpu_memory_gb"]) - {"default"} <= constraints     # every GPU size the plan asks for exists
+    # the local cluster mirrors them: one line per partition with its MaxTime and memory
+    lines = local_slurm.mirror()["partitions"]
+    for name, p in parts["partitions"].items():
+        line = next(line for line in lines if line.startswith(f"PartitionName={name} "))
+        assert f"MaxTime={int(minutes(p['max_runtime']))}" in line and f"MaxMemPerNode={p['max_mem_mb']}" in line
+
+
+def test_every_rule_the_plan_counts_on_to_resume_keeps_a_state_and_passes_it_to_training():
+    """Jobs past their partition's MaxTime finish over retries only if they resume; the resume itself is
+    tested in test_train.py (fit) and test_faults.py (synthetic_train killed under Snakemake)."""
+    from effbench.plan import resume
+    from effbench.plan.predict import RESUMABLE
+
+    assert resume.unbacked(ROOT) == []
+    assert "synthetic_train" in RESUMABLE                                 # the rule test_faults.py kills and reruns
+    assert "vit_cost" not in RESUMABLE and resume.unbacked(ROOT, ("vit_cost",)) == [
+        "vit_cost: counted on to resume but has no state_dir param: a requeued job starts over"]
+
+
+@pytest.fixture(scope="module")
+def paper_dag():
+    from effbench.plan.check import dry_run
+
+    return dry_run([str(PAPER)], GPU_PROFILE)
+
+
+def test_sbatch_test_only_accepts_every_paper_job_and_names_one_past_maxtime(cluster, paper_dag, monkeypatch):
+    """Every job of the paper DAG, as profiles/slurm-gpu's executor would submit it, passes
+    `sbatch --test-only` against partitions like partitions.yaml; one asking past MaxTime, or past a
+    partition's memory, is rejected by SLURM and named."""
+    from effbench.plan.sbatch import partition_file, rejected, test_only
+
+    for key, value in cluster.items():
+        monkeypatch.setenv(key, value)
+    jobs, prof = paper_dag
+    rows = test_only(jobs, prof, partition_file(prof, ROOT), ROOT)
+    assert rejected(rows) == []
+    assert sum(r["jobs"] for r in rows) == len([j for j in jobs if j["rule"] != "all"])
+    gpu = [r for r in rows if "--gpus=1" in r["argv"]]
+    assert gpu and all(r["argv"][r["argv"].index("-p") + 1] == "gpu" for r in gpu)
+    assert any("gpu80g" in r["argv"] for r in gpu)                      # the large-GPU constraint reaches sbatch
+
+    cap = local_slurm.minutes(local_slurm.yaml.safe_load(local_slurm.PARTITIONS.read_text())["partitions"]["gpu"]["max_runtime"])
+    cut = []
+    for job in jobs:
+        r = dict(job["resources"])
+        if job["rule"] == "dense_train" and job["wildcards"]["dense_task"] == "qqp" and job["wildcards"]["seed"] == "42":
+            r["runtime"] = str(cap + 1)
+        if job["rule"] == "glue_data" and job["wildcards"].get("glue_task") == "MNLI":
+            r["mem_mb"] = "200000"                                       # past the cpu partition's MaxMemPerNode
+        cut.append({**job, "resources": r})
+    bad = rejected(test_only(cut, prof, partition_file(prof, ROOT), ROOT))
+    assert len(bad) == 2, bad
+    assert bad[0].startswith("dense_train dense_task=qqp,seed=42: sbatch --test-only rejected it") or \
+        bad[1].startswith("dense_train dense_task=qqp,seed=42: sbatch --test-only rejected it"), bad
+    assert any(line.startswith("glue_data ") and "MNLI" in line for line in bad), bad
+    assert any("time limit" in line for line in bad), bad

@@ -1,5 +1,5 @@
 """python -m effbench.plan --configfile configs/paper.yaml [--benchmarks RUN_DIR] [--gpu-tflops T] [--out FILE]
-python -m effbench.plan --configfile configs/paper.yaml --check [--profile profiles/slurm-gpu]"""
+python -m effbench.plan --configfile configs/paper.yaml --check [--profile profiles/slurm-gpu] [--sbatch-test-only]"""
 from __future__ import annotations
 
 import argparse
@@ -21,19 +21,28 @@ def main(argv=None) -> int:
                    help="the rehearsal: every job's predicted memory and time against its requests and partition")
     p.add_argument("--profile", type=Path, default=Path("profiles/slurm-gpu"),
                    help="the cluster profile whose default resources and cores the jobs are requested with")
+    p.add_argument("--sbatch-test-only", action="store_true",
+                   help="with --check: also submit each job's sbatch line, as the profile's executor builds it, "
+                        "with `sbatch --test-only` to the cluster SLURM_CONF names (plan/sbatch.py)")
     p.add_argument("--out", type=Path, help="write the markdown here (default: print it)")
     args = p.parse_args(argv)
     files = [str(Path(f).resolve()) for f in args.configfile]
     config = merged(files)
     if args.check:
         from ..config import ROOT
+        from . import resume, sbatch
         from .check import check, dry_run, failures, table
 
         profile = args.profile if args.profile.is_absolute() else ROOT / args.profile
         jobs, prof = dry_run(files, profile)
         rows = check(config, jobs, prof)
         text = table(rows)
-        bad = failures(rows)
+        bad = failures(rows) + resume.unbacked(ROOT)
+        if args.sbatch_test_only:
+            submitted = sbatch.test_only(jobs, prof, sbatch.partition_file(prof, ROOT), ROOT)
+            bad += sbatch.rejected(submitted)
+            text += (f"\n\nsbatch --test-only: {len(submitted)} distinct requests of {sum(r['jobs'] for r in submitted)} "
+                     f"jobs, {sum(not r['ok'] for r in submitted)} rejected.")
         text += f"\n\n{len(rows)} jobs; {len({(r['rule'], str(r['wildcards'])) for r in rows if r['problems']})} would fail.\n"
         text += "".join(f"FAIL {line}\n" for line in bad)
         (args.out.write_text(text) if args.out else print(text))

@@ -26,7 +26,7 @@ from .requests import minutes, partition_for, partitions
 
 
 def dry_run(configfiles: list[str], profile: Path | None) -> tuple[list[dict], dict]:
-    """[{rule, wildcards, resources}] of every job, requested as through `profile`; and the profile."""
+    """[{rule, wildcards, resources, threads}] of every job, requested as through `profile`; and the profile."""
     from ..config import ROOT
 
     prof = yaml.safe_load((Path(profile) / "config.yaml").read_text()) if profile else {}
@@ -37,13 +37,19 @@ def dry_run(configfiles: list[str], profile: Path | None) -> tuple[list[dict], d
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"snakemake dry run failed:\n{out.stderr[-3000:]}")
+    return parse(out.stdout), prof
+
+
+def parse(dry_run_stdout: str) -> list[dict]:
+    """The jobs of a printed dry run."""
     jobs = []
-    for m in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", out.stdout, flags=re.M):
+    for m in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", dry_run_stdout, flags=re.M):
         wc, res = re.search(r"wildcards: (.*)", m.group(2)), re.search(r"resources: (.*)", m.group(2))
         resources = dict(kv.split("=", 1) for kv in res.group(1).split(", ")) if res else {}
+        threads = re.search(r"threads: (\d+)", m.group(2))          # printed only where above 1
         jobs.append({"rule": m.group(1), "wildcards": dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {},
-                     "resources": resources})
-    return jobs, prof
+                     "resources": resources, "threads": int(threads.group(1)) if threads else 1})
+    return jobs
 
 
 def check(config: dict, jobs: list[dict], profile: dict, predict_fn=predict) -> list[dict]:
