@@ -67,3 +67,23 @@ def test_columns_and_the_overhead_form():
     assert ratio_columns("x", r) == {"x": 1.2, "x_ci_low": 1.1, "x_ci_high": 1.3, "x_ci_method": "m"}
     o = overhead_pct(r)
     assert (o["estimate"], o["ci_low"], o["ci_high"]) == pytest.approx((20, 10, 30))
+
+
+def test_text_speedups_carry_their_interval_over_the_paired_examples():
+    """cost.text_cost.speedups: batch-1 speed-ups (EAT's speedup_vs_dense, AD-TP's speedup_b1) with the
+    interval of the examples timed back to back; the point is the summary's ratio of means."""
+    from effbench.cost.text_cost import DENSE_SDPA, speedups
+
+    lengths = np.linspace(1, 4, 12)                        # per-example time follows the length: pairing cancels it
+    lat = {DENSE_SDPA: lengths * 2.0, "dense": lengths * 2.2, "m": lengths * 1.0 + 0.01 * np.sin(np.arange(12))}
+    latency = {k: {"mean_ms": float(v.mean()), "raw_ms": v.tolist()} for k, v in lat.items()}
+    sweeps = {8: {k: {"examples_per_s": 100.0} for k in lat}}
+    out = speedups(latency, sweeps, "m", "dense")
+    assert out["speedup_b1"] == pytest.approx(2.0 * lengths.mean() / lat["m"].mean())
+    assert out["speedup_b1_ci_low"] <= out["speedup_b1"] <= out["speedup_b1_ci_high"]
+    assert out["speedup_b1_ci_high"] - out["speedup_b1_ci_low"] < 0.02      # unpaired, the lengths would swamp it
+    assert "paired percentile bootstrap of the ratio of means" in out["speedup_b1_ci_method"]
+    assert out["speedup_b1_vs_eager_ci_low"] <= out["speedup_b1_vs_eager"] <= out["speedup_b1_vs_eager_ci_high"]
+    assert "reference itself" in speedups(latency, sweeps, DENSE_SDPA, "dense")["speedup_b1_ci_method"]
+    del latency["m"]["raw_ms"]                             # an older cost artefact: the ratio alone
+    assert set(speedups(latency, sweeps, "m", "dense")) == {"speedup_b1", "speedup_b1_vs_eager", "throughput"}

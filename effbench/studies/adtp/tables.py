@@ -114,6 +114,9 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
         if c is not None:
             frame.loc[i, "latency_b1_ms"] = c["latency_b1"]["mean_ms"]
             frame.loc[i, "speedup_b1"] = c["speedup_b1"]                    # against the library's (SDPA) dense
+            for end in ("_ci_low", "_ci_high", "_ci_method"):                 # over the paired examples timed
+                if f"speedup_b1{end}" in c:
+                    frame.loc[i, f"speedup_b1{end}"] = c[f"speedup_b1{end}"]
             frame.loc[i, "speedup_b1_vs_eager"] = c["speedup_b1_vs_eager"]   # against our eager dense path
             for b, th in c["throughput"].items():
                 frame.loc[i, f"throughput_b{b}_per_s"] = th["examples_per_s"]
