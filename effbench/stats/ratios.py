@@ -40,11 +40,12 @@ def ratio_interval(base, method, *, paired: bool = True, statistic: str = "media
     estimate = float(stat(b) / stat(m))
     n = min(b.size, m.size)
     nan = float("nan")
-    if b.shape == m.shape and np.array_equal(b, m):      # the reference against itself: 1 by definition
-        return {"estimate": estimate, "ci_low": nan, "ci_high": nan, "method": "none: the reference itself (1 by definition)"}
     if n < MIN_REPEATS:
         return {"estimate": estimate, "ci_low": nan, "ci_high": nan,
                 "method": f"none: {n} repeat{'s' * (n != 1)}, fewer than {MIN_REPEATS} give no interval"}
+    if b.shape == m.shape and np.array_equal(b, m):      # timed times are never equal twice: the reference itself
+        return {"estimate": estimate, "ci_low": nan, "ci_high": nan,
+                "method": "none: the same times (the reference itself: 1 by definition)"}
     rng = np.random.default_rng(seed)
     if paired:                                          # the same rounds in numerator and denominator
         idx = rng.integers(0, n, (n_resamples, n))

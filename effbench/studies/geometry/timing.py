@@ -7,11 +7,11 @@ import torch
 
 from ...artefacts import write_csv
 from ...cost.timing import time_interleaved
-from ...stats.ratios import ratio_columns, ratio_interval
 from ...data.points import point_set
 from ...entropy.range_partition import structural_entropy_bound
 from ...geometry import hulls
 from ...geometry.entropynet import EntropyNet
+from ...stats.ratios import ratio_columns, ratio_interval
 from .plan import MAIN
 from .sets import rng_for, sets_for, sizes_for
 
