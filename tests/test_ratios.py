@@ -26,6 +26,7 @@ def test_pairing_cancels_what_a_round_shares():
     unpaired = ratio_interval(base, method, paired=False)
     assert unpaired["ci_low"] < 1.6 and unpaired["ci_high"] > 2.5                 # the drift left in
     assert "paired percentile bootstrap" in paired["method"] and "unpaired" in unpaired["method"]
+    assert ratio_interval(base, method, unit="examples")["method"].endswith("over 20 examples, 2000 resamples")
 
 
 def test_the_interval_is_symmetric_in_base_and_method_on_the_log_scale():

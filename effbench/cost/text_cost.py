@@ -151,7 +151,8 @@ def _b1(key: str, latency: dict, reference: str, name: str, stat: str) -> dict:
     ratio = ref[stat] / own[stat]
     if "raw_ms" not in ref or "raw_ms" not in own:
         return {key: ratio}
-    r = ratio_interval(ref["raw_ms"], own["raw_ms"], statistic=stat.removesuffix("_ms"))
+    r = ratio_interval(ref["raw_ms"], own["raw_ms"], statistic=stat.removesuffix("_ms"),
+                       unit="examples timed back to back")
     return {**ratio_columns(key, r), key: ratio}     # the point as the summary computed it (raw_ms is rounded)
 
 

@@ -25,11 +25,12 @@ STATISTICS = {"median": np.median, "mean": np.mean}
 
 
 def ratio_interval(base, method, *, paired: bool = True, statistic: str = "median", level: float = 0.95,
-                   n_resamples: int = 2000, seed: int = 0) -> dict:
+                   n_resamples: int = 2000, seed: int = 0, unit: str = "") -> dict:
     """`statistic`(base) / `statistic`(method) and its percentile bootstrap interval over repeats.
 
     base, method: the repeats' times (any one unit); paired: they are rounds of one interleaved loop
-    (equal lengths, position i of each timed together). Returns estimate, ci_low, ci_high and method
+    (equal lengths, position i of each timed together); unit: what one position is, for the method text
+    (default: "interleaved rounds" paired, "repeats" unpaired). Returns estimate, ci_low, ci_high and method
     (what the interval is, or why there is none)."""
     b, m = np.asarray(base, float), np.asarray(method, float)
     if (b <= 0).any() or (m <= 0).any():
@@ -43,9 +44,9 @@ def ratio_interval(base, method, *, paired: bool = True, statistic: str = "media
     if n < MIN_REPEATS:
         return {"estimate": estimate, "ci_low": nan, "ci_high": nan,
                 "method": f"none: {n} repeat{'s' * (n != 1)}, fewer than {MIN_REPEATS} give no interval"}
-    if b.shape == m.shape and np.array_equal(b, m):      # timed times are never equal twice: the reference itself
+    if b.shape == m.shape and np.array_equal(b, m):      # timings never repeat exactly: the reference itself
         return {"estimate": estimate, "ci_low": nan, "ci_high": nan,
-                "method": "none: the same times (the reference itself: 1 by definition)"}
+                "method": "none: identical values (the reference itself: 1 by definition)"}
     rng = np.random.default_rng(seed)
     if paired:                                          # the same rounds in numerator and denominator
         idx = rng.integers(0, n, (n_resamples, n))
@@ -55,7 +56,8 @@ def ratio_interval(base, method, *, paired: bool = True, statistic: str = "media
     tail = (1 - level) / 2 * 100
     lo, hi = np.exp(np.percentile(log_ratio, [tail, 100 - tail]))
     how = (f"repeats: {'paired' if paired else 'unpaired'} percentile bootstrap of the ratio of {statistic}s "
-           f"(log scale) over {n if paired else f'{b.size} and {m.size}'} {'interleaved rounds' if paired else 'repeats'}, "
+           f"(log scale) over {n if paired else f'{b.size} and {m.size}'} "
+           f"{unit or ('interleaved rounds' if paired else 'repeats')}, "
            f"{n_resamples} resamples")
     # the point is the full sample's ratio; a percentile interval of a median over few rounds can
     # miss it by a hair: widen to hold it rather than report a point outside its own interval
