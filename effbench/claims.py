@@ -204,9 +204,23 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     est = row[col]
     if pd.isna(est) and "empty" in ours:    # a cell this run cannot fill (say a GPU's count on a CPU run)
         return {**out, "reason_kind": "scale", "verdict": f"not run (scale): {ours['empty']}"}
+    if pd.isna(est):                         # the job ran and wrote NaN: nothing to score, nothing pending
+        return {**out, "verdict": f"not measured: {unmeasured_why(row, col)}"}
     lo, hi = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
     return {**out, "ours": est, "ci_low": lo, "ci_high": hi,
             "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours))}
+
+
+def unmeasured_why(row, col: str) -> str:
+    """Why an artefact's cell is NaN, as far as the artefact says: its `<col>_why` text, a false
+    `<col>_measured` flag (geometry Table 20: no entropy bound of the raw input), else only that it is empty."""
+    why = row.get(f"{col}_why")
+    if isinstance(why, str) and why.strip():
+        return why
+    flag = row.get(f"{col}_measured")
+    if flag is not None and not pd.isna(flag) and str(flag).lower() in ("false", "0", "0.0"):
+        return f"the artefact marks it unmeasured ({col}_measured false)"
+    return f"{col} is empty (NaN) in the artefact, which says no more"
 
 
 def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:

@@ -182,6 +182,41 @@ def test_a_one_seed_sweep_row_has_no_zero_width_interval(tmp_path):
     assert main["speedup_ci_low"] > 0
 
 
+def test_break_even_speedup_factor_keeps_the_speedups_interval(tmp_path):
+    """Table 9's speed-up factor is Table 8's speed-up: the same number with the same interval."""
+    from effbench.artefacts import write_json
+    from effbench.studies.geometry.tables import break_even
+
+    cfg = _cfg()
+    for seed in cfg["seeds"]:
+        write_json(tmp_path / cfg["sweep_family"] / "ball" / f"seed{seed}" / "metrics.json",
+                   {"metrics": {"train_seconds": 60.0}})
+    row = break_even(cfg, _timings({"ball": (cfg["seeds"], 2)}), tmp_path, []).iloc[0]
+    for end in ("", "_ci_low", "_ci_high", "_ci_method"):
+        assert row[f"speedup_factor{end}"] == row[f"speedup{end}"]
+    assert 0 < row["speedup_factor_ci_low"] < row["speedup_factor"] < row["speedup_factor_ci_high"]
+
+
+def test_table23_speedups_carry_an_interval_over_their_paired_repeats(tmp_path):
+    from effbench.studies.geometry.timing import time_large
+
+    torch.manual_seed(0)
+    cfg = {"large": {"n_hull": 1000, "n_delaunay": 200, "repeats": 5}, "qhull_options": None}
+    frame = time_large(cfg, en.EntropyNet(sigma=0.1).eval(), tmp_path / "large.csv").set_index("row")
+    for ref in ("Convex Hull / SciPy ConvexHull", "Delaunay Triangulation / SciPy Delaunay"):
+        assert frame.loc[ref, "speedup_vs_scipy"] == 1 and np.isnan(frame.loc[ref, "speedup_vs_scipy_ci_low"])
+        assert "reference itself" in frame.loc[ref, "speedup_vs_scipy_ci_method"]
+    others = frame[frame["speedup_vs_scipy_ci_low"].notna()]
+    assert len(others) == len(frame) - 2
+    assert (others["speedup_vs_scipy_ci_low"] <= others["speedup_vs_scipy"]).all()
+    assert (others["speedup_vs_scipy"] <= others["speedup_vs_scipy_ci_high"]).all()
+    assert others["speedup_vs_scipy_ci_method"].str.contains("paired percentile bootstrap").all()
+    # the point is still the ratio of the medians the table prints
+    chan = frame.loc["Convex Hull / Chan (ours)"]
+    assert chan["speedup_vs_scipy"] == pytest.approx(frame.loc["Convex Hull / SciPy ConvexHull", "total_time_s"]
+                                                     / chan["total_time_s"], rel=1e-4)
+
+
 def test_a_one_seed_row_with_several_sets_gets_an_interval_over_its_sets():
     out = summarise_method(_timings({"ball": ([0], 5)}), "qhull", "entropynet", "ball")
     assert out["ci_over"] == "1 seed x 5 sets" and out["hull_error_ci_method"] == "example_bootstrap"

@@ -127,6 +127,22 @@ def test_a_missing_artefact_the_config_builds_is_a_failure_not_a_reason(tmp_path
     assert render(claims, tmp_path, "default")["verdict"].item().startswith("pending")
 
 
+def test_an_empty_cell_is_not_measured_with_the_artefacts_why(tmp_path):
+    """A built table holding NaN is "not measured", never "pending" (nothing is left to build), and says why
+    where the artefact does: a `<col>_why` text, a false `<col>_measured` flag (geometry Table 20)."""
+    pd.DataFrame({"row": ["a", "b", "c"], "red": [float("nan")] * 3, "red_measured": [False, None, None],
+                  "red_why": [None, "no bound of the raw input", None]}).to_csv(tmp_path / "t.csv", index=False)
+    claims = _one(tmp_path, claims=[
+        {"id": f"n{r}", "paper": "003", "study": "geometry", "source": "Table 20", "row": r, "metric": "entropy_reduction",
+         "paper_value": "12%", "ours": {"artefact": "t.csv", "row": r, "column": "red"}} for r in "abc"])
+    frame = render(claims, tmp_path, "default", complete=True)
+    assert frame["verdict"].tolist() == ["not measured: the artefact marks it unmeasured (red_measured false)",
+                                         "not measured: no bound of the raw input",
+                                         "not measured: red is empty (NaN) in the artefact, which says no more"]
+    assert frame["cell_kind"].tolist() == ["not measured"] * 3
+    assert "| not measured |" in to_markdown(frame)
+
+
 def test_stand_ins_are_scored_on_relative_quantities_only(ledger, tmp_path):
     pd.DataFrame({"row": ["dense", "entropy_topk_p0.75"], "accuracy": [0.77, 0.75],
                   "accuracy_ci_low": [0.75, 0.73], "accuracy_ci_high": [0.79, 0.77],

@@ -267,6 +267,8 @@ def _tiny_vit_runs(root, cfg, n_images=60):
             for mode in ("dense", "sparse"):
                 for batch in (1, 64):
                     cost.append({"variant": v, "impl": impl, "mode": mode, "batch": batch, "median_ms": 2.0 - (mode == "sparse"),
+                                 "speedup_vs_dense_manual": 1 + (mode == "sparse"), "speedup_vs_dense_manual_ci_low": 0.9,
+                                 "speedup_vs_dense_manual_ci_high": 2.2, "speedup_vs_dense_manual_ci_method": "repeats",
                                  "images_per_s": 100.0, "flops_total": 10.0, "flops_total_sparse": 8.0, "kept_keys": 13,
                                  "tokens": 50, "flops_attention_share": 0.3, "attention_matrix_mb": 1.0})
     write_csv(root / "results/vit/cost.csv", pd.DataFrame(cost))
@@ -420,3 +422,8 @@ def test_a_recorded_evaluation_pass_grows_with_its_batch_not_with_the_split():
     warm, small, large, one_pass = map(int, out.stdout.split())
     assert large - small < 10_000, (small, large)
     assert one_pass - large > 40_000, (large, one_pass)          # the measure can tell: one pass keeps far more
+    t5 = tables["table5"]                        # the wall-clock speed-up with the cost job's interval over its repeats
+    assert (t5["wall_clock_speedup_ci_low"] == 0.9).all() and (t5["wall_clock_speedup_ci_method"] == "repeats").all()
+    t6 = tables["table6"]                        # three trainings a variant: too few runs for an interval
+    assert t6["runtime_overhead_naive"].eq(0).all() and t6["runtime_overhead_naive_ci_low"].isna().all()
+    assert t6["runtime_overhead_naive_ci_method"].str.contains("fewer than").all()

@@ -133,13 +133,27 @@ def speedups(latency: dict, sweeps: dict, name: str, eager: str, stat: str = "me
     throughput = with_speedups(sweeps, name, DENSE_SDPA)
     for b, t in with_speedups(sweeps, name, eager).items():
         throughput[b]["speedup_vs_eager"] = t["speedup"]
-    out = {"speedup_b1": latency[DENSE_SDPA][stat] / latency[name][stat],
-           "speedup_b1_vs_eager": latency[eager][stat] / latency[name][stat], "throughput": throughput}
+    out = {**_b1("speedup_b1", latency, DENSE_SDPA, name, stat),
+           **_b1("speedup_b1_vs_eager", latency, eager, name, stat), "throughput": throughput}
     if DENSE_COMPILED in latency:      # a GPU run: the compiled dense model is the stronger baseline there
         for b, t in with_speedups(sweeps, name, DENSE_COMPILED).items():
             throughput[b]["speedup_vs_compiled"] = t["speedup"]
-        out["speedup_b1_vs_compiled"] = latency[DENSE_COMPILED][stat] / latency[name][stat]
+        out.update(_b1("speedup_b1_vs_compiled", latency, DENSE_COMPILED, name, stat))
     return out
+
+
+def _b1(key: str, latency: dict, reference: str, name: str, stat: str) -> dict:
+    """A batch-1 speed-up (reference's `stat` latency over name's) with its interval: latency_batch1
+    times both models on example i back to back, so the examples pair (stats.ratios)."""
+    from ..stats.ratios import ratio_columns, ratio_interval
+
+    ref, own = latency[reference], latency[name]
+    ratio = ref[stat] / own[stat]
+    if "raw_ms" not in ref or "raw_ms" not in own:
+        return {key: ratio}
+    r = ratio_interval(ref["raw_ms"], own["raw_ms"], statistic=stat.removesuffix("_ms"),
+                       unit="examples timed back to back")
+    return {**ratio_columns(key, r), key: ratio}     # the point as the summary computed it (raw_ms is rounded)
 
 
 def time_tokeniser(tokenizer, texts, max_length: int, repeats: int = 3) -> dict:

@@ -10,7 +10,7 @@ from ..stats.equivalence import verdict_kind
 # A cell whose rows disagree counts under the first of these its rows reach: a reading that failed,
 # was withheld or differs is never outweighed by another reading of the same number that agrees.
 PRIORITY = ("failed", "withheld", "differs", "undecidable at this n", "one measurement, no interval", "stand-in",
-            "reproduced", "not comparable", "formula", "by design", "pending", "not run")
+            "reproduced", "not comparable", "formula", "by design", "not measured", "pending", "not run")
 
 
 def cell_of(claim: dict, ours: dict | None) -> str:

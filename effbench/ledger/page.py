@@ -15,7 +15,8 @@ RULE = ("Equivalence is two one-sided tests (TOST, alpha 0.05): a paper value p 
         "spread and half a unit of its last printed digit; ratios on the log scale (p x/ 1.1). **reproduced**: "
         "our 90% CI lies inside the region; **differs**: our 90% CI lies wholly outside it; **undecidable at "
         "this n**: it straddles an edge (the verdict gives the smallest margin it would pass and how much more "
-        "data decides it). A value without an interval is **one measurement, no interval**, never scored. Only "
+        "data decides it). A value without an interval is **one measurement, no interval**, never scored; a built "
+        "cell with no value is **not measured** (with the artefact's reason where it gives one). Only "
         "**measured** rows (the paper's data and model) are reproductions; a **stand-in** (our analogue, named) "
         "is compared on relative quantities only; **by design**, **formula** and **not comparable** rows are "
         "checks. Rows that read one cell of one artefact are one measurement and are counted once.\n")

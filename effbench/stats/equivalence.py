@@ -32,6 +32,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 Z90 = 1.6448536269514722        # scipy.stats.norm.ppf(0.95): the two one-sided tests at alpha = 0.05
 Z95 = 1.959963984540054         # scipy.stats.norm.ppf(0.975): the artefacts' 95% CIs
 ONE = "one measurement, no interval"
+UNMEASURED = "not measured"       # an artefact that was built holds no value for the cell (NaN)
 
 
 def half_unit(text: str) -> float:
@@ -75,9 +76,9 @@ def verdict(paper: float, estimate, ci_low=None, ci_high=None, *, margin: float,
             spread: float = 0.0, paper_high: float | None = None, log: bool = False,
             bounds: tuple | None = None, point_basis: str | None = None) -> str:
     """The verdict text; its first word(s) name the kind (reproduced / differs / undecidable at this
-    n / one measurement / pending). `paper` is the printed value (a range's low end, with `paper_high`)."""
-    if estimate is None or _missing(estimate):
-        return "pending: no estimate"
+    n / one measurement / not measured). `paper` is the printed value (a range's low end, with `paper_high`)."""
+    if estimate is None or _missing(estimate):              # the table holds no value: nothing to score
+        return f"{UNMEASURED}: no estimate"
     high = paper if paper_high is None else paper_high
     m = margin_of(paper, margin, spread, rounding, log)
     lo_edge, hi_edge = region(paper, high, m, log)
@@ -133,7 +134,7 @@ def more_data_factor(estimate: float, ci_low: float, ci_high: float, lo_edge: fl
 
 
 KINDS = ("reproduced", "differs", "undecidable at this n", ONE, "stand-in", "by design", "formula",
-         "not comparable", "withheld", "failed", "pending", "not run")
+         "not comparable", "withheld", "failed", UNMEASURED, "pending", "not run")
 
 
 def verdict_kind(text: str) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from ...artefacts import read_json, read_npz, write_csv
 from ...claims import load_ledger, with_paper_columns
 from ...stats.intervals import bootstrap_ci
+from ...stats.ratios import ratio_columns, ratio_interval
 from ...stats.tests import mcnemar, paired_bootstrap
 from ..dense.floor import floor_probs
 from .plan import ADTP, DENSE, ORACLE, RANDOM_RATIO, SHALLOW, STATIC, STATIC_ORACLE, arp_variants, ltp_variants, variants
@@ -91,6 +92,10 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
                 row.update(score_pct(own_metric, p["labels"], p["probs_all"].argmax(1)))
             if name != DENSE:
                 row.update({f"vs_dense_{k}": v for k, v in paired(p, dense, cfg["n_resamples"]).items()})
+                # FLOPs counted per test example of both models: the reduction's interval pairs the examples,
+                # as accuracy's does (the dense row's is 1 by definition, its pointers say so: point_basis)
+                row.update(ratio_columns("flops_reduction_x", ratio_interval(dense["flops"], p["flops"], statistic="mean",
+                                                                             unit="test examples")))
         else:     # a ratio-grid point of a baseline scorer (no per-example artefact kept)
             e = evaluated.set_index("method").loc[name]
             row = {"method": name, "accuracy_pct": 100 * e["accuracy"], "mean_ratio": e["mean_ratio"],
@@ -114,6 +119,9 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
         if c is not None:
             frame.loc[i, "latency_b1_ms"] = c["latency_b1"]["mean_ms"]
             frame.loc[i, "speedup_b1"] = c["speedup_b1"]                    # against the library's (SDPA) dense
+            for end in ("_ci_low", "_ci_high", "_ci_method"):                 # over the paired examples timed
+                if f"speedup_b1{end}" in c:
+                    frame.loc[i, f"speedup_b1{end}"] = c[f"speedup_b1{end}"]
             frame.loc[i, "speedup_b1_vs_eager"] = c["speedup_b1_vs_eager"]   # against our eager dense path
             for b, th in c["throughput"].items():
                 frame.loc[i, f"throughput_b{b}_per_s"] = th["examples_per_s"]

@@ -58,6 +58,8 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
         row["latency_ms"] = c["latency_b1"]["mean_ms"]
         row["latency_median_ms"] = c["latency_b1"]["median_ms"]
         row["speedup_vs_dense"] = c["speedup_b1"]                  # against the library's (SDPA) dense model
+        for end in ("_ci_low", "_ci_high", "_ci_method"):          # its interval over the paired examples timed
+            row[f"speedup_vs_dense{end}"] = c.get(f"speedup_b1{end}", np.nan)
         row["speedup_vs_dense_eager"] = c["speedup_b1_vs_eager"]   # against our eager dense path
         row["predicted_speedup_b1"] = c["predicted_speedup_b1"]
         row["measured_over_predicted_b1"] = c["speedup_b1"] / c["predicted_speedup_b1"]

@@ -8,8 +8,13 @@ from ...artefacts import write_csv
 from ...compute import current
 from ...cost.timing import time_interleaved
 from ...models.vit import ViT, attention_flops
+from ...stats.ratios import ratio_columns, ratio_interval
 from .plan import variants
 from .train import _tensor, data_splits, load_run, selector_for
+
+# each timed call's speed-up over the dense model with manual attention at the same batch, with its interval
+# over the interleaved rounds (stats.ratios): Table 5's wall-clock speed-up reads it
+REFERENCE = "speedup_vs_dense_manual"
 
 
 @torch.inference_mode()
@@ -39,7 +44,9 @@ def measure_cost(cfg: dict, runs: dict, out_path) -> pd.DataFrame:
     rows = []
     for (name, impl, mode, size), t in timed.items():
         per = len(one) if size == "b1" else len(batch)
-        rows.append({"variant": name, "impl": impl, "mode": mode, "batch": per, "median_ms": t["median_ms"],
+        ref = timed.get(("dense", "manual", "dense", size))     # Table 5's reference: the dense model, manual attention
+        speedup = {} if ref is None else ratio_columns(REFERENCE, ratio_interval(ref["raw_ms"], t["raw_ms"]))
+        rows.append({**speedup, "variant": name, "impl": impl, "mode": mode, "batch": per, "median_ms": t["median_ms"],
                      "iqr_ms": t["iqr_ms"], "per_image_ms": t["median_ms"] / per,
                      "images_per_s": 1e3 * per / t["median_ms"], "device": str(device), **meta[name],
                      "attention_matrix_mb": _attention_mb(meta[name], per, mode, cfg),
