@@ -9,45 +9,124 @@ GEO_FIGURES = geometry_study.FIGURES
 GEO_TABLE_OUTPUTS = [geo_table_output(t) for t in GEO_TABLES]
 
 
-rule geometry_train:
-    """One EntropyNet with its surrogate (hull-preserving loss + lambda * H)."""
-    output:
-        [f"{geometry_study.run_dir('{geo_family}', '{geo_variant}', '{seed}')}/{f}" for f in GEO_RUN_FILES],
-    log:
-        "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log",
-    benchmark:
-        "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
-    wildcard_constraints:
-        geo_family="|".join(GEO["families"]),
-        geo_variant="|".join(re.escape(v) for v in geometry_study.variants(GEO)),
-    threads: TINY_MODEL_THREADS
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        state_dir=paths.state_dir("geometry"),
-    script:
-        "../workflow_scripts/geometry_train.py"
+# geometry.train_group: one job per run (`run`), or groups of runs trained one after the other in one
+# process (`family`: each family's main runs, the sweep, the NeuralSort scorers), since each job's start
+# (torch, pandas: 3-5 s of CPU) costs about what one default-scale run trains. A killed group loses
+# nothing finished: each run resumes from its own checkpoint in state_dir (a finished run, instantly).
+GEO_JOBS = geometry_study.train_jobs(GEO)
+GEO_BY_RUN = GEO["train_group"] == "run"
+GEO_NS_SEEDS = GEO["seeds"]
 
 
-rule geometry_neuralsort:
-    """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort (one per seed)."""
-    output:
-        [f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}" for f in GEO_SCORER_FILES],
-    log:
-        "logs/geometry/neuralsort.{geo_family}.seed{seed}.log",
-    benchmark:
-        "benchmarks/geometry/neuralsort.{geo_family}.seed{seed}.tsv"
-    wildcard_constraints:
-        geo_family=GEO["sweep_family"],
-    threads: TINY_MODEL_THREADS
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        state_dir=paths.state_dir("geometry"),
-    script:
-        "../workflow_scripts/geometry_neuralsort.py"
+def geo_job_runtime(n_runs):
+    return 30 * n_runs  # minutes: the per-run limit, times the runs of the job
+
+
+if GEO_BY_RUN:
+
+    rule geometry_train:
+        """One EntropyNet with its surrogate (hull-preserving loss + lambda * H)."""
+        output:
+            geo_run_files([("{geo_family}", "{geo_variant}", "{seed}")]),
+        log:
+            "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log",
+        benchmark:
+            "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
+        wildcard_constraints:
+            geo_family="|".join(GEO["families"]),
+            geo_variant="|".join(re.escape(v) for v in geometry_study.variants(GEO)),
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(1),
+        params:
+            runs=lambda w: [(w.geo_family, w.geo_variant, int(w.seed))],
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_train.py"
+
+    rule geometry_neuralsort:
+        """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort (one per seed)."""
+        output:
+            [f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}" for f in GEO_SCORER_FILES],
+        log:
+            "logs/geometry/neuralsort.{geo_family}.seed{seed}.log",
+        benchmark:
+            "benchmarks/geometry/neuralsort.{geo_family}.seed{seed}.tsv"
+        wildcard_constraints:
+            geo_family=GEO["sweep_family"],
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(1),
+        params:
+            seeds=lambda w: [int(w.seed)],
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_neuralsort.py"
+
+else:
+
+    rule geometry_train:
+        """Every seed of one family's main EntropyNet, one after the other (geometry.train_group: family)."""
+        output:
+            geo_run_files([("{geo_family}", geometry_study.MAIN, s) for s in GEO["seeds"]]),
+        log:
+            "logs/geometry/train.{geo_family}.log",
+        benchmark:
+            "benchmarks/geometry/train.{geo_family}.tsv"
+        wildcard_constraints:
+            geo_family="|".join(GEO["families"]),
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(len(GEO["seeds"])),
+        params:
+            runs=lambda w: GEO_JOBS[w.geo_family],
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_train.py"
+
+    if "sweep" in GEO_JOBS:
+
+        use rule geometry_train as geometry_sweep_train with:
+            output:
+                geo_run_files(GEO_JOBS["sweep"]),
+            log:
+                "logs/geometry/train.sweep.log",
+            benchmark:
+                "benchmarks/geometry/train.sweep.tsv"
+            resources:
+                mem_mb=2000,
+                runtime=geo_job_runtime(len(GEO_JOBS["sweep"])),
+            params:
+                runs=GEO_JOBS["sweep"],
+                state_dir=paths.state_dir("geometry"),
+
+    rule geometry_neuralsort:
+        """Table 20's NeuralSort preprocessing: a point scorer per seed, trained through the relaxed sort,
+        every seed in one job (geometry.train_group: family)."""
+        output:
+            [
+                f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, s)}/{f}"
+                for s in GEO_NS_SEEDS
+                for f in GEO_SCORER_FILES
+            ],
+        log:
+            "logs/geometry/neuralsort.{geo_family}.log",
+        benchmark:
+            "benchmarks/geometry/neuralsort.{geo_family}.tsv"
+        wildcard_constraints:
+            geo_family=GEO["sweep_family"],
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(len(GEO_NS_SEEDS)),
+        params:
+            seeds=GEO_NS_SEEDS,
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_neuralsort.py"
 
 
 rule geometry_correlation:
