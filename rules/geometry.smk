@@ -3,7 +3,6 @@
 GEO = config["geometry"]
 GEO_RUNS = geometry_study.runs(GEO)
 GEO_TABLES = geometry_study.TABLES
-GEO_FIGURES = geometry_study.FIGURES
 
 
 GEO_TABLE_OUTPUTS = [geo_table_output(t) for t in GEO_TABLES]
@@ -244,25 +243,53 @@ rule geometry_tables:
         "../workflow_scripts/geometry_tables.py"
 
 
+def geo_figure_job(rule_name):
+    """Named inputs (one per figure, its files in order), outputs and figures of one figure job."""
+    figures = geometry_study.FIGURE_JOBS[rule_name]
+    caption = "../report/geometry_figure.rst"
+    return {
+        "input": {f: geo_figure_inputs(f) for f in figures},
+        "png": [report(f"results/geometry/figures/{f}.png", caption=caption, category="geometry") for f in figures],
+        "pdf": [f"results/geometry/figures/{f}.pdf" for f in figures],
+        "figures": figures,
+    }
+
+
+GEO_FIG = {name: geo_figure_job(name) for name in geometry_study.FIGURE_JOBS}
+
+
 rule geometry_figure:
+    """The figures of the trained models, the timings and the tables, in one job."""
     input:
-        geo_figure_inputs,
+        **GEO_FIG["geometry_figure"]["input"],
     output:
-        png=report(
-            "results/geometry/figures/{geo_figure}.png", caption="../report/geometry_figure.rst", category="geometry"
-        ),
-        pdf="results/geometry/figures/{geo_figure}.pdf",
+        png=GEO_FIG["geometry_figure"]["png"],
+        pdf=GEO_FIG["geometry_figure"]["pdf"],
     log:
-        "logs/geometry/figure.{geo_figure}.log",
+        "logs/geometry/figures.log",
     benchmark:
-        "benchmarks/geometry/figure.{geo_figure}.tsv"
-    wildcard_constraints:
-        geo_figure="|".join(GEO_FIGURES),
+        "benchmarks/geometry/figures.tsv"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=10,
+    params:
+        figures=GEO_FIG["geometry_figure"]["figures"],
     script:
         "../workflow_scripts/geometry_figure.py"
+
+
+use rule geometry_figure as geometry_analysis_figure with:
+    input:
+        **GEO_FIG["geometry_analysis_figure"]["input"],
+    output:
+        png=GEO_FIG["geometry_analysis_figure"]["png"],
+        pdf=GEO_FIG["geometry_analysis_figure"]["pdf"],
+    log:
+        "logs/geometry/analysis_figures.log",
+    benchmark:
+        "benchmarks/geometry/analysis_figures.tsv"
+    params:
+        figures=GEO_FIG["geometry_analysis_figure"]["figures"],
 
 
 rule geometry:

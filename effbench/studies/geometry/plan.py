@@ -48,7 +48,7 @@ def train_jobs(cfg: dict) -> dict[str, list[tuple[str, str, int]]]:
     `run`: one job per run. `family`: one job per family for its main variant (every seed) and one for the
     sweep family's other variants. Not one job per family: a Snakemake job has a fixed number of outputs,
     and the sweep family trains many more runs than the others. Each job start imports torch (3-5 s of
-    CPU), about the time a default-scale run trains, so grouping halves the stage's CPU time."""
+    CPU), a third or more of what a default-scale run costs; a group pays it once."""
     all_runs = runs(cfg)
     if cfg["train_group"] == "run":
         return {f"{f}.{v}.seed{s}": [(f, v, s)] for f, v, s in all_runs}
@@ -72,6 +72,10 @@ def neuralsort_dirs(cfg: dict, family: str) -> list[str]:
 TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "k_alpha", "table20", "table22", "table23",
           "break_even", "within_run_correlation")
 FIGURES = ("correlation", "training", "lambda_sweep", "k_alpha", "runtime", "table2", "collapse", "points", "amortisation")
+# The figures drawn by one job each rule (a process start per figure cost more than its drawing): those of
+# the two analyses that train nothing apart, so that drawing them waits for no training.
+FIGURE_JOBS = {"geometry_figure": ("training", "lambda_sweep", "k_alpha", "runtime", "table2", "points", "amortisation"),
+               "geometry_analysis_figure": ("correlation", "collapse")}
 
 
 def targets(cfg: dict) -> list[str]:
