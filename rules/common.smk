@@ -61,7 +61,6 @@ DENSE_FILES = ["model.safetensors", "history.json", "metrics.json"]
 wildcard_constraints:
     variant="|".join(SYN_VARIANTS),
     dataset="|".join(SYN_DATASETS),
-    figure="|".join(SYN_FIGURES),
     table="|".join(SYN_TABLES),
     seed=r"\d+",
 
@@ -210,7 +209,7 @@ def geo_family_runs(wildcards):
     return runs + [f"{d}/model.safetensors" for d in geometry_study.neuralsort_dirs(GEO, wildcards.geo_family)]
 
 
-def geo_figure_inputs(wildcards):
+def geo_figure_inputs(figure):
     return {
         "correlation": ["results/geometry/correlation/sets.csv", "results/geometry/correlation/summary.csv"],
         "training": geo_run_files(
@@ -223,7 +222,7 @@ def geo_figure_inputs(wildcards):
         "collapse": ["results/geometry/collapse.csv"],
         "points": ["results/geometry/points.npz"],
         "amortisation": ["results/geometry/tables/break_even.csv", "results/vit/tables/break_even.csv"],
-    }[wildcards.geo_figure]
+    }[figure]
 
 
 # ---- vit ---------------------------------------------------------------------------------------

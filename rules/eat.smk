@@ -117,27 +117,54 @@ rule eat_ablation_table:
         "../workflow_scripts/eat_table.py"
 
 
+EAT_FIGURES = ("frontier", "retention", "exits")  # every task's; "ablation" where the task has the ablation
+
+
+def eat_figure_path(figure, ext):
+    return f"results/eat/{{eat_task}}/figures/{figure}.{ext}"
+
+
+def eat_figure_outputs(figures):
+    return {
+        "png": [report(eat_figure_path(f, "png"), caption="../report/eat_figure.rst", category="eat") for f in figures],
+        "pdf": [eat_figure_path(f, "pdf") for f in figures],
+    }
+
+
 rule eat_figure:
+    """A task's figures, in one job (a process start per figure cost more than its drawing)."""
     input:
-        table=lambda w: f"results/eat/{w.eat_task}/tables/{'ablation' if w.eat_figure == 'ablation' else 'frontier'}.csv",
+        table="results/eat/{eat_task}/tables/frontier.csv",
         preds=lambda w: eat_run_files(w.eat_task, "eat", ["preds.npz"], EAT_VARIANTS[w.eat_task]["eat"]["seeds"][:1]),
     output:
-        png=report(
-            "results/eat/{eat_task}/figures/{eat_figure}.png", caption="../report/eat_figure.rst", category="eat"
-        ),
-        pdf="results/eat/{eat_task}/figures/{eat_figure}.pdf",
+        **eat_figure_outputs(EAT_FIGURES),
     log:
-        "logs/eat/{eat_task}/figure.{eat_figure}.log",
+        "logs/eat/{eat_task}/figures.log",
     benchmark:
-        "benchmarks/eat/{eat_task}/figure.{eat_figure}.tsv"
+        "benchmarks/eat/{eat_task}/figures.tsv"
     wildcard_constraints:
         eat_task="|".join(EAT_TASKS),
-        eat_figure="frontier|retention|exits|ablation",
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        figures=EAT_FIGURES,
     script:
         "../workflow_scripts/eat_figure.py"
+
+
+use rule eat_figure as eat_ablation_figure with:
+    input:
+        table="results/eat/{eat_task}/tables/ablation.csv",
+        preds=[],
+    output:
+        **eat_figure_outputs(["ablation"]),
+    log:
+        "logs/eat/{eat_task}/figure.ablation.log",
+    benchmark:
+        "benchmarks/eat/{eat_task}/figure.ablation.tsv"
+    params:
+        figures=["ablation"],
 
 
 rule eat:

@@ -3,51 +3,129 @@
 GEO = config["geometry"]
 GEO_RUNS = geometry_study.runs(GEO)
 GEO_TABLES = geometry_study.TABLES
-GEO_FIGURES = geometry_study.FIGURES
 
 
 GEO_TABLE_OUTPUTS = [geo_table_output(t) for t in GEO_TABLES]
 
 
-rule geometry_train:
-    """One EntropyNet with its surrogate (hull-preserving loss + lambda * H)."""
-    output:
-        [f"{geometry_study.run_dir('{geo_family}', '{geo_variant}', '{seed}')}/{f}" for f in GEO_RUN_FILES],
-    log:
-        "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log",
-    benchmark:
-        "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
-    wildcard_constraints:
-        geo_family="|".join(GEO["families"]),
-        geo_variant="|".join(re.escape(v) for v in geometry_study.variants(GEO)),
-    threads: TINY_MODEL_THREADS
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        state_dir=paths.state_dir("geometry"),
-    script:
-        "../workflow_scripts/geometry_train.py"
+# geometry.train_group: one job per run (`run`), or groups of runs trained one after the other in one
+# process (`family`: each family's main runs, the sweep, the NeuralSort scorers), since each job's start
+# (torch, pandas: 3-5 s of CPU) costs about what one default-scale run trains. A killed group loses
+# nothing finished: each run resumes from its own checkpoint in state_dir (a finished run, instantly).
+GEO_JOBS = geometry_study.train_jobs(GEO)
+GEO_BY_RUN = GEO["train_group"] == "run"
+GEO_NS_SEEDS = GEO["seeds"]
 
 
-rule geometry_neuralsort:
-    """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort (one per seed)."""
-    output:
-        [f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}" for f in GEO_SCORER_FILES],
-    log:
-        "logs/geometry/neuralsort.{geo_family}.seed{seed}.log",
-    benchmark:
-        "benchmarks/geometry/neuralsort.{geo_family}.seed{seed}.tsv"
-    wildcard_constraints:
-        geo_family=GEO["sweep_family"],
-    threads: TINY_MODEL_THREADS
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        state_dir=paths.state_dir("geometry"),
-    script:
-        "../workflow_scripts/geometry_neuralsort.py"
+def geo_job_runtime(n_runs):
+    return 30 * n_runs  # minutes: the per-run limit, times the runs of the job
+
+
+if GEO_BY_RUN:
+
+    rule geometry_train:
+        """One EntropyNet with its surrogate (hull-preserving loss + lambda * H)."""
+        output:
+            geo_run_files([("{geo_family}", "{geo_variant}", "{seed}")]),
+        log:
+            "logs/geometry/train.{geo_family}.{geo_variant}.seed{seed}.log",
+        benchmark:
+            "benchmarks/geometry/train.{geo_family}.{geo_variant}.seed{seed}.tsv"
+        wildcard_constraints:
+            geo_family="|".join(GEO["families"]),
+            geo_variant="|".join(re.escape(v) for v in geometry_study.variants(GEO)),
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(1),
+        params:
+            runs=lambda w: [(w.geo_family, w.geo_variant, int(w.seed))],
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_train.py"
+
+    rule geometry_neuralsort:
+        """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort (one per seed)."""
+        output:
+            [f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}" for f in GEO_SCORER_FILES],
+        log:
+            "logs/geometry/neuralsort.{geo_family}.seed{seed}.log",
+        benchmark:
+            "benchmarks/geometry/neuralsort.{geo_family}.seed{seed}.tsv"
+        wildcard_constraints:
+            geo_family=GEO["sweep_family"],
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(1),
+        params:
+            seeds=lambda w: [int(w.seed)],
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_neuralsort.py"
+
+else:
+
+    rule geometry_train:
+        """Every seed of one family's main EntropyNet, one after the other (geometry.train_group: family)."""
+        output:
+            geo_run_files([("{geo_family}", geometry_study.MAIN, s) for s in GEO["seeds"]]),
+        log:
+            "logs/geometry/train.{geo_family}.log",
+        benchmark:
+            "benchmarks/geometry/train.{geo_family}.tsv"
+        wildcard_constraints:
+            geo_family="|".join(GEO["families"]),
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(len(GEO["seeds"])),
+        params:
+            runs=lambda w: GEO_JOBS[w.geo_family],
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_train.py"
+
+    if "sweep" in GEO_JOBS:
+
+        use rule geometry_train as geometry_sweep_train with:
+            output:
+                geo_run_files(GEO_JOBS["sweep"]),
+            log:
+                "logs/geometry/train.sweep.log",
+            benchmark:
+                "benchmarks/geometry/train.sweep.tsv"
+            resources:
+                mem_mb=2000,
+                runtime=geo_job_runtime(len(GEO_JOBS["sweep"])),
+            params:
+                runs=GEO_JOBS["sweep"],
+                state_dir=paths.state_dir("geometry"),
+
+    rule geometry_neuralsort:
+        """Table 20's NeuralSort preprocessing: a point scorer per seed, trained through the relaxed sort,
+        every seed in one job (geometry.train_group: family)."""
+        output:
+            [
+                f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, s)}/{f}"
+                for s in GEO_NS_SEEDS
+                for f in GEO_SCORER_FILES
+            ],
+        log:
+            "logs/geometry/neuralsort.{geo_family}.log",
+        benchmark:
+            "benchmarks/geometry/neuralsort.{geo_family}.tsv"
+        wildcard_constraints:
+            geo_family=GEO["sweep_family"],
+        threads: TINY_MODEL_THREADS
+        resources:
+            mem_mb=2000,
+            runtime=geo_job_runtime(len(GEO_NS_SEEDS)),
+        params:
+            seeds=GEO_NS_SEEDS,
+            state_dir=paths.state_dir("geometry"),
+        script:
+            "../workflow_scripts/geometry_neuralsort.py"
 
 
 rule geometry_correlation:
@@ -165,25 +243,53 @@ rule geometry_tables:
         "../workflow_scripts/geometry_tables.py"
 
 
+def geo_figure_job(rule_name):
+    """Named inputs (one per figure, its files in order), outputs and figures of one figure job."""
+    figures = geometry_study.FIGURE_JOBS[rule_name]
+    caption = "../report/geometry_figure.rst"
+    return {
+        "input": {f: geo_figure_inputs(f) for f in figures},
+        "png": [report(f"results/geometry/figures/{f}.png", caption=caption, category="geometry") for f in figures],
+        "pdf": [f"results/geometry/figures/{f}.pdf" for f in figures],
+        "figures": figures,
+    }
+
+
+GEO_FIG = {name: geo_figure_job(name) for name in geometry_study.FIGURE_JOBS}
+
+
 rule geometry_figure:
+    """The figures of the trained models, the timings and the tables, in one job."""
     input:
-        geo_figure_inputs,
+        **GEO_FIG["geometry_figure"]["input"],
     output:
-        png=report(
-            "results/geometry/figures/{geo_figure}.png", caption="../report/geometry_figure.rst", category="geometry"
-        ),
-        pdf="results/geometry/figures/{geo_figure}.pdf",
+        png=GEO_FIG["geometry_figure"]["png"],
+        pdf=GEO_FIG["geometry_figure"]["pdf"],
     log:
-        "logs/geometry/figure.{geo_figure}.log",
+        "logs/geometry/figures.log",
     benchmark:
-        "benchmarks/geometry/figure.{geo_figure}.tsv"
-    wildcard_constraints:
-        geo_figure="|".join(GEO_FIGURES),
+        "benchmarks/geometry/figures.tsv"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=10,
+    params:
+        figures=GEO_FIG["geometry_figure"]["figures"],
     script:
         "../workflow_scripts/geometry_figure.py"
+
+
+use rule geometry_figure as geometry_analysis_figure with:
+    input:
+        **GEO_FIG["geometry_analysis_figure"]["input"],
+    output:
+        png=GEO_FIG["geometry_analysis_figure"]["png"],
+        pdf=GEO_FIG["geometry_analysis_figure"]["pdf"],
+    log:
+        "logs/geometry/analysis_figures.log",
+    benchmark:
+        "benchmarks/geometry/analysis_figures.tsv"
+    params:
+        figures=GEO_FIG["geometry_analysis_figure"]["figures"],
 
 
 rule geometry:

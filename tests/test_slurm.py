@@ -24,7 +24,7 @@ def cluster(tmp_path_factory):
     local_slurm.stop(root)
 
 
-TARGETS = ["results/geometry/figures/correlation.png",                      # correlation job -> figure job
+TARGETS = ["results/geometry/figures/correlation.png",    # correlation and collapse jobs -> their figure job
            "results/geometry/runs/uniform/ball/seed0/metrics.json",      # a training job
            "results/geometry/timing/mnist.csv"]                                # two more trainings -> a timing job
 
@@ -39,7 +39,7 @@ def test_smoke_geometry_jobs_through_slurm(cluster, tmp_path, monkeypatch):
     assert run.returncode == 0, run.stderr[-4000:]
     out = run.stdout + run.stderr
     jobs = jobs_run(out)
-    assert {"geometry_train", "geometry_correlation", "geometry_figure", "geometry_timing"} <= set(jobs)
+    assert {"geometry_train", "geometry_correlation", "geometry_analysis_figure", "geometry_timing"} <= set(jobs)
     for target in TARGETS:
         assert (tmp_path / target).exists(), target
     states = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%T %C"], capture_output=True, text=True).stdout.split("\n")

@@ -1,8 +1,8 @@
-from pathlib import Path
-
 from effbench.studies.geometry.neuralsort import train_run
+from effbench.studies.geometry.plan import NEURALSORT, run_dir
 from effbench.workflow import setup
 
 config = setup(snakemake)
-w = snakemake.wildcards
-train_run(config["geometry"], w.geo_family, int(w.seed), Path(snakemake.output[0]).parent, snakemake.params.state_dir)
+family = snakemake.wildcards.geo_family
+for seed in snakemake.params.seeds:  # one, or every seed (geometry.train_group: family), each with its checkpoint
+    train_run(config["geometry"], family, int(seed), run_dir(family, NEURALSORT, seed), snakemake.params.state_dir)

@@ -4,5 +4,7 @@ from effbench.plots import synthetic_figures
 from effbench.workflow import setup
 
 config = setup(snakemake)
-synthetic_figures.draw(snakemake.wildcards.figure, config["synthetic"], Path(snakemake.input.tables[0]).parent,
-                       snakemake.params.runs, [snakemake.output.png, snakemake.output.pdf])
+out = snakemake.output
+for figure, png, pdf in zip(snakemake.params.figures, out.png, out.pdf, strict=True):
+    synthetic_figures.draw(figure, config["synthetic"], Path(snakemake.input.tables[0]).parent, snakemake.params.runs,
+                           [png, pdf])

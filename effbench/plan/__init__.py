@@ -17,6 +17,7 @@ from .work import SizesUnknown, backbone_flops, dry_run_jobs, size_of, text_work
 # CPU-only jobs whose work grows with these config keys (paper / default), beyond their job count
 GROWS_WITH = {"synthetic_train": [("synthetic", "train", "epochs")],
               "geometry_train": [("geometry", "train", "epochs"), ("geometry", "train", "sets")],
+              "geometry_sweep_train": [("geometry", "train", "epochs"), ("geometry", "train", "sets")],
               "vit_train": [("vit", "train", "epochs")]}
 
 

@@ -42,6 +42,21 @@ def runs(cfg: dict) -> list[tuple[str, str, int]]:
     return out
 
 
+def train_jobs(cfg: dict) -> dict[str, list[tuple[str, str, int]]]:
+    """The EntropyNet training jobs (geometry.train_group) -> the runs each trains, one after the other.
+
+    `run`: one job per run. `family`: one job per family for its main variant (every seed) and one for the
+    sweep family's other variants. Not one job per family: a Snakemake job has a fixed number of outputs,
+    and the sweep family trains many more runs than the others. Each job start imports torch (3-5 s of
+    CPU), a third or more of what a default-scale run costs; a group pays it once."""
+    all_runs = runs(cfg)
+    if cfg["train_group"] == "run":
+        return {f"{f}.{v}.seed{s}": [(f, v, s)] for f, v, s in all_runs}
+    jobs = {f: [r for r in all_runs if r[0] == f and r[1] == MAIN] for f in cfg["families"]}
+    jobs["sweep"] = [r for r in all_runs if r[1] != MAIN]
+    return {name: rs for name, rs in jobs.items() if rs}
+
+
 def run_dir(family: str, variant: str, seed: int) -> str:
     return paths.run_dir("geometry", variant, seed, family)       # the family is the study's task
 
@@ -57,6 +72,10 @@ def neuralsort_dirs(cfg: dict, family: str) -> list[str]:
 TABLES = ("table2", "table15", "table16", "table17", "lambda_sweep", "k_alpha", "table20", "table22", "table23",
           "break_even", "within_run_correlation")
 FIGURES = ("correlation", "training", "lambda_sweep", "k_alpha", "runtime", "table2", "collapse", "points", "amortisation")
+# The figures drawn by one job each rule (a process start per figure cost more than its drawing): those of
+# the two analyses that train nothing apart, so that drawing them waits for no training.
+FIGURE_JOBS = {"geometry_figure": ("training", "lambda_sweep", "k_alpha", "runtime", "table2", "points", "amortisation"),
+               "geometry_analysis_figure": ("correlation", "collapse")}
 
 
 def targets(cfg: dict) -> list[str]:
