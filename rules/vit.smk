@@ -115,8 +115,8 @@ rule vit_profile:
     threads: TIMING_THREADS
     resources:
         gpu=GPU,  # timed on the device the ViT trained on (effbench/studies/vit/profile.py)
-        mem_mb=model_mem(2000),
-        runtime=model_runtime(20),
+        mem_mb=model_mem(2000, "vit_profile"),
+        runtime=model_runtime(20, "vit_profile"),
     script:
         "../workflow_scripts/vit_profile.py"
 
@@ -158,8 +158,8 @@ rule vit_figure:
     threads: TINY_MODEL_THREADS
     resources:
         gpu=GPU,  # runs the GPU-trained ViTs over the whole test split
-        mem_mb=model_mem(2000),
-        runtime=model_runtime(20),
+        mem_mb=model_mem(2000, "vit_figure"),
+        runtime=model_runtime(20, "vit_figure"),
     script:
         "../workflow_scripts/vit_figure.py"
 
