@@ -36,6 +36,10 @@ def missing() -> str | None:
         return f"{', '.join(absent)} not installed (Debian: apt-get install slurm-wlm munge)"
     if os.geteuid() != 0:
         return "starting slurmd and munged by hand needs root"
+    # fixed ports and /etc/slurm links: a second local cluster (another test session on this machine)
+    # would take over the first one's clients and jobs
+    if subprocess.run(["pgrep", "-x", "slurmctld"], capture_output=True).returncode == 0:
+        return "a slurmctld is already running here (another session's local cluster?)"
     for conf in (SYSTEM_CONF, SYSTEM_GRES):
         if conf.exists() and not conf.is_symlink():
             return f"{conf} exists: this machine has its own SLURM, which the test does not touch"

@@ -137,8 +137,8 @@ def paper_dag():
 
 def test_sbatch_test_only_accepts_every_paper_job_and_names_one_past_maxtime(cluster, paper_dag, monkeypatch):
     """Every job of the paper DAG, as profiles/slurm-gpu's executor would submit it, passes
-    `sbatch --test-only` against partitions like partitions.yaml; one asking past MaxTime, or past a
-    partition's memory, is rejected by SLURM and named."""
+    `sbatch --test-only` against partitions like partitions.yaml; one asking past MaxTime, or past every
+    partition's memory, is rejected by SLURM and named, and a CPU job sent to the GPU partition is named."""
     from effbench.plan.sbatch import partition_file, rejected, test_only
 
     for key, value in cluster.items():
@@ -154,15 +154,17 @@ def test_sbatch_test_only_accepts_every_paper_job_and_names_one_past_maxtime(clu
     cap = local_slurm.minutes(local_slurm.yaml.safe_load(local_slurm.PARTITIONS.read_text())["partitions"]["gpu"]["max_runtime"])
     cut = []
     for job in jobs:
-        r = dict(job["resources"])
-        if job["rule"] == "dense_train" and job["wildcards"]["dense_task"] == "qqp" and job["wildcards"]["seed"] == "42":
+        r, wc = dict(job["resources"]), job["wildcards"]
+        if job["rule"] == "dense_train" and wc["dense_task"] == "qqp" and wc["seed"] == "42":
             r["runtime"] = str(cap + 1)
-        if job["rule"] == "glue_data" and job["wildcards"].get("glue_task") == "MNLI":
-            r["mem_mb"] = "200000"                                       # past the cpu partition's MaxMemPerNode
+        if job["rule"] == "glue_data" and wc["glue_task"] == "MNLI":
+            r["mem_mb"] = "200000"            # past the cpu partition's memory: the executor sends it to `gpu`
+        if job["rule"] == "glue_data" and wc["glue_task"] == "QQP":
+            r["mem_mb"] = "500000"            # past every partition's memory: SLURM rejects it
         cut.append({**job, "resources": r})
-    bad = rejected(test_only(cut, prof, partition_file(prof, ROOT), ROOT))
-    assert len(bad) == 2, bad
-    assert bad[0].startswith("dense_train dense_task=qqp,seed=42: sbatch --test-only rejected it") or \
-        bad[1].startswith("dense_train dense_task=qqp,seed=42: sbatch --test-only rejected it"), bad
-    assert any(line.startswith("glue_data ") and "MNLI" in line for line in bad), bad
-    assert any("time limit" in line for line in bad), bad
+    bad = sorted(rejected(test_only(cut, prof, partition_file(prof, ROOT), ROOT)))
+    assert len(bad) == 3, bad
+    assert bad[0].startswith("dense_train dense_task=qqp,seed=42: sbatch --test-only rejected it:"), bad
+    assert "time limit" in bad[0], bad
+    assert bad[1].startswith("glue_data glue_task=MNLI: misplaced: a CPU-only job placed on GPU partition gpu"), bad
+    assert bad[2].startswith("glue_data glue_task=QQP: sbatch --test-only rejected it:"), bad

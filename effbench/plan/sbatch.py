@@ -96,23 +96,34 @@ def test_only(jobs: list[dict], profile: dict, partition_file: Path | None, work
     for job in jobs:
         if job["rule"] != "all":
             groups.setdefault(signature(job), []).append(job)
+    import yaml
+
+    limits = yaml.safe_load(partition_file.read_text())["partitions"] if partition_file else {}
     rows = []
     for members in groups.values():
         argv = command(members[0], profile, partition_file, workdir)
         out = run(argv, capture_output=True, text=True, env=env)
         answer = " ".join((out.stdout + out.stderr).split())
+        partition = argv[argv.index("-p") + 1] if "-p" in argv else None
+        # the executor sends a CPU job whose memory or time no CPU partition allows to a GPU partition,
+        # which accepts it: it runs, on a node whose GPUs it holds idle
+        misplaced = (out.returncode == 0 and "--gpus" not in " ".join(argv)
+                     and (limits.get(partition) or {}).get("max_gpu", 0) > 0)
         rows.append({"rule": members[0]["rule"], "wildcards": members[0]["wildcards"], "jobs": len(members),
-                     "argv": argv, "ok": out.returncode == 0, "answer": answer})
+                     "argv": argv, "partition": partition, "ok": out.returncode == 0 and not misplaced,
+                     "answer": f"a CPU-only job placed on GPU partition {partition}: {answer}" if misplaced else answer})
     return rows
 
 
 def rejected(rows: list[dict]) -> list[str]:
-    """A line per rejected submission, naming the job (and how many more share its request)."""
+    """A line per submission SLURM rejects or the executor misplaces, naming the job (and how many more
+    share its request)."""
     out = []
     for r in rows:
         if r["ok"]:
             continue
         more = f" (and {r['jobs'] - 1} more jobs with the same request)" if r["jobs"] > 1 else ""
         wc = ",".join(f"{k}={v}" for k, v in r["wildcards"].items())
-        out.append(f"{r['rule']} {wc}{more}: sbatch --test-only rejected it: {r['answer']} [{shlex.join(r['argv'])}]")
+        verdict = "misplaced" if r["answer"].startswith("a CPU-only job") else "sbatch --test-only rejected it"
+        out.append(f"{r['rule']} {wc}{more}: {verdict}: {r['answer']} [{shlex.join(r['argv'])}]")
     return out
