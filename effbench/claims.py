@@ -181,7 +181,7 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     missing artefact the config builds is a failure, never the row's reason for another scale."""
     ours = pointer(claim, scale)
     evidence, why = kind_of(claim, scale, ours, cfg)
-    out = {"ours": None, "ci_low": None, "ci_high": None, "reason_kind": "", "evidence": evidence,
+    out = {"ours": None, "ci_low": None, "ci_high": None, "ci_method": "", "reason_kind": "", "evidence": evidence,
            "evidence_note": why, "cell": _cell(claim, ours)}
     path = root / ours["artefact"] if ours else None
     if path is None or not path.exists():
@@ -207,7 +207,8 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     if pd.isna(est):                         # the job ran and wrote NaN: nothing to score, nothing pending
         return {**out, "verdict": f"not measured: {unmeasured_why(row, col)}"}
     lo, hi = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
-    return {**out, "ours": est, "ci_low": lo, "ci_high": hi,
+    how = row.get(f"{col}_ci_method")          # what the interval is (seeds x examples, timing repeats), or why none
+    return {**out, "ours": est, "ci_low": lo, "ci_high": hi, "ci_method": how if isinstance(how, str) else "",
             "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours))}
 
 

@@ -37,7 +37,7 @@ def test_every_artefact_is_built(built, smoke_config):
     assert {"p_value", "p_holm", "decision"} <= set(sig)
     claims = pd.read_csv(res / "claims.csv")
     assert claims.loc[claims["id"] == "egp-t2-ent-acc", "ours"].notna().item()
-    kinds = claims["verdict"].str.extract(r"^(reproduced|differs|undecidable at this n|one measurement|stand-in|by design|formula|not comparable|withheld|failed|pending|not run)")[0]
+    kinds = claims["verdict"].str.extract(r"^(reproduced|differs|undecidable at this n|one measurement|stand-in|by design|formula|not comparable|withheld|failed|not measured|pending|not run)")[0]
     assert kinds.notna().all() and {"kind", "margin", "rounding", "margin_reason"} <= set(claims)
     # the validity stage ran on every study; at the smoke scale its failures are written, not fatal
     validity = json.loads((res / "validity.json").read_text())["metrics"]

@@ -88,3 +88,21 @@ def test_text_speedups_carry_their_interval_over_the_paired_examples():
     assert "reference itself" in speedups(latency, sweeps, DENSE_SDPA, "dense")["speedup_b1_ci_method"]
     del latency["m"]["raw_ms"]                             # an older cost artefact: the ratio alone
     assert set(speedups(latency, sweeps, "m", "dense")) == {"speedup_b1", "speedup_b1_vs_eager", "throughput"}
+
+
+def test_the_ledger_row_names_its_interval(tmp_path):
+    """claims.resolve carries `<col>_ci_method` beside the interval, so a verdict says what it rests on."""
+    import pandas as pd
+    import yaml
+
+    from effbench.claims import load_ledger, resolve
+    from effbench.config import ROOT
+
+    pd.DataFrame({"row": ["r"], "speedup": [2.0], "speedup_ci_low": [1.8], "speedup_ci_high": [2.2],
+                  "speedup_ci_method": ["repeats: paired"]}).to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "l.yaml").write_text(yaml.safe_dump({"claims": [
+        {"id": "x", "paper": "003", "study": "geometry", "source": "T", "row": "r", "metric": "speedup",
+         "paper_value": "2.0x", "ours": {"artefact": "t.csv", "row": "r", "column": "speedup"}}]}))
+    claim = load_ledger([tmp_path / "l.yaml", ROOT / "claims" / "margins.yaml"])[0]
+    out = resolve(claim, tmp_path, "default")
+    assert out["ci_method"] == "repeats: paired" and "our 90% CI" in out["verdict"]     # scored on the interval
