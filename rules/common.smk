@@ -297,3 +297,34 @@ def validity_inputs(wildcards):
         "geometry": geo_run_files(GEO_RUNS, ["history.json", "metrics.json"]),
         "pixels": rules.vit_pixel_floor.output,
     }
+
+
+def geo_job_runtime(n_runs):
+    return 30 * n_runs  # minutes: the per-run limit, times the runs of the job
+
+
+def geo_figure_png(figure, caption):
+    return report(f"results/geometry/figures/{figure}.png", caption=caption, category="geometry")
+
+
+def geo_figure_job(rule_name):
+    """Named inputs (one per figure, its files in order), outputs and figures of one figure job."""
+    figures = geometry_study.FIGURE_JOBS[rule_name]
+    caption = "../report/geometry_figure.rst"
+    return {
+        "input": {f: geo_figure_inputs(f) for f in figures},
+        "png": [geo_figure_png(f, caption) for f in figures],
+        "pdf": [f"results/geometry/figures/{f}.pdf" for f in figures],
+        "figures": figures,
+    }
+
+
+def eat_figure_path(figure, ext):
+    return f"results/eat/{{eat_task}}/figures/{figure}.{ext}"
+
+
+def eat_figure_outputs(figures):
+    return {
+        "png": [report(eat_figure_path(f, "png"), caption="../report/eat_figure.rst", category="eat") for f in figures],
+        "pdf": [eat_figure_path(f, "pdf") for f in figures],
+    }

@@ -120,17 +120,6 @@ rule eat_ablation_table:
 EAT_FIGURES = ("frontier", "retention", "exits")  # every task's; "ablation" where the task has the ablation
 
 
-def eat_figure_path(figure, ext):
-    return f"results/eat/{{eat_task}}/figures/{figure}.{ext}"
-
-
-def eat_figure_outputs(figures):
-    return {
-        "png": [report(eat_figure_path(f, "png"), caption="../report/eat_figure.rst", category="eat") for f in figures],
-        "pdf": [eat_figure_path(f, "pdf") for f in figures],
-    }
-
-
 rule eat_figure:
     """A task's figures, in one job (a process start per figure cost more than its drawing)."""
     input:

@@ -17,10 +17,6 @@ GEO_BY_RUN = GEO["train_group"] == "run"
 GEO_NS_SEEDS = GEO["seeds"]
 
 
-def geo_job_runtime(n_runs):
-    return 30 * n_runs  # minutes: the per-run limit, times the runs of the job
-
-
 if GEO_BY_RUN:
 
     rule geometry_train:
@@ -47,7 +43,10 @@ if GEO_BY_RUN:
     rule geometry_neuralsort:
         """Table 20's NeuralSort preprocessing: a point scorer trained through the relaxed sort (one per seed)."""
         output:
-            [f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}" for f in GEO_SCORER_FILES],
+            [
+                f"{geometry_study.run_dir('{geo_family}', geometry_study.NEURALSORT, '{seed}')}/{f}"
+                for f in GEO_SCORER_FILES
+            ],
         log:
             "logs/geometry/neuralsort.{geo_family}.seed{seed}.log",
         benchmark:
@@ -241,18 +240,6 @@ rule geometry_tables:
         runs=lambda w: paths.runs_root("geometry"),
     script:
         "../workflow_scripts/geometry_tables.py"
-
-
-def geo_figure_job(rule_name):
-    """Named inputs (one per figure, its files in order), outputs and figures of one figure job."""
-    figures = geometry_study.FIGURE_JOBS[rule_name]
-    caption = "../report/geometry_figure.rst"
-    return {
-        "input": {f: geo_figure_inputs(f) for f in figures},
-        "png": [report(f"results/geometry/figures/{f}.png", caption=caption, category="geometry") for f in figures],
-        "pdf": [f"results/geometry/figures/{f}.pdf" for f in figures],
-        "figures": figures,
-    }
 
 
 GEO_FIG = {name: geo_figure_job(name) for name in geometry_study.FIGURE_JOBS}

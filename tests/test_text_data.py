@@ -90,7 +90,7 @@ def test_glue_data_loads_the_tokenizer_not_the_model(tmp_path, glue_dir, monkeyp
            "split_seed": 0, "val_fraction": 0.2, "test_fraction": 0.2}
     train.prepare_data(cfg, tmp_path / "out")
     stats = __import__("json").loads((tmp_path / "out" / "stats.json").read_text())["metrics"]
-    assert stats["test"]["size"] == 11 and stats["train"]["token_length_percentiles"]["p50"] > 2
+    assert stats["test"]["size"] == 10 and stats["train"]["token_length_percentiles"]["p50"] > 2
 
 
 def test_hub_failure_names_the_offline_alternatives(monkeypatch):
