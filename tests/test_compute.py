@@ -80,8 +80,8 @@ def test_the_paper_scale_asks_the_scheduler_for_gpus_on_exactly_the_model_jobs(t
             continue
         asks = re.search(r"resources:.*\bgpu=1\b", block) is not None
         assert asks == bool(model_rules.match(rule[0])), (rule[0], block[-300:])
-        if asks:      # sized for hours of BERT-base (compute.resources), not the default scale's minutes
-            assert int(re.search(r"runtime=(\d+)", block).group(1)) >= 24 * 20, block[-300:]
+        if asks:      # sized by the plan for the job's work (tests/test_plan.py checks request >= prediction)
+            assert int(re.search(r"runtime=(\d+)", block).group(1)) >= 20, block[-300:]
         seen.add(rule[0])
     assert {"dense_train", "eat_train", "adtp_train", "frontier_cost", "claims", "synthetic_train", "vit_profile",
             "vit_figure"} <= seen     # issue 30: the jobs that load the GPU-trained ViTs run on a GPU node too

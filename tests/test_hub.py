@@ -68,7 +68,7 @@ for load, kind in ((lambda: load_encoder("bert-base-uncased"), BackboneError), (
     try:
         load()
     except kind as err:
-        print("ERROR", str(err).replace("\n", " "))
+        print("ERROR", " ".join(str(err).split()))
 """
 
 

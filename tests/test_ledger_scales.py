@@ -7,31 +7,7 @@ import yaml
 
 from effbench.claims import REASON_KINDS, load_ledger, pointer, pointers, render, resolve
 from effbench.config import ROOT
-
-STUDIES = ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit")
-
-
-def scale_config(scale: str) -> dict:
-    from snakemake.utils import update_config
-
-    from effbench.config_sources import replace_task_lists
-
-    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
-    if scale == "paper":
-        paper = ROOT / "configs" / "paper.yaml"
-        update_config(cfg, yaml.safe_load(paper.read_text()))
-        replace_task_lists(cfg, [paper])
-    return cfg
-
-
-def built(cfg: dict) -> set[str]:
-    import importlib
-
-    out = set()
-    for study in STUDIES:
-        out |= set(importlib.import_module(f"effbench.studies.{study}.plan").targets(cfg[study]))
-    out |= set(importlib.import_module("effbench.studies.frontier.plan").targets(cfg))
-    return out
+from effbench.ledger.evidence import built, scale_config
 
 
 def _claim(**extra):

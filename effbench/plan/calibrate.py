@@ -90,10 +90,11 @@ def train_step(layers, hidden, intermediate, heads, tokens, batch, device="cpu")
 
 
 def vit_eval(depth, dim, heads, image, patch, batch, device="cpu") -> dict:
-    """One evaluation batch of models/vit.py's ViT that records every layer's keys (as evaluate_run does)."""
+    """One evaluation batch of models/vit.py's ViT that records every layer's keys (a copy of each, dim per
+    token: what a recorded evaluation keeps, at most; it records the regularised layers only)."""
     import torch
 
-    from ..models.vit import ViT
+    from ..models.vit import ViT, recording
 
     torch.manual_seed(0)
     dev = torch.device(device)
@@ -101,12 +102,12 @@ def vit_eval(depth, dim, heads, image, patch, batch, device="cpu") -> dict:
                 channels=3).to(dev).eval()
     x = torch.rand(batch, image, image, 3, device=dev)
     with torch.inference_mode():
-        model(x[:2], record={"want": ()})
+        model(x[:2], record=recording("keys"))
         with Peak(dev) as peak:
-            model(x, record={"want": ()})
+            model(x, record=recording("keys"))
     n = sum(p.numel() for p in model.parameters())
     predicted = memory.eval_peak(depth, dim, 4 * dim, heads, model.tokens, batch, n_params=n,
-                                 record_per_token_layer=3 * dim) - 4 * n
+                                 record_per_token_layer=dim) - 4 * n
     return {"kind": "vit_eval", "params": n, "tokens": model.tokens, "measured_bytes": peak.bytes,
             "predicted_bytes": predicted, "seconds": peak.seconds, "device": str(dev)}
 

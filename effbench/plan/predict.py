@@ -19,7 +19,7 @@ STARTUP_S = 300            # a model job's start: python, torch and CUDA, the mo
 TEXT_EVAL_BATCH = 64       # the studies' evaluation traces (adtp/eat evaluate.trace)
 ATTRIBUTION_BATCH = 32     # adtp/teacher.token_attributions: captum's m steps of a batch in one pass
 CPU_JOB_BYTES = 0.4e9      # python, numpy, pandas and a table's inputs: the jobs that load no model
-VIT_EVAL_BATCH = 500       # evaluate_run's batches of images, each with its records (issue 30, part B)
+VIT_TEST_IMAGES = 10_000   # the largest split a ViT job scores (CIFAR test): one pass when vit.eval_batch_size is 0
 HEADS = {768: 12, 1024: 16, 384: 6}
 # rules that load a transformer or the ViT: on a GPU where the study trains on one, never fp16 on a CPU
 MODEL_RULES = ("adtp_teacher_cache", "adtp_train", "adtp_methods", "adtp_consistency", "adtp_cost", "dense_train",
@@ -119,8 +119,8 @@ def _model_job(config: dict, rule: str, wc: dict, work: dict, out: dict) -> None
         n = memory.vit_params(layers, h, i, work["tokens"], int(round(32 / math.sqrt(work["tokens"] - 1))))
         images = 50_000 * 32 * 32 * 3 * 4                          # the whole image set sits on the device
         tensors = images + max(memory.train_peak(layers, h, i, heads, s["tokens"], s["batch"], precision, n),
-                               memory.eval_peak(layers, h, i, heads, s["tokens"], VIT_EVAL_BATCH, n,
-                                                record_per_token_layer=3 * h))
+                               memory.eval_peak(layers, h, i, heads, s["tokens"], v["eval_batch_size"] or VIT_TEST_IMAGES, n,
+                                                record_per_token_layer=h))
         host = memory.HOST_BASE + 2 * images
         epochs = v["train"]["epochs"]
     else:
