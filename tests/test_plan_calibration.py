@@ -41,8 +41,12 @@ def test_a_training_steps_time_follows_the_plans_rate_at_its_width():
     from effbench.plan.rates import measure_cpu
 
     layers, h, i, heads, tokens, batch = 4, 256, 1024, 4, 128, 8
-    rate = measure_cpu(h, i)                                     # s per GFLOP of forward work, one thread
-    steps = [measured("train", layers, h, i, heads, tokens, batch)["seconds"] for _ in range(3)]
-    predicted = rate["train"] * batch * backbone_flops_of(layers, h, i, tokens) / 1e9
+    # the plan's rate (s per GFLOP of forward work, one thread) and the step, interleaved; the fastest of
+    # each: the CI runs this beside background builds, and load only ever slows a measurement down
+    rates, steps = [], []
+    for _ in range(3):
+        rates.append(measure_cpu(h, i)["train"])
+        steps.append(measured("train", layers, h, i, heads, tokens, batch)["seconds"])
+    predicted = min(rates) * batch * backbone_flops_of(layers, h, i, tokens) / 1e9
     # the micro-benchmark runs SDPA at batch 4, the step eager attention at batch 8: same FLOPs, other kernels
-    assert 0.6 < sorted(steps)[1] / predicted < 1.6, (steps, predicted)
+    assert 0.6 < min(steps) / predicted < 1.6, (steps, rates, predicted)
