@@ -138,18 +138,28 @@ class EarlyStopping:
     patience ran out), "max_epochs" (the maximum came first: the model may still be improving, which
     the validity stage reports as a failure, not as convergence) or None (still training)."""
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 2, mode: str = "min"):
+    def __init__(self, monitor: str = "val_loss", patience: int = 2, mode: str = "min",
+                 min_delta: float = 0.0, min_share: float = 0.0, min_epochs: int = 0):
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be min or max, not {mode!r}")
         self.monitor, self.patience, self.mode = monitor, patience, mode
+        # an improvement counts when it beats the best by more than min_delta (in the monitor's units) and by
+        # more than min_share of what training has gained so far (first epoch to best): an objective creeping
+        # geometrically toward its limit has plateaued, whatever its scale; no plateau before min_epochs
+        # (e.g. while a temperature is still being annealed, the objective moves by design)
+        self.min_delta, self.min_share, self.min_epochs = min_delta, min_share, min_epochs
 
     def summary(self, history: list[dict], max_epochs: int) -> dict:
         values = [r[self.monitor] for r in history]
         if not values:
             return {"best_epoch": None, "epochs_run": 0, "stopped": None}
-        pick = min if self.mode == "min" else max
-        best = values.index(pick(values)) + 1          # the first epoch that reached the best value
-        stopped = ("plateau" if len(values) - best >= self.patience
+        sign = 1.0 if self.mode == "min" else -1.0
+        best, level = 0, values[0]                      # the first epoch that reached the best value
+        for i, v in enumerate(values[1:], 1):
+            if sign * (level - v) > max(self.min_delta, self.min_share * abs(level - values[0])):
+                best, level = i, v
+        best += 1
+        stopped = ("plateau" if len(values) - best >= self.patience and len(values) >= self.min_epochs
                    else "max_epochs" if len(values) >= max_epochs else None)
         return {"best_epoch": best, "epochs_run": len(values), "stopped": stopped}
 

@@ -192,6 +192,7 @@ def test_variants_and_targets_follow_the_config():
     cfg = yaml.safe_load(open("config.yaml"))["adtp"]
     cfg.update(candidate_lists=[10, 20], ig_steps_grid=[3, 5])         # the paper scale's grids
     cfg["tasks"]["rotten_tomatoes"]["extras"] = ["ablation", "candidates", "ig_steps", "sensitivity"]
+    cfg["run_tasks"] = ["rotten_tomatoes", "spam"]                     # spam opts in (the paper scale runs it)
     v = variants(cfg, "rotten_tomatoes")
     assert {"dense", "shallow", "adtp", "adtp_no_teacher", "adtp_no_ce", "adtp_no_logit", "adtp_no_ig",
             "adtp_no_retainer", "adtp_list10", "adtp_list20", "adtp_m3", "adtp_m5", "adtp_alpha0.9",

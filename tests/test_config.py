@@ -131,6 +131,7 @@ def test_what_exists_on_disk_is_checked_before_any_job(good, tmp_path):
 
 def test_studies_sharing_a_task_must_agree_on_its_data(good):
     cfg = _broken(good, lambda c: (c["eat"].__setitem__("backbone", "bert-base-uncased"),
+                                   c["adtp"].__setitem__("run_tasks", ["rotten_tomatoes", "spam"]),
                                    c["adtp"]["tasks"]["spam"].__setitem__("max_length", 96)))
     with pytest.raises(ConfigError) as err:
         validate(cfg)

@@ -160,6 +160,26 @@ def test_early_stopping_ends_on_the_best_epoch_and_says_why():
         {"best_epoch": 2, "epochs_run": 3, "stopped": "plateau"}
 
 
+def test_min_delta_ends_a_geometric_creep_and_min_epochs_waits_for_the_anneal():
+    from effbench.train import EarlyStopping
+
+    creep = [{"val_objective": 0.4 * 0.5 ** k} for k in range(12)]   # 0.4, 0.2, ... : always lower, ever less so
+    assert EarlyStopping("val_objective", 3, "min").summary(creep, 12)["stopped"] == "max_epochs"
+    rule = EarlyStopping("val_objective", 3, "min", min_delta=0.01)
+    # measured from the last counted best (0.0125, epoch 6): epoch 9's 0.0016 is 0.011 below it, and
+    # nothing after is 0.01 below that
+    assert rule.summary(creep, 100) == {"best_epoch": 9, "epochs_run": 12, "stopped": "plateau"}
+    # the same creep against 1% of the descent so far (scale-free): the same 0.4 -> 0.0002 stops alike
+    share = EarlyStopping("val_objective", 3, "min", min_share=0.01)
+    assert share.summary(creep, 100) == {"best_epoch": 9, "epochs_run": 12, "stopped": "plateau"}
+    scaled = [{"val_objective": 1000 * r["val_objective"]} for r in creep]
+    assert share.summary(scaled, 100) == share.summary(creep, 100)
+    flat_early = [{"val_objective": v} for v in (1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5)]
+    waits = EarlyStopping("val_objective", 2, "min", min_epochs=6)
+    assert waits.summary(flat_early[:4], 100)["stopped"] is None          # patience ran out inside the anneal
+    assert waits.summary(flat_early, 100) == {"best_epoch": 5, "epochs_run": 8, "stopped": "plateau"}
+
+
 def test_an_early_stopped_run_resumes_to_the_same_stop_and_weights(tmp_path):
     import torch
 

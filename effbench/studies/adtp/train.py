@@ -17,7 +17,7 @@ from ...models.losses import attribution_target, distillation_loss, task_loss
 from ...paths import dense_dir as shared_dense_dir
 from ...pruning import attribution as attr
 from ...stats.task_metrics import headline
-from ...train import adamw_with_warmup, fit
+from ...train import EarlyStopping, adamw_with_warmup, fit
 from ..dense.train import load_into
 from .data import encoded_splits
 from .evaluate import finish_run, trace
@@ -90,7 +90,10 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
     compute = current()
     model.to(compute.device)
     pad, sep = tokenizer.pad_token_id, tasks.sep_id(tokenizer, pair)
-    x_train, y_train, x_val, y_val = encoded_splits(cfg, task, tokenizer, HISTORY_EXAMPLES)
+    shallow = spec["kind"] == "shallow"
+    # the shallow baseline is a smaller dense model, trained like one: early-stopped on the whole validation
+    # split (2 epochs at the task's rate left it predicting one class on both offline tasks)
+    x_train, y_train, x_val, y_val = encoded_splits(cfg, task, tokenizer, 10 ** 9 if shallow else HISTORY_EXAMPLES)
     lengths = list(map(len, x_train))
     teacher = None
     if spec["kind"] in ("adtp", "shallow"):
@@ -102,7 +105,10 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
             if spec["arp_balanced"]:      # the labels are skewed (most sequences at the smallest ratio)
                 teacher["arp_weight"] = balanced_weights(teacher["arp_target"], spec["n_candidates"])
         teacher = to_device(teacher, compute.device)
-    epochs = tc["epochs"]
+    sc = cfg["shallow_train"]
+    epochs = sc["max_epochs"] if shallow else tc["epochs"]
+    monitor = "val_pearson" if tasks.n_classes(directory) == 1 else "val_accuracy"     # a regression head: STS-B
+    stopping = EarlyStopping(monitor, sc["patience"], "max") if shallow else None
     steps_per_epoch = -(-len(x_train) // tc["batch_size"])
     total_steps = epochs * steps_per_epoch
     specials = special_ids(tokenizer)
@@ -131,15 +137,17 @@ def train_seed(cfg: dict, task: str, name: str, seed: int, run_dir, state_dir, d
         return {**{f"val_{k}": v for k, v in headline(tr["probs"], y_val).items()}, "val_mean_ratio": float(tr["ratio"].mean())}
 
     heads = {"arp.": spec["head_lr_x"], "tsp.": spec["head_lr_x"]} if spec["kind"] == "adtp" else None
-    optimizer, scheduler = adamw_with_warmup(model, tcfg.get("lr") or tc["lr"], tc["weight_decay"], tc["warmup_ratio"],
-                                             total_steps, heads)
+    lr = (shallow and sc["lr"]) or tcfg.get("lr") or tc["lr"]
+    optimizer, scheduler = adamw_with_warmup(model, lr, tc["weight_decay"], tc["warmup_ratio"], total_steps, heads)
     if spec["kind"] == "dense":      # the teacher is the shared dense fine-tune of this task and seed
         history = load_into(model, shared_dense_dir(task, seed))
         epochs = len(history)
     else:
         history = fit(model, optimizer, batches, step_loss, evaluate, epochs, seed,
                       state_path=Path(state_dir) / name / f"seed{seed}.pt", desc=f"{task} {name} seed {seed}",
-                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]), compute=compute)
+                      scheduler=scheduler, resume_key=config_hash([cfg, task, name, seed]), compute=compute,
+                      stopping=stopping)
+    summary = {} if stopping is None else {**stopping.summary(history, epochs), "max_epochs": epochs, "lr": lr}
     return finish_run(cfg, task, name, seed, model, tokenizer, run_dir, history,
-                      {"train_seconds": history[-1]["train_seconds"], "train_epochs": epochs,
-                         "train_examples": len(x_train)})
+                      {"train_seconds": history[-1]["train_seconds"], "train_epochs": len(history),
+                       "train_examples": len(x_train), **summary})

@@ -45,7 +45,7 @@ def _validation(model, encoded, labels, pad: int, sep) -> dict:
         out[idx] = numpy(outputs(logits))
     right = (np.abs(out[:, 0] - labels) <= REGRESSION_TOLERANCE if is_regression(out) else out.argmax(1) == labels)
     return {"val_loss": loss / len(encoded), **{f"val_{k}": v for k, v in headline(out, labels).items()},
-            "_val_right": right.astype(int).tolist()}
+            "val_right": float(right.mean()), "_val_right": right.astype(int).tolist()}
 
 
 def plateau_p_value(best: list[int], last: list[int]) -> float:
@@ -87,7 +87,9 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
     # the learning rate decays over the maximum: early stopping ends the schedule, not the other way round
     steps = tc["max_epochs"] * -(-len(x_train) // tc["batch_size"])
     optimizer, scheduler = adamw_with_warmup(model, tc["lr"], tc["weight_decay"], tc["warmup_ratio"], steps)
-    stopping = EarlyStopping("val_loss", tc["patience"], "min")
+    # the monitor (config: dense.train.monitor): val_right, the share of validation examples right (accuracy,
+    # or within tolerance for a regression head), or val_loss; see config.yaml for why not the loss
+    stopping = EarlyStopping(tc["monitor"], tc["patience"], "min" if tc["monitor"] == "val_loss" else "max")
     history = fit(model, optimizer, batches, step_loss, evaluate, tc["max_epochs"], seed,
                   state_path=Path(state_dir) / task / f"seed{seed}.pt", desc=f"dense {task} seed {seed}",
                   scheduler=scheduler, resume_key=config_hash([dense_cfg, facts, task, seed]), compute=compute,
@@ -102,7 +104,7 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
     save_weights(model, run_dir / "model.safetensors")
     write_json(run_dir / "history.json", {"provenance": info, "history": history})
     metrics = {**{f"{k}_head": v for k, v in best.items() if k.startswith("val_")}, "n_train": len(x_train),
-               "n_validation": len(x_val), **summary, "max_epochs": tc["max_epochs"], "patience": tc["patience"],
+               "n_validation": len(x_val), **summary, "monitor": tc["monitor"], "max_epochs": tc["max_epochs"], "patience": tc["patience"],
                "plateau_p_value": p_value, "train_seconds": history[-1]["train_seconds"], "lr": tc["lr"]}
     write_json(run_dir / "metrics.json", {"provenance": info, "metrics": metrics})
     return metrics
