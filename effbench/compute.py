@@ -94,6 +94,11 @@ def configure(cfg: dict | None) -> None:
     current.cache_clear()
 
 
+def configured_block() -> dict:
+    """The `compute:` block this job was configured with (a copy)."""
+    return dict(_configured or {})
+
+
 @functools.lru_cache(maxsize=1)
 def current() -> Compute:
     """The Compute of this job: the configured block, or the default (auto, fp32)."""

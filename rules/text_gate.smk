@@ -45,12 +45,17 @@ if TG["source"] != "rotten_tomatoes":
 
 
 rule text_gate_dense:
-    """The shared dense fine-tune evaluated as the text gate's dense row (and every gated variant's start)."""
+    """The text gate's dense row: the shared dense fine-tune evaluated, or (text_gate.dense_train) its own
+    fixed-schedule fine-tune from pretrained, as paper 000 §8 trains it."""
     input:
         data=rules.text_data.output.splits,
-        shared=expand(
-            "{dir}/model.safetensors",
-            dir=[paths.dense_dir(dense_study.text_gate_task(TG)[0], s) for s in TG["seeds"]],
+        shared=(
+            expand(
+                "{dir}/model.safetensors",
+                dir=[paths.dense_dir(dense_study.text_gate_task(TG)[0], s) for s in TG["seeds"]],
+            )
+            if TG["dense_train"] is None
+            else []
         ),
     output:
         tg_run_files("dense"),
@@ -80,7 +85,7 @@ for _group in ("main", "grid"):
             f"text_gate_gated_{_group}"
         input:
             data=rules.text_data.output.splits,
-            dense=tg_run_files("dense", ["model.safetensors"]),
+            dense=tg_run_files("dense", ["model.safetensors"]) if TG["gate"]["init"] == "dense" else [],
         output:
             tg_group_files(_group),
         log:
@@ -114,10 +119,10 @@ rule text_gate_cost:
         "benchmarks/text_gate/cost.tsv"
     threads: TIMING_THREADS
     resources:
-        gpu=GPU,
+        gpu=0 if TG["cost"]["device"] == "cpu" else GPU,
         mem_mb=model_mem(4000, "text_gate_cost"),
         runtime=model_runtime(30, "text_gate_cost"),
-        constraint=gpu_constraint("text_gate_cost"),
+        constraint=None if TG["cost"]["device"] == "cpu" else gpu_constraint("text_gate_cost"),
     params:
         data_dir=lambda w: TG_DATA,
         runs=lambda w: paths.runs_root("text_gate"),

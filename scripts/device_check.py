@@ -97,6 +97,9 @@ def main(argv=None) -> int:
     p.add_argument("--reference", type=Path, default=None,
                    help="the work directory of an earlier CPU run of the same config, compared with instead "
                         "of running a CPU side")
+    p.add_argument("--reference-rc", type=Path, default=None,
+                   help="a file the reference run writes its exit code to when it ends: the comparison waits for it "
+                        "(the reference may still be running when this run starts)")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     args.configfile = args.configfile.resolve()
@@ -111,6 +114,13 @@ def main(argv=None) -> int:
     sides = [("device", args.device, args.precision)] + ([("cpu", "cpu", "fp32")] if own_cpu_side else [])
     for side, device, precision in sides:
         runs[side] = run_dag(args.workdir / side, device, precision, args.cores, args.targets, args.configfile)
+    if args.reference_rc is not None:
+        while not args.reference_rc.exists() or not args.reference_rc.read_text().strip():
+            time.sleep(2)
+        if args.reference_rc.read_text().strip() != "0":
+            print(f"the reference run failed (exit code {args.reference_rc.read_text().strip()} in {args.reference_rc})",
+                  file=sys.stderr)
+            return 1
     cpu_dir = args.reference.resolve() if args.reference else args.workdir / "cpu"
     agree = {} if args.no_cpu_side else agreement(args.workdir / "device", cpu_dir)
     ok = (all(r["returncode"] == 0 for r in runs.values()) and (bool(agree) or args.no_cpu_side)

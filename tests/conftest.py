@@ -43,12 +43,13 @@ def _smoke(work: Path, config, builds) -> Background:
 
 
 def _device_check(work: Path, config, builds) -> Background:
-    # scripts/device_check.py's dry run (--device cpu) against the smoke build as its CPU side: it needs
-    # that build, and runs beside the tests that read it
+    # scripts/device_check.py's dry run (--device cpu) against the smoke build as its CPU side: its own DAG
+    # part runs beside that build (niced: it is needed after it), and it compares once the build has ended
     smoke = builds["smoke_build"]
     return Background(work, [sys.executable, str(ROOT / "scripts" / "device_check.py"), "--device", "cpu", "--cores", "2",
                              "--workdir", str(work), "--out", str(work / "check.json"), "--reference", str(smoke.workdir),
-                             "--configfile", str(smoke.configfile), "--targets", DEVICE_CHECK_TARGET])
+                             "--reference-rc", str(smoke.rc_file),
+                             "--configfile", str(smoke.configfile), "--targets", DEVICE_CHECK_TARGET], nice=5)
 
 
 def _paper_micro(work: Path, config, builds) -> Background:
@@ -63,7 +64,7 @@ def _paper_micro(work: Path, config, builds) -> Background:
 # read them run, with the run each waits for. A run without one starts when the session starts, the
 # others when the run they wait for has finished, if a selected test needs them; the tests that
 # need none run first, beside them.
-BUILDS = {"smoke_build": (_smoke, None), "device_check_run": (_device_check, "smoke_build"),
+BUILDS = {"smoke_build": (_smoke, None), "device_check_run": (_device_check, None),
           "paper_micro_build": (_paper_micro, None)}
 
 
@@ -143,7 +144,8 @@ def smoke_config(smoke_configfile) -> dict:
 
 @pytest.fixture(scope="session")
 def device_check_run(smoke_build, _builds) -> Path:
-    """The device check's dry run against the smoke build (started when that build finished): its JSON."""
+    """The device check's dry run against the smoke build (started with the session, beside that build; it
+    compares once the build has ended): its JSON."""
     run = _builds["device_check_run"].wait()
     assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-2000:]
     return _builds["device_check_run"].workdir / "check.json"

@@ -101,12 +101,15 @@ class Background:
     shared DAGs start with the session (tests/conftest.py), so the tests that need none of them run
     meanwhile instead of leaving a core idle. `nice` lowers the priority of a build that is
     needed last. Output goes to files beside `workdir`, read back by `wait()`; `configfile` is the
-    config the build runs."""
+    config the build runs; `rc_file` holds its exit code once it has ended."""
 
     def __init__(self, workdir: Path, *commands: list[str], nice: int = 0, configfile: Path | None = None):
         self.workdir, self.configfile = Path(workdir), configfile
-        self.stdout, self.stderr = (self.workdir.with_name(self.workdir.name + suffix) for suffix in (".out", ".err"))
+        self.stdout, self.stderr, self.rc_file = (self.workdir.with_name(self.workdir.name + suffix)
+                                                  for suffix in (".out", ".err", ".rc"))
+        # the exit code also lands in a file, for a build that waits on this one from its own process
         script = " && ".join(shlex.join(map(str, c)) for c in commands)
+        script = f"( {script} ); rc=$?; echo $rc > {shlex.quote(str(self.rc_file))}; exit $rc"
         with open(self.stdout, "w") as out, open(self.stderr, "w") as err:
             self.proc = subprocess.Popen(["bash", "-c", script], stdout=out, stderr=err, env=env(),
                                          start_new_session=True, preexec_fn=(lambda: os.nice(nice)) if nice else None)

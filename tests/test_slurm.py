@@ -12,6 +12,8 @@ from effbench.config import ROOT
 
 pytestmark = pytest.mark.slow
 WHY = local_slurm.missing()
+# a one-node cluster answers at once: poll it every second, not at the profile's pace for a busy cluster
+POLL = ["--seconds-between-status-checks", "1", "--slurm-init-seconds-before-status-checks", "1"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def test_smoke_geometry_jobs_through_slurm(cluster, tmp_path, monkeypatch):
         monkeypatch.setenv(key, value)
     t0 = time.perf_counter()
     # --cores 2: the test node has 2 CPUs, so timing jobs (threads = all cores) ask for 2
-    run = snakemake(tmp_path, "--profile", str(ROOT / "profiles" / "slurm"), *TARGETS, cores=2)
+    run = snakemake(tmp_path, "--profile", str(ROOT / "profiles" / "slurm"), *POLL, *TARGETS, cores=2)
     seconds = time.perf_counter() - t0
     assert run.returncode == 0, run.stderr[-4000:]
     out = run.stdout + run.stderr
@@ -63,7 +65,7 @@ def test_gpu_profile_sends_model_jobs_to_the_gpu_partition_with_a_gpu_request(cl
     monkeypatch.chdir(tmp_path)
     compute = '{"device": "auto", "precision": "fp32", "timing_precision": "fp32", "compile_dense": true, "gpus_per_job": 1}'
     targets = ["results/vit/runs/dense/seed0/metrics.json", "data/generated/synthetic/base.npz"]
-    run = snakemake(tmp_path, *targets, "--profile", "profiles/slurm-gpu", "--config", f"compute={compute}",
+    run = snakemake(tmp_path, *targets, "--profile", "profiles/slurm-gpu", *POLL, "--config", f"compute={compute}",
                     "--default-resources", "mem_mb=1000", "runtime=30", "cpus_per_gpu=1", cores=2)
     assert run.returncode == 0, run.stderr[-4000:]
     run_id = re.search(r"SLURM run ID: (\S+)", run.stdout + run.stderr).group(1)

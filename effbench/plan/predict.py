@@ -34,8 +34,20 @@ GEOMETRY_S_PER_POINT_PASS = 15e-6
 GEOMETRY_PIPELINES_S_PER_POINT = {"large": 40e-6}      # geometry_large: hull at 10^6 and Delaunay at 10^5, per point
 
 
+# a cost job the config times on the CPU (text_gate.cost.device: cpu, as paper 000 timed its SST-2 track):
+# seconds per GFLOP of forward work on one thread (plan.rates.measure_cpu at width 384 on the developers'
+# 2-core machine) over the cores a timing rule takes (the cluster profiles' `cores`)
+CPU_FORWARD_S_PER_GFLOP = 0.0216
+CPU_TIMING_THREADS = 8
+
+
 def is_model_rule(rule: str) -> bool:
     return rule.startswith(MODEL_RULES)
+
+
+def cpu_timed(config: dict, rule: str) -> bool:
+    """A model rule that the config runs on the CPU wherever a GPU is: it asks for none."""
+    return rule == "text_gate_cost" and config["text_gate"]["cost"].get("device") == "cpu"
 
 
 def predict(config: dict, rule: str, wc: dict, roots=None) -> dict:
@@ -45,7 +57,7 @@ def predict(config: dict, rule: str, wc: dict, roots=None) -> dict:
 
     roots = roots or (ROOT,)
     out = {"gpu_bytes": None, "host_bytes": CPU_JOB_BYTES, "seconds": None, "epoch_seconds": None,
-           "needs_gpu": is_model_rule(rule), "resumable": rule.startswith(RESUMABLE), "basis": "base"}
+           "needs_gpu": is_model_rule(rule) and not cpu_timed(config, rule), "resumable": rule.startswith(RESUMABLE), "basis": "base"}
     try:
         work = text_work(config, rule, wc, roots) or vit_work(config, rule, wc)
     except SizesUnknown:
@@ -74,7 +86,8 @@ def _shape(config: dict, rule: str, wc: dict, work: dict) -> dict:
               if study == "frontier" else None if study == "dense" else cfg["tasks"][work["task"]]["max_length"])
     if study == "dense":
         tokens = _dense_tokens(config, work["task"])
-    train = rule in ("dense_train", "eat_train", "adtp_train") or rule.startswith("text_gate_gated")
+    train = (rule in ("dense_train", "eat_train", "adtp_train") or rule.startswith("text_gate_gated")
+             or (rule == "text_gate_dense" and config["text_gate"]["dense_train"] is not None))
     batch = (config["dense"]["train"]["batch_size"] if study == "dense" else
              cfg["train"]["batch_size"] if train else TEXT_EVAL_BATCH)
     if rule.endswith("_cost") or rule == "frontier_cost":
@@ -136,10 +149,15 @@ def _model_job(config: dict, rule: str, wc: dict, work: dict, out: dict) -> None
         tensors += 4 * n                                     # a teacher, a dense reference or a second model
         host = memory.HOST_BASE + 16 * work["examples"] * s["tokens"] / max(1, _epochs(config, rule, work))
         epochs = _epochs(config, rule, work)
-    gpus = c["gpus_per_job"] > 0
+    gpus = c["gpus_per_job"] > 0 and not cpu_timed(config, rule)
     rate = gpu_rate(None, precision)
     gflops = backbone_flops(work["backbone"], work["tokens"]) / 1e9
     seconds = gflops * (work["forwards"] * rate["forward"] + work["train_steps"] * rate["train"])
+    if cpu_timed(config, rule) and c["gpus_per_job"] > 0:      # a CPU node of a GPU run: its own estimate
+        seconds = gflops * work["forwards"] * CPU_FORWARD_S_PER_GFLOP / CPU_TIMING_THREADS
+        out.update(host_bytes=host + tensors, seconds=STARTUP_S + seconds, epoch_seconds=None,
+                   basis=f"fp32 CPU, {CPU_TIMING_THREADS} threads, batch {s['batch']} x {s['tokens']} tokens")
+        return
     out.update(gpu_bytes=memory.on_gpu(tensors) if gpus else None,
                host_bytes=host if gpus else host + tensors,
                seconds=STARTUP_S + seconds if gpus else None,
@@ -154,4 +172,6 @@ def _epochs(config: dict, rule: str, work: dict) -> int:
         return config[work["study"]]["train"]["epochs"]
     if rule.startswith("text_gate_gated"):
         return config["text_gate"]["gate"]["epochs"]
+    if rule == "text_gate_dense" and config["text_gate"]["dense_train"] is not None:
+        return config["text_gate"]["dense_train"]["epochs"]
     return 1

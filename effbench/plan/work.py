@@ -125,9 +125,9 @@ def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
             per_model = c["latency_examples"] + c["warmup"] + c["repeats"] * len(c["batch_sizes"]) * (
                 c["throughput_examples"] or s["test"]) + 2 * c["flops_examples"] + s["test"]
             return _job("text_gate", "gate", cfg["backbone"], t, per_model, per_model * (len(tg_variants(cfg)) + 1), 0)
-        if rule == "text_gate_dense":
+        if rule == "text_gate_dense" and cfg["dense_train"] is None:     # the shared model, evaluated
             return _job("text_gate", "gate", cfg["backbone"], t, s["test"], s["test"], 0)
-        epochs = cfg["gate"]["epochs"]
+        epochs = (cfg["dense_train"] or {}).get("epochs") if rule == "text_gate_dense" else cfg["gate"]["epochs"]
         n = s["train"] * epochs
         return _job("text_gate", "gate", cfg["backbone"], t, n, epochs * s["validation"] + s["test"], n)
     if rule.startswith("eat_"):

@@ -14,8 +14,12 @@ from .train import load_trained, predict, scored_frame
 
 def measure_cost(cfg: dict, data_dir, runs_root, out_path, threads: int) -> dict:
     """FLOPs and wall time of every variant (first seed). Each model's accuracy is recomputed
-    first and must equal its evaluation; then all models are timed interleaved."""
-    from ...compute import current
+    first and must equal its evaluation; then all models are timed interleaved. cost.device `cpu`: on the
+    CPU in fp32 wherever the job runs (paper 000 timed its SST-2 track on a CPU)."""
+    from ...compute import configure, configured_block, current
+
+    if cfg["cost"]["device"] == "cpu":
+        configure({**configured_block(), "device": "cpu", "precision": "fp32", "timing_precision": "fp32"})
     from ...cost.text_cost import (
         DENSE_COMPILED,
         DENSE_SDPA,

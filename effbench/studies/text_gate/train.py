@@ -91,13 +91,16 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
     spec = variants(cfg)[name]
     seed_everything(seed)
     model, tokenizer = build(cfg, {**spec, "gate": None})
+    own_dense = cfg["dense_train"]          # None: the shared early-stopped dense fine-tune is the dense row
     if spec["gate"] is not None:
-        # every gated variant starts from the dense fine-tuned checkpoint of its seed
-        model.load_state_dict(load_weights(Path(dense_dir) / "model.safetensors"), strict=True)
+        # a gated variant starts from the dense checkpoint of its seed (gate.init: dense) or, as paper 000 §8
+        # trains it, from the pretrained backbone (gate.init: pretrained)
+        if cfg["gate"]["init"] == "dense":
+            model.load_state_dict(load_weights(Path(dense_dir) / "model.safetensors"), strict=True)
         apply_gate(model, spec["gate"], spec["keep_ratio"], cfg["gate"]["after_layer"])
         tc = {**cfg["train"], "epochs": cfg["gate"]["epochs"], "lr": cfg["gate"]["lr"]}
     else:
-        tc = cfg["train"]
+        tc = {**cfg["train"], **(own_dense or {})}
     compute = current()
     train = load_split(data_dir, "train")
     if cfg["train_subset"] and len(train) > cfg["train_subset"]:
@@ -116,7 +119,7 @@ def train_seed(cfg: dict, name: str, seed: int, data_dir, run_dir, state_dir, de
     def evaluate(m):
         return {f"val_{k}": v for k, v in _metrics(y_val, predict(m, x_val, pad)).items()}
 
-    if spec["gate"] is None:     # the dense row is the shared dense fine-tune of this task and seed
+    if spec["gate"] is None and own_dense is None:   # the dense row is the shared dense fine-tune of this task and seed
         history = load_into(model, shared_dense_dir(text_gate_task(cfg)[0], seed))
         model.to(compute.device)
     else:
