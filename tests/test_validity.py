@@ -180,3 +180,16 @@ def test_a_mean_over_seeds_is_compared_by_its_shared_seed(tmp_path):
     frame.to_csv(path, index=False)
     hit = [r for r in run_checks(root, config()) if r["check"] == "same_dense_score" and r["task"] == "rotten_tomatoes"]
     assert [r["status"] for r in hit] == ["pass"]
+
+
+def test_a_bootstrap_over_examples_that_all_agree_is_an_exact_interval():
+    """The shallow model has half the FLOPs on every test example: stats.ratios' bootstrap over them
+    gives [2, 2], exact, not one value dressed as an interval (run of commit eb671e4 failed on it);
+    the same width over one example or an unstated method still fails."""
+    from effbench.validity.intervals import _from_one_value
+
+    over = "repeats: paired percentile bootstrap of the ratio of means (log scale) over {} test examples, 2000 resamples"
+    methods_csv = "results/adtp/rotten_tomatoes/tables/methods.csv"
+    assert not _from_one_value({}, "flops_reduction_x", methods_csv, None, over.format(1281))
+    assert _from_one_value({}, "flops_reduction_x", methods_csv, None, over.format(1))
+    assert _from_one_value({}, "flops_reduction_x", methods_csv, None, "unknown")

@@ -161,7 +161,12 @@ def _from_one_value(r, est, artefact, units, method) -> bool:
         return False                          # the normalised metric's reference: 100 by definition
     if units is not None:
         return units <= 1                     # several seeds or sets that agree exactly: an exact interval
-    return method not in ("two_level_bootstrap", "example_bootstrap")   # a bootstrap over examples that agree
+    # a bootstrap over examples (or timing repeats) that agree: the named methods, or stats.ratios' own
+    # description ("repeats: paired percentile bootstrap ... over 1281 test examples ...")
+    over = re.search(r"bootstrap.* over (\d+) ", method)
+    if over:
+        return int(over.group(1)) <= 1
+    return method not in ("two_level_bootstrap", "example_bootstrap")
 
 
 def _method(frame, r, est, artefact, units) -> str:
