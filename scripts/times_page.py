@@ -39,7 +39,8 @@ def main() -> None:
           f"{platform.machine()}, {cores} cores): its wall time and the Snakemake "
           "`benchmark:` file of every job.\n")
     print(f"**`make run` on a fresh clone, install included: {a.wall_seconds:.0f} s = {minutes:.1f} minutes wall** "
-          f"({'within' if minutes <= 45 else 'over'} the default scale's 45-minute goal).")
+          f"({'within' if minutes <= 60 else 'over'} the default scale's 60-minute ceiling, which holds the floor; "
+          f"{'within' if minutes <= 45 else 'over'} its 45-minute goal).")
     previous = None
     if a.previous:
         prev_sha, prev_wall, previous = read_page(a.previous)
