@@ -67,7 +67,9 @@ def test_the_evidence_kind_is_derived_per_scale(ledger, configs):
     assert kind("egp-t3-dense-acc", "paper")[0] == "measured"
     assert kind("adtp-t1-ad-tp6-sst-2-accuracy", "default")[1] == "Rotten Tomatoes for SST-2, MiniLM-L6 for BERT-base"
     assert kind("adtp-t1-ad-tp12-sst-2-accuracy", "paper")[0] == "measured"
-    assert kind("egp-t2-ent-acc", "default")[0] == "measured"                 # the paper's generator
+    # Table 2's accuracies: the paper's Trainer simulated them ("deterministically improving validation
+    # metrics"): nothing to reproduce, ours shown beside them
+    assert kind("egp-t2-ent-acc", "default")[0] == "not comparable"
     assert kind("egp-t2-ent-flops", "default")[0] == "formula"
     assert kind("der-t2-synthetic_high_raw-speedup", "default")[0] == "by design"
     assert kind("der-t22-quickdraw_low-entropynet", "default") == (

@@ -7,12 +7,12 @@
   by design       a value the configuration or a definition fixes: kept-token counts equal to L and
                   k, a baseline over itself (a printed 1.0x ratio), an exact hull's zero error;
   formula         the paper's own formula evaluated at our inputs (kind `proxy`), not a measurement;
-  not comparable  an absolute time or throughput (kind `time`): another machine's milliseconds.
+  not comparable  an absolute time or throughput (kind `time`): another machine's milliseconds; or a
+                  value the paper itself says was simulated (`paper_simulated:`): nothing to reproduce.
 
 A claim may set `evidence:` (one kind, or one per scale) with `evidence_reason:` where no rule can
 see it (a count fixed by the config, an exact algorithm's zero error); the rules cover the rest.
-Only `measured` rows are scored as reproductions; `paper_simulated:` marks a value the paper itself
-says came from a simulation.
+Only `measured` rows are scored as reproductions.
 """
 from __future__ import annotations
 
@@ -88,6 +88,10 @@ def kind_of(claim: dict, scale: str, pointer: dict | None, cfg: dict | None) -> 
         return declared, claim.get("evidence_reason", "declared in the ledger")
     if claim.get("kind") == "proxy":
         return "formula", "the paper's cost proxy evaluated at our token counts"
+    if claim.get("paper_simulated"):
+        # the paper says the number came from a simulation (paper 000's Trainer "deterministically improving
+        # validation metrics"): there is no experiment of the paper's to reproduce, only ours beside it
+        return "not comparable", "the paper's value is simulated, not measured: ours is shown beside it, not scored"
     if claim.get("kind") == "time":
         subs = substitutions(claim, pointer, cfg) if pointer is not None and cfg is not None else []
         named = "".join(f"; {o} for {t}" for o, t in subs)

@@ -147,8 +147,8 @@ def _model_job(config: dict, rule: str, wc: dict, work: dict, out: dict) -> None
             tensors = memory.eval_peak(layers, h, i, heads, s["tokens"], s["batch"], n,
                                        weight_bytes=memory.BYTES[precision])
         tensors += 4 * n                                     # a teacher, a dense reference or a second model
-        host = memory.HOST_BASE + 16 * work["examples"] * s["tokens"] / max(1, _epochs(config, rule, work))
-        epochs = _epochs(config, rule, work)
+        host = memory.HOST_BASE + 16 * work["examples"] * s["tokens"] / max(1, _epochs(config, rule, work, wc))
+        epochs = _epochs(config, rule, work, wc)
     gpus = c["gpus_per_job"] > 0 and not cpu_timed(config, rule)
     rate = gpu_rate(None, precision)
     gflops = backbone_flops(work["backbone"], work["tokens"]) / 1e9
@@ -165,11 +165,17 @@ def _model_job(config: dict, rule: str, wc: dict, work: dict, out: dict) -> None
                basis=f"{precision} shapes, batch {s['batch']} x {s['tokens']} tokens")
 
 
-def _epochs(config: dict, rule: str, work: dict) -> int:
+def _epochs(config: dict, rule: str, work: dict, wc: dict | None = None) -> int:
     if rule == "dense_train":
         return config["dense"]["train"]["max_epochs"]
     if rule in ("eat_train", "adtp_train"):
-        return config[work["study"]]["train"]["epochs"]
+        cfg = config[work["study"]]
+        from ..studies.adtp.plan import variants as adtp_variants
+        from ..studies.eat.plan import variants as eat_variants
+
+        name = (wc or {}).get("eat_variant") or (wc or {}).get("adtp_variant")
+        kind = (eat_variants if rule == "eat_train" else adtp_variants)(cfg, work["task"]).get(name, {}).get("kind")
+        return cfg["shallow_train"]["max_epochs"] if kind == "shallow" else cfg["train"]["epochs"]
     if rule.startswith("text_gate_gated"):
         return config["text_gate"]["gate"]["epochs"]
     if rule == "text_gate_dense" and config["text_gate"]["dense_train"] is not None:

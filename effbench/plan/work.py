@@ -139,8 +139,10 @@ def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
             spec = eat_variants(cfg, task)[wc["eat_variant"]]
             if spec["kind"] == "dense" and not spec.get("continued"):
                 return _job("eat", task, cfg["backbone"], t, s["test"], s["validation"] + s["test"], 0)
-            steps = s["train"] * tr["epochs"]
-            fwd = s["train"] * bool(spec.get("distill")) + tr["epochs"] * HISTORY_EXAMPLES + 2 * s["validation"] + s["test"]
+            epochs = cfg["shallow_train"]["max_epochs"] if spec["kind"] == "shallow" else tr["epochs"]
+            seen = s["validation"] if spec["kind"] == "shallow" else HISTORY_EXAMPLES   # early stopping: all of it
+            steps = s["train"] * epochs
+            fwd = s["train"] * bool(spec.get("distill")) + epochs * seen + 2 * s["validation"] + s["test"]
             return _job("eat", task, cfg["backbone"], t, steps, fwd, steps)
         if rule == "eat_cost":
             c = cfg["cost"]
@@ -167,9 +169,11 @@ def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
             spec = adtp_variants(cfg, task)[wc["adtp_variant"]]
             if spec["kind"] == "dense":
                 return _job("adtp", task, cfg["backbone"], t, s["test"], s["test"], 0)
-            steps = s["train"] * tr["epochs"]
+            epochs = cfg["shallow_train"]["max_epochs"] if spec["kind"] == "shallow" else tr["epochs"]
+            steps = s["train"] * epochs
             ig = spec.get("ig_steps", 0) if spec["kind"] == "adtp" else 0
-            return _job("adtp", task, cfg["backbone"], t, steps, tr["epochs"] * HISTORY_EXAMPLES + s["test"],
+            seen = s["validation"] if spec["kind"] == "shallow" else HISTORY_EXAMPLES   # early stopping: all of it
+            return _job("adtp", task, cfg["backbone"], t, steps, epochs * seen + s["test"],
                         steps * (1 + 2 * ig))       # IG through the graph: m steps, each forward + double backward
         if rule == "adtp_consistency":
             n = cfg["consistency_examples"]

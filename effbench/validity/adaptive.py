@@ -9,6 +9,8 @@ the ledger withholds the verdicts that read those rows (`withhold`) instead of s
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import layout
 from .core import record
 
@@ -42,4 +44,17 @@ def check(run) -> list[dict]:
                                       f"failed as adaptive: the ratio predictor outputs {r['mean_ratio']:.3g} for every "
                                       f"sequence (sd {sd:g}); a finding of the study, not an adaptive result", nums,
                                       withhold=True))
+                    if table.artefact.endswith("retainer.csv"):
+                        out += _dependants(task, table.artefact, r, nums)
     return out
+
+
+def _dependants(task, retainer, r, nums) -> list[dict]:
+    """The rows that read AD-TP's collapsed predictor under other names: Table 4's static and random rows
+    (compared with an adaptive ratio that is one constant) and Table 1's AD-TP row (the student at that
+    constant, not an adaptive model): withheld with the same finding."""
+    methods = str(Path(retainer).with_name("methods.csv"))
+    why = (f"rests on the collapsed ratio predictor (every sequence at {r['mean_ratio']:.3g}, "
+           f"{retainer}): a static model at that ratio, not AD-TP's adaptive one")
+    return [record("ratio_predictor_varies", "adtp", task, artefact, row, "finding", why, nums, withhold=True)
+            for artefact, row in ((retainer, "static"), (retainer, "random"), (methods, "adtp"))]
