@@ -109,6 +109,8 @@ def test_frontier_tasks_select_the_shared_tasks_and_refuse_others():
     assert tasks(config) == config["frontier"]["tasks"] == ["rotten_tomatoes"]
     every = copy.deepcopy(config)
     every["frontier"]["tasks"] = None
+    assert tasks(every) == shared_tasks(every) == ["rotten_tomatoes"]       # AD-TP runs spam only where asked
+    every["adtp"]["run_tasks"] = ["rotten_tomatoes", "spam"]
     assert tasks(every) == shared_tasks(every) == ["rotten_tomatoes", "spam"]
     bad = copy.deepcopy(config)
     bad["frontier"]["tasks"] = ["fortunes"]

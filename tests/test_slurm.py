@@ -1,6 +1,7 @@
 """The SLURM profile against a real single-node SLURM (slurm-wlm + munge started by the test).
-Runs a representative part of the smoke DAG through sbatch: trainings, a timing job that takes
-all cores, the correlation study and a figure."""
+Runs a representative part of the smoke DAG through sbatch: trainings and a timing job that takes
+all cores (the correlation study and its figure, three more CPU jobs of the same kind as the data job
+the GPU-profile test sends, were dropped for CI's time)."""
 import subprocess
 import time
 
@@ -26,8 +27,7 @@ def cluster(tmp_path_factory):
     local_slurm.stop(root)
 
 
-TARGETS = ["results/geometry/figures/correlation.png",    # correlation and collapse jobs -> their figure job
-           "results/geometry/runs/uniform/ball/seed0/metrics.json",      # a training job
+TARGETS = ["results/geometry/runs/uniform/ball/seed0/metrics.json",      # a training job
            "results/geometry/timing/mnist.csv"]                                # two more trainings -> a timing job
 
 
@@ -41,7 +41,7 @@ def test_smoke_geometry_jobs_through_slurm(cluster, tmp_path, monkeypatch):
     assert run.returncode == 0, run.stderr[-4000:]
     out = run.stdout + run.stderr
     jobs = jobs_run(out)
-    assert {"geometry_train", "geometry_correlation", "geometry_analysis_figure", "geometry_timing"} <= set(jobs)
+    assert {"geometry_train", "geometry_timing"} <= set(jobs)
     for target in TARGETS:
         assert (tmp_path / target).exists(), target
     states = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%T %C"], capture_output=True, text=True).stdout.split("\n")
