@@ -51,7 +51,7 @@ def test_degenerate_baselines_are_named_and_findings_do_not_fail(defective):
                    and r["task"] == "spam")
     assert "degenerate: predicts one class" in at_rate["message"] and not at_rate["withhold"]
     collapsed = next(r for r in records if r["check"] == "ratio_predictor_varies" and r["subject"] == "adaptive")
-    assert collapsed["withhold"] and "failed as adaptive" in collapsed["message"]
+    assert collapsed["withhold"] and "not adaptive:" in collapsed["message"]
     assert "0.6 for every sequence" in collapsed["message"]
 
 
