@@ -63,12 +63,14 @@ def train_step(layers, hidden, intermediate, heads, tokens, batch, device="cpu")
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
+    from ..train import adamw
+
     torch.manual_seed(0)
     dev = torch.device(device)
     cfg = BertConfig(vocab_size=1000, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=layers,
                      num_attention_heads=heads, max_position_embeddings=max(512, tokens), attn_implementation="eager")
     model = BertForSequenceClassification(cfg).to(dev).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    optimizer = adamw(model.parameters(), lr=1e-5)   # the pipeline's optimiser (fused)
     ids = torch.randint(5, 1000, (batch, tokens), device=dev)
     labels = torch.zeros(batch, dtype=torch.long, device=dev)
 
