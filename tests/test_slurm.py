@@ -1,7 +1,8 @@
-"""The SLURM profile against a real single-node SLURM (slurm-wlm + munge started by the test).
-Runs a representative part of the smoke DAG through sbatch: trainings and a timing job that takes
-all cores (the correlation study and its figure, three more CPU jobs of the same kind as the data job
-the GPU-profile test sends, were dropped for CI's time)."""
+"""The SLURM profiles against a real single-node SLURM (slurm-wlm + munge started by the test).
+One run sends a representative part of the smoke DAG through sbatch with the GPU profile: a model job,
+trainings and a data job of one thread, and a timing job that takes all cores (one run, not one per
+profile: each run's start and each job's Snakemake start cost CI seconds; the CPU profile is planned
+against the same cluster)."""
 import subprocess
 import time
 
@@ -27,34 +28,18 @@ def cluster(tmp_path_factory):
     local_slurm.stop(root)
 
 
-TARGETS = ["results/geometry/runs/uniform/ball/seed0/metrics.json",      # a training job
-           "results/geometry/timing/mnist.csv"]                                # two more trainings -> a timing job
+# one run through the GPU profile: a model job (the ViT training: `gpu` partition, --gpus=1), CPU jobs of
+# one thread (two geometry trainings, the synthetic data) and a timing job that takes every core
+TARGETS = ["results/geometry/timing/mnist.csv", "results/vit/runs/dense/seed0/metrics.json",
+           "data/generated/synthetic/base.npz"]
 
 
-def test_smoke_geometry_jobs_through_slurm(cluster, tmp_path, monkeypatch):
-    for key, value in cluster.items():
-        monkeypatch.setenv(key, value)
-    t0 = time.perf_counter()
-    # --cores 2: the test node has 2 CPUs, so timing jobs (threads = all cores) ask for 2
-    run = snakemake(tmp_path, "--profile", str(ROOT / "profiles" / "slurm"), *POLL, *TARGETS, cores=2)
-    seconds = time.perf_counter() - t0
-    assert run.returncode == 0, run.stderr[-4000:]
-    out = run.stdout + run.stderr
-    jobs = jobs_run(out)
-    assert {"geometry_train", "geometry_timing"} <= set(jobs)
-    for target in TARGETS:
-        assert (tmp_path / target).exists(), target
-    states = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%T %C"], capture_output=True, text=True).stdout.split("\n")
-    states = [s.split() for s in states if s.strip()]
-    assert len(states) == len(jobs) and all(state in ("COMPLETED", "COMPLETING") for state, _ in states), states
-    assert {cpus for _, cpus in states} == {"1", "2"}         # per-rule threads reached sbatch
-    print(f"SLURM smoke geometry part: {len(jobs)} jobs in {seconds:.0f} s")
-
-
-def test_gpu_profile_sends_model_jobs_to_the_gpu_partition_with_a_gpu_request(cluster, tmp_path, monkeypatch):
-    """profiles/slurm-gpu with one GPU per model job: the ViT training (a model job) is submitted to the
-    `gpu` partition with --gpus=1; a data job goes to the `cpu` partition and asks for none. The local
-    node's GPU is a placeholder, so the model job runs on its CPU (device auto)."""
+def test_smoke_jobs_through_the_gpu_profile_reach_their_partitions_with_their_threads(cluster, tmp_path, monkeypatch):
+    """profiles/slurm-gpu with one GPU per model job: the ViT training is submitted to the `gpu` partition
+    with --gpus=1; the data, geometry and timing jobs go to the `cpu` partition and ask for none, each with
+    its rule's threads (1, or every core for the timing job). The local node's GPU is a placeholder, so the
+    model job runs on its CPU (device auto). profiles/slurm (CPU only) differs only in its partition file:
+    test_the_cpu_profile_plans_the_same_jobs reads it."""
     import re
     import shutil
 
@@ -64,19 +49,39 @@ def test_gpu_profile_sends_model_jobs_to_the_gpu_partition_with_a_gpu_request(cl
     shutil.copytree(ROOT / "profiles" / "slurm-gpu", tmp_path / "profiles" / "slurm-gpu")
     monkeypatch.chdir(tmp_path)
     compute = '{"device": "auto", "precision": "fp32", "timing_precision": "fp32", "compile_dense": true, "gpus_per_job": 1}'
-    targets = ["results/vit/runs/dense/seed0/metrics.json", "data/generated/synthetic/base.npz"]
-    run = snakemake(tmp_path, *targets, "--profile", "profiles/slurm-gpu", *POLL, "--config", f"compute={compute}",
+    t0 = time.perf_counter()
+    # --cores 2: the test node has 2 CPUs, so timing jobs (threads = all cores) ask for 2
+    run = snakemake(tmp_path, *TARGETS, "--profile", "profiles/slurm-gpu", *POLL, "--config", f"compute={compute}",
                     "--default-resources", "mem_mb=1000", "runtime=30", "cpus_per_gpu=1", cores=2)
+    seconds = time.perf_counter() - t0
     assert run.returncode == 0, run.stderr[-4000:]
+    for target in TARGETS:
+        assert (tmp_path / target).exists(), target
     run_id = re.search(r"SLURM run ID: (\S+)", run.stdout + run.stderr).group(1)
     fields = ["JobID", "Name:60", "Partition", "tres-per-job", "NumCPUs", "State", "Comment:80"]
     rows = subprocess.run(["squeue", "-h", "-t", "all", "-O", ",".join(fields)], capture_output=True, text=True).stdout
     ours = [r.split() for r in rows.splitlines() if run_id in r]
-    by_rule = {next(w for w in r if w.startswith("rule_")): r for r in ours}
-    assert set(by_rule) == {"rule_vit_train_wildcards_dense_0", "rule_synthetic_data_wildcards_base"}, ours
-    assert by_rule["rule_vit_train_wildcards_dense_0"][2:4] == ["gpu", "gres:gpu:1"], ours        # model job
-    assert by_rule["rule_synthetic_data_wildcards_base"][2:4] == ["cpu", "N/A"], ours             # data job
+    assert len(ours) == len(jobs_run(run.stdout + run.stderr)), ours
+    by_rule = {}
+    for r in ours:
+        by_rule.setdefault(re.match(r"rule_(\w+?)_wildcards", next(w for w in r if w.startswith("rule_"))).group(1), []).append(r)
+    assert set(by_rule) == {"geometry_train", "geometry_timing", "vit_train", "synthetic_data"}, ours
+    assert [r[2:4] for r in by_rule["vit_train"]] == [["gpu", "gres:gpu:1"]], ours                  # model job
+    assert [r[2:5] for r in by_rule["synthetic_data"]] == [["cpu", "N/A", "1"]], ours               # data job
+    assert {tuple(r[2:5]) for r in by_rule["geometry_train"]} == {("cpu", "N/A", "1")}, ours
+    assert [r[2:5] for r in by_rule["geometry_timing"]] == [["cpu", "N/A", "2"]], ours              # every core
     assert all(r[5] in ("COMPLETED", "COMPLETING") for r in ours), ours
+    print(f"SLURM smoke part: {len(ours)} jobs in {seconds:.0f} s")
+
+
+def test_the_cpu_profile_plans_the_same_jobs(cluster, tmp_path, monkeypatch):
+    """profiles/slurm (one partition, no GPUs): the executor accepts the profile and plans the jobs the
+    GPU profile's run submitted (a dry run: the submission path is the same executor's)."""
+    for key, value in cluster.items():
+        monkeypatch.setenv(key, value)
+    run = snakemake(tmp_path, "-n", "--profile", str(ROOT / "profiles" / "slurm"), *POLL, *TARGETS, cores=2)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert {"geometry_train", "geometry_timing", "vit_train", "synthetic_data"} <= set(jobs_run(run.stdout + run.stderr))
 
 
 # ---------------------------------------------------------------- the rehearsal's cluster side (issue 30)
