@@ -22,8 +22,9 @@ import yaml
 
 from .ledger.cells import cell_of as _cell
 from .ledger.evidence import built, framed, kind_of, scale_config
+from .ledger.seeds import trained_seeds
 from .printed import ledger_fields
-from .stats.equivalence import verdict, verdict_kind
+from .stats.equivalence import interval90, verdict, verdict_kind
 from .validity.intervals import metric_range
 
 REQUIRED = ("id", "paper", "study", "source", "row", "metric", "paper_value")
@@ -162,16 +163,21 @@ def paper_value(claims: list[dict], study: str, source: str, row: str, metric: s
     return None if c is None else c["paper_value"]
 
 
-def judge(claim: dict | None, estimate, ci_low=None, ci_high=None, ours: dict | None = None) -> str:
-    """The equivalence verdict (TOST) of our estimate and its 95% CI against one claim; "" without a claim."""
+def judge(claim: dict | None, estimate, ci_low=None, ci_high=None, ours: dict | None = None,
+          seeds: int | None = None) -> str:
+    """The equivalence verdict (TOST) of our estimate and its 95% CI against one claim; "" without a claim.
+    `seeds`: the trained models the value rests on (ledger.seeds; 1: "one seed", never scored)."""
     if claim is None:
         return ""
     ours = ours or pointer(claim, "default") or {}
-    column = ours.get("column", claim["metric"].split(" ")[-1])
     return verdict(claim["paper_low"], estimate, ci_low, ci_high, margin=claim["margin"], rounding=claim["rounding"],
                    spread=claim.get("spread", 0.0), log=claim.get("log_scale", False),
                    paper_high=None if claim["paper_high"] == claim["paper_low"] else claim["paper_high"],
-                   bounds=metric_range(column, claim.get("paper_percent")), point_basis=ours.get("point_basis"))
+                   bounds=_bounds(claim, ours), point_basis=ours.get("point_basis"), seeds=seeds)
+
+
+def _bounds(claim: dict, ours: dict):
+    return metric_range(ours.get("column", claim["metric"].split(" ")[-1]), claim.get("paper_percent"))
 
 
 def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: dict | None = None,
@@ -181,8 +187,8 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     missing artefact the config builds is a failure, never the row's reason for another scale."""
     ours = pointer(claim, scale)
     evidence, why = kind_of(claim, scale, ours, cfg)
-    out = {"ours": None, "ci_low": None, "ci_high": None, "ci_method": "", "reason_kind": "", "evidence": evidence,
-           "evidence_note": why, "cell": _cell(claim, ours)}
+    out = {"ours": None, "ci_low": None, "ci_high": None, "ci90_low": None, "ci90_high": None, "ci_method": "",
+           "seeds": None, "reason_kind": "", "evidence": evidence, "evidence_note": why, "cell": _cell(claim, ours)}
     path = root / ours["artefact"] if ours else None
     if path is None or not path.exists():
         builds = ours is not None and targets is not None and ours["artefact"] in targets
@@ -208,8 +214,12 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
         return {**out, "verdict": f"not measured: {unmeasured_why(row, col)}"}
     lo, hi = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
     how = row.get(f"{col}_ci_method")          # what the interval is (seeds x examples, timing repeats), or why none
-    return {**out, "ours": est, "ci_low": lo, "ci_high": hi, "ci_method": how if isinstance(how, str) else "",
-            "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours))}
+    seeds = trained_seeds(row, col)
+    # the page shows the interval the verdict is decided on (90%, clipped), beside the artefact's 95% one
+    lo90, hi90 = interval90(est, lo, hi, _bounds(claim, ours))
+    return {**out, "ours": est, "ci_low": lo, "ci_high": hi, "ci90_low": lo90, "ci90_high": hi90,
+            "ci_method": how if isinstance(how, str) else "", "seeds": seeds,
+            "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours, seeds))}
 
 
 def unmeasured_why(row, col: str) -> str:
@@ -232,7 +242,7 @@ def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None)
     col = ours or metric
     return {f"paper_{metric}": claim["paper_value"],
             f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"),
-                                       {"column": col})}
+                                       {"column": col}, trained_seeds(row, col))}
 
 
 SCORED = ("reproduced", "differs", "undecidable at this n", "stand-in")

@@ -133,6 +133,8 @@ def test_speedup_is_paired_per_set_and_averaged_over_seeds():
     assert out["hull_error"] == pytest.approx(0.1) and out["hull_error_ci_low"] < 0.1 < out["hull_error_ci_high"]
     assert out["ci_over"] == "3 seeds x 2 sets" and out["speedup_ci_method"] == "two_level_bootstrap"
     assert out["speedup_per_seed"] == "2 / 2 / 2" and out["hull_error_per_seed"] == "0 / 0.1 / 0.2"
+    # only EntropyNet is trained: the ledger's seed count (ledger.seeds) matters for it alone
+    assert out["trained"] and not summarise_method(pd.DataFrame(rows), "qhull", "none")["trained"]
 
 
 def _timings(sets: dict) -> pd.DataFrame:
@@ -220,6 +222,9 @@ def test_table23_speedups_carry_an_interval_over_their_paired_repeats(tmp_path):
 def test_a_one_seed_row_with_several_sets_gets_an_interval_over_its_sets():
     out = summarise_method(_timings({"ball": ([0], 5)}), "qhull", "entropynet", "ball")
     assert out["ci_over"] == "1 seed x 5 sets" and out["hull_error_ci_method"] == "example_bootstrap"
+    # one trained model: the ledger will call its value "one seed", never score it (stats.equivalence)
+    from effbench.ledger.seeds import trained_seeds
+    assert out["trained"] and trained_seeds(out, "hull_error") == 1 and trained_seeds(out, "speedup") == 1
     assert 0 <= out["hull_error_ci_low"] < out["hull_error"] < out["hull_error_ci_high"]
     assert 0 < out["speedup_ci_low"] < out["speedup"] < out["speedup_ci_high"]
 

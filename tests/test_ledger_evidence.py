@@ -164,3 +164,61 @@ def test_every_margin_kind_carries_a_basis():
     kinds = yaml.safe_load((ROOT / "claims" / "margins.yaml").read_text())["margins"]
     assert all(spec.get("basis") for spec in kinds.values())
     assert kinds["ratio"]["scale"] == "log"
+
+
+def _sweep(tmp_path, rows: dict, paper_value="0.09"):
+    """A geometry-shaped table (n_seeds, ci_over, per-seed values, as summarise_method writes them) and
+    one hull-error claim per row, paper 0.09 (region [0.04, 0.14])."""
+    pd.DataFrame([{"row": name, **cells} for name, cells in rows.items()]).to_csv(tmp_path / "t16.csv", index=False)
+    return _one(tmp_path, claims=[
+        {"id": f"h-{name}", "paper": "003", "study": "geometry", "source": "Table 16", "row": name, "metric": "hull_error",
+         "paper_value": paper_value, "ours": {"artefact": "t16.csv", "row": name, "column": "hull_error"}} for name in rows])
+
+
+ONE_SEED_CELL = {"n_seeds": 1, "ci_over": "1 seed x 4 sets", "hull_error": 0.0883, "hull_error_ci_low": 0.0751,
+                 "hull_error_ci_high": 0.1009, "hull_error_ci_method": "example_bootstrap", "hull_error_per_seed": "0.08827"}
+
+
+def test_one_trained_seed_is_never_scored_even_inside_the_region(tmp_path):
+    """Table 16's k = 8 variant is one trained EntropyNet: its per-example interval lies inside the
+    region, yet it holds no seed-to-seed variance, so it is "one seed", not "reproduced" (nor "differs"
+    when outside); the same interval over three seeds is scored. The seed count is the artefact's."""
+    three = {**ONE_SEED_CELL, "n_seeds": 3, "ci_over": "3 seeds x 4 sets", "hull_error_ci_method": "two_level_bootstrap",
+             "hull_error_per_seed": "0.08 / 0.09 / 0.095"}
+    far = {**ONE_SEED_CELL, "hull_error": 0.5, "hull_error_ci_low": 0.45, "hull_error_ci_high": 0.55}
+    untrained = {**ONE_SEED_CELL, "trained": False}               # a heuristic's seed draws point sets, not a model
+    by_count = {k: v for k, v in ONE_SEED_CELL.items() if k not in ("hull_error_per_seed", "ci_over")}
+    by_method = {k: v for k, v in ONE_SEED_CELL.items() if k not in ("hull_error_per_seed", "ci_over", "n_seeds")}
+    # ledger.cells counts equal numbers of one study as one measurement: shift each row's a little
+    rows = {"k8": ONE_SEED_CELL, "ball": three, "far": far, "sort": untrained, "n": by_count, "m": by_method}
+    rows = {k: {**v, "hull_error": v["hull_error"] + i * 1e-4} for i, (k, v) in enumerate(rows.items())}
+    claims = _sweep(tmp_path, rows)
+    frame = render(claims, tmp_path, "default").set_index("id")
+    kinds = frame["verdict"].map(verdict_kind)
+    assert kinds.to_dict() == {"h-k8": "one seed", "h-ball": "reproduced", "h-far": "one seed", "h-sort": "reproduced",
+                               "h-n": "one seed", "h-m": "one seed"}
+    assert frame.loc["h-k8", "verdict"] == (
+        "one seed: ours 0.0883, per-example 90% CI [0.07722, 0.09887] inside the region [0.04, 0.14] = paper 0.09 "
+        "+/- 0.05; one trained model: the interval holds no seed-to-seed variance, so it cannot decide equivalence; "
+        "not scored until more seeds are trained")
+    assert "wholly above the region" in frame.loc["h-far", "verdict"]
+    assert frame.loc["h-k8", "cell_kind"] == "one seed" and frame.loc["h-k8", "seeds"] == 1
+    assert frame.loc["h-ball", "seeds"] == 3 and pd.isna(frame.loc["h-sort", "seeds"])
+    page = to_markdown(frame.reset_index())
+    assert "## Measured on one trained seed\n\n4 rows" in page
+    header = next(line for line in page.split("## Counts")[1].splitlines() if line.startswith("| evidence |"))
+    assert header == "| evidence | one seed | reproduced | cells | rows |"          # its own column in the counts
+    assert "| measured  | 4 | 2 | 6 | 6 |" in page
+
+
+def test_the_page_shows_the_interval_the_verdict_is_decided_on(tmp_path):
+    """claims.csv keeps the artefact's 95% CI (ci_low/high) and adds the 90% one each verdict uses
+    (ci90_low/high, clipped to the metric's range); the page's tables show the 90% one."""
+    three = {**ONE_SEED_CELL, "n_seeds": 3, "hull_error_per_seed": "0.08 / 0.09 / 0.095"}
+    frame = render(_sweep(tmp_path, {"ball": three}), tmp_path, "default")
+    row = frame.iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == (0.0751, 0.1009)
+    assert (row["ci90_low"], row["ci90_high"]) == pytest.approx(ci90(0.0883, 0.0751, 0.1009))
+    assert f"our 90% CI [{row['ci90_low']:.4g}, {row['ci90_high']:.4g}]" in row["verdict"]
+    page = to_markdown(frame)
+    assert "| ci90_low | ci90_high |" in page and "| ci_low |" not in page

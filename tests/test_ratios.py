@@ -66,6 +66,9 @@ def test_bad_inputs_are_refused():
 def test_columns_and_the_overhead_form():
     r = {"estimate": 1.2, "ci_low": 1.1, "ci_high": 1.3, "method": "m"}
     assert ratio_columns("x", r) == {"x": 1.2, "x_ci_low": 1.1, "x_ci_high": 1.3, "x_ci_method": "m"}
+    counted = {**r, "n_values": 40, "unit": "interleaved rounds"}       # what ratio_interval returns
+    assert ratio_columns("x", counted)["x_ci_n"] == 40 and ratio_columns("x", counted)["x_ci_unit"] == "interleaved rounds"
+    assert ratio_interval([2, 2.1, 2.2, 2.3], [1, 1, 1, 1.1])["n_values"] == 4        # said even with no interval
     o = overhead_pct(r)
     assert (o["estimate"], o["ci_low"], o["ci_high"]) == pytest.approx((20, 10, 30))
 

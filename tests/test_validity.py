@@ -3,12 +3,14 @@ flagged by the right check, a clean run passes, the stage fails the run only at 
 paper scales, the ledger withholds what a failed check guards, and pages show the checks."""
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from validity_fixture import EXPECTED, build, config
 
 from effbench import claims as ledger
 from effbench.pages import Reader
+from effbench.stats.ratios import ratio_columns, ratio_interval
 from effbench.validity import report, run_checks
 from effbench.validity.core import Run
 from effbench.validity.intervals import metric_range
@@ -186,11 +188,18 @@ def test_a_mean_over_seeds_is_compared_by_its_shared_seed(tmp_path):
 def test_a_bootstrap_over_examples_that_all_agree_is_an_exact_interval():
     """The shallow model has half the FLOPs on every test example: stats.ratios' bootstrap over them
     gives [2, 2], exact, not one value dressed as an interval (run of commit eb671e4 failed on it);
-    the same width over one example or an unstated method still fails."""
+    the same width over one example or an unstated method still fails. The count is the table's
+    `<metric>_ci_n` (stats.ratios.ratio_columns), never parsed from the method's prose."""
     from effbench.validity.intervals import _from_one_value
 
-    over = "repeats: paired percentile bootstrap of the ratio of means (log scale) over {} test examples, 2000 resamples"
+    half = ratio_interval(np.full(1281, 2.0), np.full(1281, 1.0), statistic="mean", unit="test examples")
+    row = ratio_columns("flops_reduction_x", half)
+    assert (row["flops_reduction_x_ci_low"], row["flops_reduction_x_ci_high"]) == (2.0, 2.0)
+    assert (row["flops_reduction_x_ci_n"], row["flops_reduction_x_ci_unit"]) == (1281, "test examples")
     methods_csv = "results/adtp/rotten_tomatoes/tables/methods.csv"
-    assert not _from_one_value({}, "flops_reduction_x", methods_csv, None, over.format(1281))
-    assert _from_one_value({}, "flops_reduction_x", methods_csv, None, over.format(1))
+    method = row["flops_reduction_x_ci_method"]
+    assert not _from_one_value(row, "flops_reduction_x", methods_csv, None, method)
+    assert _from_one_value({**row, "flops_reduction_x_ci_n": 1}, "flops_reduction_x", methods_csv, None, method)
     assert _from_one_value({}, "flops_reduction_x", methods_csv, None, "unknown")
+    # a table written before `_ci_n`: stats.ratios never writes an interval over fewer than MIN_REPEATS values
+    assert not _from_one_value({}, "flops_reduction_x", methods_csv, None, method)

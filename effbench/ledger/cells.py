@@ -8,8 +8,9 @@ import pandas as pd
 from ..stats.equivalence import verdict_kind
 
 # A cell whose rows disagree counts under the first of these its rows reach: a reading that failed,
-# was withheld or differs is never outweighed by another reading of the same number that agrees.
-PRIORITY = ("failed", "withheld", "differs", "undecidable at this n", "one measurement, no interval", "stand-in",
+# was withheld or differs is never outweighed by another reading of the same number that agrees; "one
+# seed" (an interval over one trained model) is its own column, as "one measurement" is.
+PRIORITY = ("failed", "withheld", "differs", "undecidable at this n", "one seed", "one measurement, no interval", "stand-in",
             "reproduced", "not comparable", "formula", "by design", "not measured", "pending", "not run")
 
 

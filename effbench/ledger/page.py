@@ -1,5 +1,7 @@
-"""results/claims.md: the measured reproductions first, then the counts (one per measurement, by
-kind of evidence and by paper), the reasons for what is not run, the margins, and every row."""
+"""results/claims.md: the measured reproductions first, then the measured values of one trained seed,
+the counts (one per measurement, by kind of evidence and by paper), the reasons for what is not run,
+the margins, and every row. Interval columns are the 90% interval the verdict is decided on
+(`ci90_low`, `ci90_high`), not the artefact's 95% one, so the numbers beside a verdict are its own."""
 from __future__ import annotations
 
 import pandas as pd
@@ -15,7 +17,11 @@ RULE = ("Equivalence is two one-sided tests (TOST, alpha 0.05): a paper value p 
         "spread and half a unit of its last printed digit; ratios on the log scale (p x/ 1.1). **reproduced**: "
         "our 90% CI lies inside the region; **differs**: our 90% CI lies wholly outside it; **undecidable at "
         "this n**: it straddles an edge (the verdict gives the smallest margin it would pass and how much more "
-        "data decides it). A value without an interval is **one measurement, no interval**, never scored; a built "
+        "data decides it). `ci90_low` / `ci90_high` are that 90% CI (results/claims.csv keeps the artefact's 95% "
+        "one as `ci_low` / `ci_high`). A value of one trained model (the artefact's seed count is 1: a sweep "
+        "variant trained once) is **one seed**, never scored: its interval resamples that model's examples only and "
+        "holds no seed-to-seed variance, so it cannot decide equivalence; the verdict says where it lies. A value "
+        "without an interval is **one measurement, no interval**, never scored; a built "
         "cell with no value is **not measured** (with the artefact's reason where it gives one). Only "
         "**measured** rows (the paper's data and model) are reproductions; a **stand-in** (our analogue, named) "
         "is compared on relative quantities only; **by design**, **formula** and **not comparable** rows are "
@@ -52,7 +58,13 @@ def to_markdown(frame: pd.DataFrame) -> str:
            f"## Measured reproductions\n\n{len(measured)} rows compare the paper's own experiment with ours "
            f"({(kinds[measured.index] == 'reproduced').sum()} reproduced, {(kinds[measured.index] == 'differs').sum()} differ, "
            f"{(kinds[measured.index] == 'undecidable at this n').sum()} undecidable at this n):\n"]
-    out += _table(measured, ["id", "row", "metric", "paper_value", "ours", "ci_low", "ci_high", "verdict"])
+    out += _table(measured, ["id", "row", "metric", "paper_value", "ours", "ci90_low", "ci90_high", "verdict"])
+    one_seed = frame[(frame["evidence"] == "measured") & (kinds == "one seed")]
+    if len(one_seed):
+        out += [f"## Measured on one trained seed\n\n{len(one_seed)} rows compare the paper's experiment with one "
+                "trained model of ours (a sweep variant trained once): their intervals hold no seed-to-seed "
+                "variance, so they are not scored; more seeds would decide them:\n"]
+        out += _table(one_seed, ["id", "row", "metric", "paper_value", "ours", "ci90_low", "ci90_high", "verdict"])
     out += ["## Counts: one per measurement\n", "By kind of evidence (cells; `rows`: the ledger rows they stand for):\n"]
     out += _counts(count_table(frame, "evidence"), "evidence")
     out += ["By paper:\n"]
@@ -67,7 +79,7 @@ def to_markdown(frame: pd.DataFrame) -> str:
     for kind, group in frame.groupby("kind", sort=True):
         out.append(f"| {kind} | {len(group)} | {_fmt(group['margin_reason'].iloc[0])} |")
     out.append("")
-    cols = ["id", "source", "row", "metric", "condition", "paper_value", "evidence", "ours", "ci_low", "ci_high",
+    cols = ["id", "source", "row", "metric", "condition", "paper_value", "evidence", "ours", "ci90_low", "ci90_high",
             "verdict", "cell_rows", "paper_simulated", "paper_consistency", "note"]
     for (paper, study), group in frame.groupby(["paper", "study"], sort=True):
         out += [f"## {paper} {PAPERS.get(paper, '')}: study `{study}`\n"] + _table(group, cols)

@@ -19,8 +19,12 @@ keep their asymmetry). Both intervals are clipped to the metric's range first.
 
 A value without an interval is "one measurement, no interval" (its place against the region is
 said, never scored); a zero-width interval is no interval either, unless the pointer says the value
-is deterministic (`point_basis`, e.g. a count fixed by the data). Coverage ("p lies in our CI") is
-not the rule: a wide CI would cover anything.
+is deterministic (`point_basis`, e.g. a count fixed by the data). A value of ONE trained model
+(`seeds=1`: a sweep variant trained once) is "one seed": its interval resamples examples only, so it
+holds none of the seed-to-seed variance that training adds (the geometry study's 3-seed hull-error
+interval is several times wider than its one-seed variants'); such an interval can neither pass TOST
+nor clear the region, so the verdict says where it lies and that seeds would decide it.
+Coverage ("p lies in our CI") is not the rule: a wide CI would cover anything.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 Z90 = 1.6448536269514722        # scipy.stats.norm.ppf(0.95): the two one-sided tests at alpha = 0.05
 Z95 = 1.959963984540054         # scipy.stats.norm.ppf(0.975): the artefacts' 95% CIs
 ONE = "one measurement, no interval"
+ONE_SEED = "one seed"             # an interval over one trained model's examples: no training variance in it
 UNMEASURED = "not measured"       # an artefact that was built holds no value for the cell (NaN)
 
 
@@ -74,9 +79,10 @@ def ci90(estimate: float, lo95: float, hi95: float) -> tuple[float, float]:
 
 def verdict(paper: float, estimate, ci_low=None, ci_high=None, *, margin: float, rounding: float = 0.0,
             spread: float = 0.0, paper_high: float | None = None, log: bool = False,
-            bounds: tuple | None = None, point_basis: str | None = None) -> str:
+            bounds: tuple | None = None, point_basis: str | None = None, seeds: int | None = None) -> str:
     """The verdict text; its first word(s) name the kind (reproduced / differs / undecidable at this
-    n / one measurement / not measured). `paper` is the printed value (a range's low end, with `paper_high`)."""
+    n / one seed / one measurement / not measured). `paper` is the printed value (a range's low end, with
+    `paper_high`); `seeds`: how many trained models the value rests on (None: not a trained quantity, or unknown)."""
     if estimate is None or _missing(estimate):              # the table holds no value: nothing to score
         return f"{UNMEASURED}: no estimate"
     high = paper if paper_high is None else paper_high
@@ -97,10 +103,14 @@ def verdict(paper: float, estimate, ci_low=None, ci_high=None, *, margin: float,
         return f"{ONE}: ours {estimate:.4g} {where} the {limits}; not scored"
     if ci_low > ci_high:
         raise ValueError(f"CI [{ci_low}, {ci_high}] is reversed")
-    lo, hi = ci90(estimate, ci_low, ci_high)
-    if bounds:
-        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    lo, hi = interval90(estimate, ci_low, ci_high, bounds)
     ours = f"our 90% CI [{lo:.4g}, {hi:.4g}]"
+    if seeds == 1:
+        where = ("inside" if lo_edge <= lo and hi <= hi_edge else "wholly above" if lo > hi_edge
+                 else "wholly below" if hi < lo_edge else "straddling")
+        return (f"{ONE_SEED}: ours {estimate:.4g}, per-example 90% CI [{lo:.4g}, {hi:.4g}] {where} the {limits}; "
+                "one trained model: the interval holds no seed-to-seed variance, so it cannot decide "
+                "equivalence; not scored until more seeds are trained")
     if lo_edge <= lo and hi <= hi_edge:
         return f"reproduced (TOST, alpha 0.05: {ours} inside {limits})"
     if lo > hi_edge or hi < lo_edge:
@@ -113,6 +123,18 @@ def verdict(paper: float, estimate, ci_low=None, ci_high=None, *, margin: float,
     least = f"x/ {1 + smallest:.3g}" if log else f"+/- {smallest:.3g}"
     return (f"undecidable at this n: {ours} straddles {limits}; the smallest margin it passes is "
             f"{least}; {more}")
+
+
+def interval90(estimate: float, ci_low, ci_high, bounds: tuple | None = None) -> tuple[float, float]:
+    """The interval a verdict is decided on: the 90% CI from the artefact's 95% one, clipped to the
+    metric's range; (nan, nan) where there is no interval (a missing or zero-width one)."""
+    nan = float("nan")
+    if any(x is None or _missing(x) for x in (estimate, ci_low, ci_high)) or ci_low == ci_high:
+        return nan, nan
+    lo, hi = ci90(float(estimate), float(ci_low), float(ci_high))
+    if bounds:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return lo, hi
 
 
 def smallest_margin(low: float, high: float, ci_lo: float, ci_hi: float, log: bool = False) -> float:
@@ -133,7 +155,7 @@ def more_data_factor(estimate: float, ci_low: float, ci_high: float, lo_edge: fl
     return math.inf if on_edge else (half_width / distance) ** 2
 
 
-KINDS = ("reproduced", "differs", "undecidable at this n", ONE, "stand-in", "by design", "formula",
+KINDS = ("reproduced", "differs", "undecidable at this n", ONE_SEED, ONE, "stand-in", "by design", "formula",
          "not comparable", "withheld", "failed", UNMEASURED, "pending", "not run")
 
 

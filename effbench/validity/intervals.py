@@ -25,6 +25,7 @@ import glob
 import re
 from pathlib import Path
 
+from ..stats.ratios import METHOD_PREFIX as RATIO_METHOD
 from .core import record
 
 PATTERNS = ("results/**/tables/*.csv", "results/frontier/*/frontier.csv", "results/**/significance.csv")
@@ -161,11 +162,14 @@ def _from_one_value(r, est, artefact, units, method) -> bool:
         return False                          # the normalised metric's reference: 100 by definition
     if units is not None:
         return units <= 1                     # several seeds or sets that agree exactly: an exact interval
-    # a bootstrap over examples (or timing repeats) that agree: the named methods, or stats.ratios' own
-    # description ("repeats: paired percentile bootstrap ... over 1281 test examples ...")
-    over = re.search(r"bootstrap.* over (\d+) ", method)
-    if over:
-        return int(over.group(1)) <= 1
+    # a bootstrap over examples (or timing repeats) that agree: stats.ratios writes how many values its
+    # interval resamples in `<est>_ci_n` (the shallow model's FLOPs over 1281 test examples), so the count
+    # is read, not parsed from the method's prose; else the named methods of stats.intervals
+    n = r.get(f"{est}_ci_n")
+    if n is not None and n == n and str(n).strip():
+        return int(float(n)) <= 1
+    if method.startswith(RATIO_METHOD):   # a table written before `_ci_n`: stats.ratios writes an interval only
+        return False                      # over MIN_REPEATS (5) values or more, NaN below: never one value
     return method not in ("two_level_bootstrap", "example_bootstrap")
 
 

@@ -40,7 +40,9 @@ def summarise_method(timings: pd.DataFrame, algorithm: str, prep: str, variant: 
     merged["log_speedup"] = np.log(merged["median_ms_raw"] / merged["median_ms"])
     n_seeds, n_sets = _by_seed(merged, "median_ms").shape
     out = {"ci_over": f"{n_seeds} seed{'s' * (n_seeds > 1)} x {n_sets} set{'s' * (n_sets > 1)}",
-           "n_seeds": n_seeds, "n_sets": n_sets, "points_in": float(merged["points_in"].mean())}
+           "n_seeds": n_seeds, "n_sets": n_sets, "points_in": float(merged["points_in"].mean()),
+           # only EntropyNet is trained: elsewhere a seed draws point sets, not a model (ledger.seeds)
+           "trained": prep == "entropynet"}
     for col, source in (("runtime_ms", "median_ms"), ("hull_error", "hull_error_pct"), ("hausdorff", "hausdorff")):
         out.update(interval_columns(col, two_level_bootstrap_of(_by_seed(merged, source))))
     out.update(interval_columns("speedup", _exp(two_level_bootstrap_of(_by_seed(merged, "log_speedup")))))
