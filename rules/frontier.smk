@@ -8,6 +8,7 @@ rule frontier_cost:
     input:
         lambda w: [f"{d}/model.safetensors" for d in frontier_study.inputs(config, w.frontier_task).values()],
         lambda w: f"{paths.run_dir('eat', 'eat', EAT_CFG['tasks'][w.frontier_task]['seeds'][0], w.frontier_task)}/metrics.json",
+        lambda w: list(frontier_study.gate_preds(config, w.frontier_task).values()),
     output:
         cost=frontier_study.cost_file("{frontier_task}"),
         preds="results/frontier/cost/{frontier_task}.npz",

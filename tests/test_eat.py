@@ -243,12 +243,58 @@ def test_pruning_schedule_follows_algorithm_2():
     assert all(a <= b for a, b in zip(ratios, ratios[1:]))
 
 
-def test_tau_is_the_smallest_within_the_margin_of_dense():
-    from effbench.studies.eat.evaluate import choose_tau
+def test_tau_is_the_smallest_within_the_margin_of_dense_and_a_miss_is_recorded():
+    from effbench.studies.eat.plan import choose_tau
 
     rows = {0.8: {"accuracy": 0.80}, 0.85: {"accuracy": 0.835}, 0.9: {"accuracy": 0.842}, 0.95: {"accuracy": 0.845}}
-    assert choose_tau(rows, dense_accuracy=0.845, max_drop_pp=1.0) == 0.85
-    assert choose_tau(rows, dense_accuracy=0.90, max_drop_pp=1.0) == 0.95
+    assert choose_tau(rows, dense_accuracy=0.845, max_drop_pp=1.0) == (0.85, True)
+    # no tau within 1 pp: the largest is used, and the result says the rule was not met
+    assert choose_tau(rows, dense_accuracy=0.90, max_drop_pp=1.0) == (0.95, False)
+
+
+def test_the_frontier_reads_the_rule_from_the_metrics_or_re_derives_it_for_older_metrics():
+    from effbench.studies.eat.tables import tau_rule
+
+    cfg = {"taus": [0.8, 0.9], "max_drop_pp": 1.0}
+    dense = {"validation/none": {"accuracy": 0.80}}
+    missed = {"validation/0.8": {"accuracy": 0.70}, "validation/0.9": {"accuracy": 0.785}}
+    met = {"validation/0.8": {"accuracy": 0.70}, "validation/0.9": {"accuracy": 0.795}}
+    assert tau_rule(cfg, missed, dense) == {"tau_rule_met": False, "dense_val_accuracy": 0.80}
+    assert tau_rule(cfg, met, dense)["tau_rule_met"] is True
+    assert tau_rule(cfg, {**met, "tau_rule_met": False}, dense)["tau_rule_met"] is False   # recorded wins
+
+
+def test_exit_agreement_counts_the_exits_that_change_the_class():
+    from effbench.studies.eat.tables import exit_agreement
+
+    preds = {"exit_none": np.array([6, 6, 6, 6, 6]), "probs_none": np.array([0.9, 0.2, 0.7, 0.4, 0.6]),
+             "exit_0.8": np.array([4, 4, 4, 6, 6]), "probs_0.8": np.array([0.95, 0.1, 0.3, 0.4, 0.6])}
+    assert exit_agreement(preds, "0.8") == {"scored_n": 5, "exited_n": 3, "exit_changed_n": 1,
+                                            "changed_not_exited_n": 0}
+    assert exit_agreement(preds, "none")["exited_n"] == 0
+
+
+def test_an_evaluated_run_says_which_examples_exits_reclassify():
+    """The no-exit and tau traces evaluate_run saves differ exactly on the exited examples, and the
+    agreement count read from them equals the one counted from the head's own argmax."""
+    from effbench.studies.eat.evaluate import at_tau, trace
+    from effbench.studies.eat.tables import exit_agreement
+
+    model = eat(EATSettings(half_window=4, exit_layers=[3, 4]))
+    lengths = [40, 9, 23, 3, 31, 16, 12, 27]
+    ids, mask = ragged_batch(lengths, seed=5)
+    spread_exit_head(model, ids, mask)
+    encoded = [ids[i, :n].tolist() for i, n in enumerate(lengths)]
+    full = trace(model, encoded, pad_id=0, batch_size=3)
+    tr = at_tau(model, full, 0.55)
+    preds = {"exit_none": full["exit_layer"], "probs_none": full["probs"][:, 1],
+             "exit_0.55": tr["exit_layer"], "probs_0.55": tr["probs"][:, 1]}
+    counts = exit_agreement(preds, "0.55")
+    exited = tr["exit_layer"] < full["exit_layer"]
+    head = full["exit_logits"][model.eat.exit_at].argmax(1)
+    assert counts["exited_n"] == int(exited.sum()) > 0
+    assert counts["exit_changed_n"] == int((head != full["probs"].argmax(1))[exited].sum())
+    assert counts["changed_not_exited_n"] == 0
 
 
 def test_layerwise_retention_is_the_share_each_block_processes():

@@ -142,3 +142,65 @@ def test_the_text_gate_joins_a_frontier_only_on_its_task_backbone_and_dense_mode
     default = merged()
     assert plan.gate_exclusion(default, "rotten_tomatoes") is None
     assert plan.gate_variants(default, "rotten_tomatoes") and plan.gate_variants(default, "spam") == []
+
+
+def test_the_frontier_scores_the_gates_by_the_text_gates_saved_predictions(tmp_path):
+    """Referee: the random gate read 0.753 on the text gate page and 0.751 on the frontier (each job drew
+    its own tokens). Where both score the whole test split the frontier reads the text gate's saved
+    predictions, and the two paths then give one accuracy, ties included; on other examples it refuses."""
+    import copy
+
+    from effbench.artefacts import read_npz, write_npz
+    from effbench.config_sources import merged
+    from effbench.stats.intervals import accuracy
+    from effbench.studies.frontier import plan
+
+    default = merged()
+    saved = plan.gate_preds(default, "rotten_tomatoes")
+    assert set(saved) == set(plan.gate_variants(default, "rotten_tomatoes")) and "random_p0.75" in saved
+    seed = default["text_gate"]["seeds"][0]
+    assert saved["random_p0.75"] == f"results/text_gate/runs/random_p0.75/seed{seed}/preds.npz"
+    subset = copy.deepcopy(default)
+    subset["frontier"]["test_subset"] = 40            # other examples than the text gate's: its own draw
+    assert plan.gate_preds(subset, "rotten_tomatoes") == {}
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 101)
+    p1 = np.concatenate([rng.random(100), [0.5]])     # a tie: both paths call it class 0
+    write_npz(tmp_path / "preds.npz", ids=np.arange(101), labels=labels, probs=p1)   # as text_gate.train writes it
+    text_gate_accuracy = float(accuracy(labels, p1))                                  # its metrics.json and page
+    probs = plan.saved_probs(read_npz(tmp_path / "preds.npz"), labels)
+    frontier_accuracy = float((probs.argmax(1) == labels).mean())                     # measure.py and the table
+    assert frontier_accuracy == text_gate_accuracy
+    np.testing.assert_allclose(probs[:, 1], p1)
+    with pytest.raises(ValueError, match="not on the frontier's test examples"):
+        plan.saved_probs(read_npz(tmp_path / "preds.npz"), labels[::-1])
+    with pytest.raises(ValueError, match="not on the frontier's test examples"):
+        plan.saved_probs(read_npz(tmp_path / "preds.npz"), labels[:50])
+
+
+def test_the_frontier_table_marks_the_rows_scored_by_the_text_gates_predictions(tmp_path):
+    """The page names the rows whose predictions came from the text gate's run (cost JSON `preds_from`)."""
+    from effbench.artefacts import write_json, write_npz
+    from effbench.studies.frontier.tables import write_table
+
+    labels = np.array([0, 1, 1, 0, 1, 0])
+    timing = {"latency_b1": {"mean_ms": 1.0}, "speedup_b1": 1.0, "speedup_b1_vs_eager": 1.0,
+              "throughput": {"8": {"speedup": 1.0, "speedup_vs_eager": 1.0}}, "predicted_speedup": 1.0, "gflops": 1.0}
+    cost = {"dense": {"family": "dense", "setting": "eager", "accuracy": 1.0, **timing},
+            "dense_sdpa": {"family": "dense", "setting": "sdpa", "accuracy": 1.0, **timing},
+            "random_p0.5": {"family": "random", "setting": "keep 0.5", "accuracy": 5 / 6, **timing,
+                            "preds_from": "results/text_gate/runs/random_p0.5/seed42/preds.npz"}}
+    right = np.eye(2)[labels]
+    wrong_once = right.copy()
+    wrong_once[0] = [0, 1]
+    write_json(tmp_path / "cost.json", {"metrics": cost})
+    write_npz(tmp_path / "preds.npz", labels=labels, probs_dense=right, probs_dense_sdpa=right,
+              **{"probs_random_p0.5": wrong_once})
+    write_json(tmp_path / "eat.json", {"metrics": {"chosen_tau": "0.9"}})
+    config = {"frontier": {"batch_size": 8, "n_resamples": 200},
+              "text_gate": {"gate": {"keep_ratio": 0.5}}}
+    frame = write_table(config, "t", tmp_path / "cost.json", tmp_path / "preds.npz", tmp_path / "eat.json",
+                        tmp_path / "frontier.csv").set_index("row")
+    assert frame["text_gate_preds"].to_dict() == {"dense": False, "dense_sdpa": False, "random_p0.5": True}
+    assert frame.loc["random_p0.5", "accuracy"] == pytest.approx(5 / 6)

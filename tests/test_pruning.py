@@ -101,3 +101,35 @@ def test_counted_flops_fall_with_the_keep_ratio():
     d, L, n = 16, 64, 4
     layer2 = lambda t: 6 * t * d * d + 4 * t * t * d   # noqa: E731
     assert dense - flops[0.5] == n * (layer2(L) - layer2(L // 2))
+
+
+def test_a_variable_keep_is_counted_at_the_batchs_padded_width_plus_the_gate_head():
+    """Referee: entropy_threshold's counted FLOPs read 1.003 x dense. A gate with a variable keep pads a
+    batch's kept tokens to its largest keep; when one sequence keeps every token, the count is dense's
+    plus the token head, the same head entropy_topk carries over random (the elementwise entropy is not
+    counted)."""
+    x = torch.randint(0, 50, (4, 64))
+    torch.manual_seed(0)
+    dense = count_flops(_model("none", 1.0), x)
+    head = count_flops(_model("entropy_topk", 0.5), x) - count_flops(_model("random", 0.5), x)
+    assert head == 2 * 64 * 16 * 2 * len(x)              # Linear(16, 2) on 64 tokens of 4 sequences
+    threshold = TinyEncoder(50, 16, 2, Gate("entropy_threshold", 16, 2, threshold=1.0)).eval()
+    torch.nn.init.zeros_(threshold.gate.head.weight)      # uniform token predictions: entropy ln 2 < 1, all kept
+    assert count_flops(threshold, x) == dense + head
+    threshold.gate.threshold = 0.5                        # ln 2 > 0.5: one token per sequence kept, no padding
+    assert count_flops(threshold, x) < dense
+
+
+def test_the_counted_width_is_the_largest_keep_in_the_counted_batch(tmp_path):
+    import numpy as np
+
+    from effbench.artefacts import write_npz
+    from effbench.studies.synthetic.tables import counted_width
+
+    for seed, kept_rows in ((1, [3, 8, 2, 10]), (2, [4, 4, 6, 1])):
+        kept = np.zeros((4, 10), bool)
+        for i, k in enumerate(kept_rows):
+            kept[i, :k] = True
+        write_npz(tmp_path / "entropy_threshold" / f"seed{seed}" / "preds.npz", kept=kept)
+    # the first 3 examples are the counted batch: widths 8 and 6
+    assert counted_width({"flops_examples": 3, "seeds": [1, 2]}, tmp_path, "entropy_threshold") == 7.0

@@ -15,7 +15,7 @@ from ...data.text import read_split as load_split
 from ...data.text import subsample
 from ...models.eat import EATClassifier, trace_flops
 from ...stats.calibration import ece, fit_temperature, scaled_probs
-from .plan import DENSE, tau_key
+from .plan import DENSE, choose_tau, tau_key
 
 
 @torch.no_grad()
@@ -69,16 +69,6 @@ def summarise(model, tr: dict, labels: np.ndarray) -> dict:
             "gflops": float(flops.mean() / 1e9), "n": int(len(labels))}
 
 
-def choose_tau(val_rows: dict, dense_accuracy: float, max_drop_pp: float) -> float:
-    """The smallest tau (most exits) whose validation accuracy is within max_drop_pp of dense;
-    the largest tau if none is."""
-    taus = sorted(val_rows)
-    ok = [t for t in taus if 100 * (dense_accuracy - val_rows[t]["accuracy"]) <= max_drop_pp + 1e-9]
-    return ok[0] if ok else taus[-1]
-
-
-
-
 def calibrate_exit(model: EATClassifier, x_val, y_val, pad, sep, cfg) -> dict:
     """ECE (15 bins) of the exit head on validation; temperature scaling when above the threshold."""
     head = model.exit_heads[str(model.eat.exit_at)]
@@ -109,12 +99,13 @@ def evaluate_run(cfg, task, name, seed, model, tokenizer, directory, run_dir, ca
                 traces[(s, tau_key(t))] = at_tau(model, traces[(s, "none")], t)
                 traces[(s, f"patience{t:g}")] = at_tau(model, traces[(s, "none")], t, patience=True)
     rows = {f"{s}/{k}": summarise(model, tr, splits[s][1]) for (s, k), tr in traces.items()}
-    chosen = "none"
+    chosen, rule = "none", {}
     if isinstance(model, EATClassifier):
         dense_val = read_json(Path(run_dir).parents[1] / DENSE / f"seed{seed}" / "metrics.json")
         dense_acc = dense_val["metrics"]["validation/none"]["accuracy"]
-        chosen = tau_key(choose_tau({t: rows[f"validation/{tau_key(t)}"] for t in cfg["taus"]}, dense_acc,
-                                    cfg["max_drop_pp"]))
+        tau, met = choose_tau({t: rows[f"validation/{tau_key(t)}"] for t in cfg["taus"]}, dense_acc,
+                              cfg["max_drop_pp"])
+        chosen, rule = tau_key(tau), {"tau_rule_met": met}   # False: no tau met the rule; the largest is used
     test_labels = splits["test"][1]
     best = traces[("test", chosen)]
     extra = {f"probs_{k}": tr["probs"][:, 1] for (s, k), tr in traces.items() if s == "test"}
@@ -122,7 +113,7 @@ def evaluate_run(cfg, task, name, seed, model, tokenizer, directory, run_dir, ca
     write_npz(Path(run_dir) / "preds.npz", ids=np.arange(len(test_labels)), labels=test_labels,
               probs=best["probs"][:, 1], probs_all=best["probs"], exit_layer=best["exit_layer"],
               tokens=best["tokens"], length=best["length"], **extra)
-    metrics = {**rows, "chosen_tau": chosen, **calibration, "n_layers": len(model.layers)}
+    metrics = {**rows, "chosen_tau": chosen, **rule, **calibration, "n_layers": len(model.layers)}
     write_json(Path(run_dir) / "metrics.json",
                {"provenance": provenance(cfg, seed=seed, task=task, variant=name, compute=current().describe(),
                                          settings=asdict(model.eat) if isinstance(model, EATClassifier) else None),

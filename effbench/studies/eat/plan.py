@@ -30,6 +30,16 @@ def tau_key(tau) -> str:
     return "none" if tau is None else f"{tau:g}"
 
 
+def choose_tau(val_rows: dict, dense_accuracy: float, max_drop_pp: float) -> tuple[float, bool]:
+    """(tau, met): the smallest tau (most exits) whose validation accuracy is within max_drop_pp of
+    dense, and True; when no tau is, the largest tau (fewest exits) and False, so that the fallback
+    is recorded in the metrics and said on the page instead of passing for the rule's choice.
+    No torch: the tables re-derive `met` for metrics written before it was recorded."""
+    taus = sorted(val_rows)
+    ok = [t for t in taus if 100 * (dense_accuracy - val_rows[t]["accuracy"]) <= max_drop_pp + 1e-9]
+    return (ok[0], True) if ok else (taus[-1], False)
+
+
 def targets(cfg: dict) -> list[str]:
     """Every table and figure of the study (what `snakemake eat` builds)."""
     out = []

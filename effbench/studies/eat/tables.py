@@ -8,9 +8,11 @@ import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
 from ..dense.floor import floor_probs
-from .plan import DENSE, DENSE_CONTINUED, EAT, NO_EXIT, SHALLOW, tau_key, variants
+from .plan import ABLATIONS, DENSE, DENSE_CONTINUED, EAT, NO_EXIT, SHALLOW, choose_tau, tau_key, variants
 
 PAPER_ROWS = {DENSE: "bert", SHALLOW: "distilbert"}     # the paper's dense reference and its shallow model
+AGREEMENT_COLUMNS = ("scored_n", "exited_n", "exit_changed_n", "changed_not_exited_n", "tau_rule_met",
+                     "val_accuracy", "val_delta_acc_pp")
 PAPER_METRICS = ("latency_ms", "accuracy", "speedup_vs_bert", "delta_acc_pp", "avg_depth", "avg_retention")
 
 
@@ -20,6 +22,29 @@ def _paper_row(name: str, tau) -> str | None:
     if name.startswith("eat_tau"):
         return f"eat_tau{tau:.2f}"
     return None
+
+
+def exit_agreement(preds, key: str) -> dict:
+    """Of the test examples that exit early at operating point `key`, how many EAT then classifies
+    differently from its own no-exit pass (preds: one seed's preds.npz, which keeps P(class 1) of
+    every operating point, so binary tasks only). Equal accuracies across tau are then read from
+    the predictions: 0 changed means the exits agree with the final layer, not that tau went unused."""
+    exited = preds[f"exit_{key}"] < preds["exit_none"]
+    changed = (preds[f"probs_{key}"] > 0.5) != (preds["probs_none"] > 0.5)
+    return {"scored_n": int(exited.size), "exited_n": int(exited.sum()), "exit_changed_n": int((changed & exited).sum()),
+            "changed_not_exited_n": int((changed & ~exited).sum())}   # 0 unless the trace is inconsistent
+
+
+def tau_rule(cfg: dict, metrics: dict, dense_metrics: dict) -> dict:
+    """The validation side of the tau rule for one seed's EAT-family run: whether any tau met it
+    (`tau_rule_met`, recorded at evaluation; re-derived by the same function for metrics written
+    before it was) and dense's validation accuracy, which the drops on the page are measured from."""
+    dense_val = dense_metrics["validation/none"]["accuracy"]
+    val = {t: metrics[f"validation/{tau_key(t)}"] for t in cfg["taus"]}
+    met = metrics.get("tau_rule_met")
+    if met is None:
+        met = choose_tau(val, dense_val, cfg["max_drop_pp"])[1]
+    return {"tau_rule_met": bool(met), "dense_val_accuracy": dense_val}
 
 
 def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out_path, floor=None) -> pd.DataFrame:
@@ -46,14 +71,26 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
         row = {"row": name, "model": variant, "tau": tau, "patience": patience, "n_seeds": len(seed_dirs),
                **{k: float(np.mean([m[f"test/{key}"][k] for m in metrics]))
                   for k in ("accuracy", "avg_depth", "avg_retention", "exit_share", "gflops")}}
-        probs, labels = [], None
+        probs, labels, agree = [], None, []
         for d in seed_dirs:
             z = read_npz(d / "preds.npz")
             labels = z["labels"]
             probs.append(z[f"probs_{key}"])
+            if variant == EAT or variant in ABLATIONS:
+                agree.append(exit_agreement(z, key))
         if int(labels.max()) <= 1:   # binary: the CI over seeds and examples (preds keep P(class 1))
             r = two_level_bootstrap(labels, np.vstack(probs), "accuracy", 2000)
             row.update(accuracy=r["estimate"], accuracy_ci_low=r["ci_low"], accuracy_ci_high=r["ci_high"])
+            # counts over seeds and test examples (one seed: examples)
+            row.update({k: sum(a[k] for a in agree) for k in (agree[0] if agree else ())})
+        if variant == EAT or variant in ABLATIONS:
+            # the rule tau is chosen by lives on validation: the page says whether it was met
+            dense_seed = [read_json(Path(runs_root) / DENSE / d.name / "metrics.json")["metrics"] for d in seed_dirs]
+            rules = [tau_rule(cfg, m, dm) for m, dm in zip(metrics, dense_seed)]
+            row["tau_rule_met"] = all(r["tau_rule_met"] for r in rules)
+            row["val_accuracy"] = float(np.mean([m[f"validation/{key}"]["accuracy"] for m in metrics]))
+            row["val_delta_acc_pp"] = float(np.mean([100 * (m[f"validation/{key}"]["accuracy"] - r["dense_val_accuracy"])
+                                                     for m, r in zip(metrics, rules)]))
         row["chosen"] = variant == EAT and not patience and key == metrics[0]["chosen_tau"]
         row["latency_ms"] = c["latency_b1"]["mean_ms"]
         row["latency_median_ms"] = c["latency_b1"]["median_ms"]
@@ -79,6 +116,9 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
                 row.update(accuracy_ci_low=r["ci_low"], accuracy_ci_high=r["ci_high"])
             rows.append(row)
     frame = pd.DataFrame(rows)
+    for column in AGREEMENT_COLUMNS:    # present on every task, empty where they do not apply, for the page
+        if column not in frame:
+            frame[column] = np.nan
     dense = frame.set_index("row").loc[DENSE]
     frame["delta_acc_pp"] = 100 * (frame["accuracy"] - dense["accuracy"])
     frame["gflops_vs_dense"] = frame["gflops"] / dense["gflops"]

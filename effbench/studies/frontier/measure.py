@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...artefacts import provenance, write_json, write_npz
+from ...artefacts import provenance, read_npz, write_json, write_npz
 from ...compute import numpy, on
 from ...data import tasks as text_tasks
 from ...data.batching import collate, encode, sequential_order
 from ...data.text import read_split, subsample
 from ..adtp.plan import ltp_variants
-from .plan import ADTP, DENSE, DENSE_SDPA, SHALLOW, gate_exclusion, gate_variants, inputs
+from .plan import ADTP, DENSE, DENSE_SDPA, SHALLOW, gate_exclusion, gate_preds, gate_variants, inputs, saved_probs
 
 
 class Operating(torch.nn.Module):
@@ -103,9 +103,13 @@ def measure(config: dict, task: str, out_path, preds_path, threads: int) -> dict
     sdpa_check = add_library_dense(methods, DENSE, batches)
     info[DENSE_SDPA] = {"family": "dense", "setting": "SDPA (transformers' default)"}
     result, probs = {}, {}
+    saved = gate_preds(config, task)
     for name, model in methods.items():
         torch.manual_seed(0)
         probs[name] = predict(model, encoded, pad, sep, fc["batch_size"])
+        if name in saved:   # the text gate's own predictions: one score per model on every page
+            probs[name] = saved_probs(read_npz(saved[name]), labels)
+            info[name]["preds_from"] = saved[name]
         flops = [count_flops(model, **on(model, collate([ids], pad, sep))) for ids in encoded[: fc["flops_examples"]]]
         result[name] = {**info[name], "accuracy": float((probs[name].argmax(1) == labels).mean()),
                         "gflops": float(np.mean(flops) / 1e9)}

@@ -9,6 +9,8 @@ on the same test examples, counted by torch's FLOP counter and timed in one inte
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ... import paths
 from ...data import tasks as text_tasks
 from ..adtp.plan import ltp_variants
@@ -54,6 +56,29 @@ def gate_variants(config: dict, task: str) -> list[str]:
     if gate_exclusion(config, task) is not None:
         return []
     return [name for name, spec in variants(tg).items() if spec["gate"] is not None]
+
+
+def gate_preds(config: dict, task: str) -> dict[str, str]:
+    """name -> the text gate's saved test predictions (its first seed's preds.npz), which the frontier
+    scores its gate rows by, so that both pages show one number per model: the random gate draws its
+    tokens afresh in each job (another seed, other batches), and its accuracy then differed by job
+    (0.753 on the text gate page, 0.751 on the frontier in run13). Only where both score the whole
+    test split (frontier.test_subset and text_gate.eval_subset 0), the examples the saved predictions
+    are on; elsewhere {} and the frontier scores its own draw (the smoke scale's subsets differ)."""
+    if config["frontier"]["test_subset"] or config["text_gate"]["eval_subset"]:
+        return {}
+    seed = config["text_gate"]["seeds"][0]
+    return {name: f"{paths.run_dir('text_gate', name, seed)}/preds.npz" for name in gate_variants(config, task)}
+
+
+def saved_probs(preds, labels) -> np.ndarray:
+    """(n, 2) class probabilities of a binary run's preds.npz (it keeps P(class 1)), checked to be
+    on the frontier's test examples in its order (the labels must be equal)."""
+    if len(preds["labels"]) != len(labels) or not np.array_equal(preds["labels"], labels):
+        raise ValueError("the text gate's saved predictions are not on the frontier's test examples "
+                         f"({len(preds['labels'])} vs {len(labels)} labels, or another order)")
+    p1 = np.asarray(preds["probs"], float)
+    return np.stack([1 - p1, p1], 1)
 
 
 def inputs(config: dict, task: str) -> dict[str, str]:

@@ -38,7 +38,8 @@ def write_table(config: dict, task: str, cost_path, preds_path, eat_metrics_path
     binary = int(labels.max()) <= 1
     rows = []
     for name, c in cost.items():
-        row = {"row": name, "family": c["family"], "setting": c["setting"], "accuracy": c["accuracy"]}
+        row = {"row": name, "family": c["family"], "setting": c["setting"], "accuracy": c["accuracy"],
+               "text_gate_preds": bool(c.get("preds_from"))}   # scored by the text gate's saved predictions
         if binary:
             ci = bootstrap_ci(labels, z[f"probs_{name}"][:, 1], "accuracy", config["frontier"]["n_resamples"])
             row.update(accuracy_ci_low=ci["ci_low"], accuracy_ci_high=ci["ci_high"])

@@ -45,6 +45,17 @@ def load_preds(cfg: dict, runs_root, name: str) -> dict:
     return {"labels": labels, "probs": np.vstack(probs)}
 
 
+def counted_width(cfg: dict, runs_root, name: str) -> float:
+    """Tokens each block after the gate runs at in the batch torch's counter counts (the first
+    flops_examples validation examples, as evaluate_seed counts them), mean over seeds: the largest
+    keep in that batch, since a gate that keeps a variable number per sequence (entropy_threshold)
+    is padded to it. A top-k gate keeps the same k everywhere, so its width is k; a width of seq_len
+    means the count pays every token after the gate, whatever the average keep."""
+    widths = [read_npz(Path(runs_root) / name / f"seed{seed}" / "preds.npz")["kept"][: cfg["flops_examples"]]
+              .sum(1).max() for seed in cfg["seeds"]]
+    return float(np.mean(widths))
+
+
 def metric_intervals(cfg: dict, runs_root, name: str) -> dict:
     p = load_preds(cfg, runs_root, name)
     return classification_intervals(p["labels"], p["probs"], cfg["bootstrap_resamples"])
@@ -120,6 +131,7 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
                "latency_proxy_paper_saving": 1 - sub["latency_proxy_paper_rel"].mean(),
                "latency_proxy_two_layer_rel": sub["latency_proxy_two_layer_rel"].mean(),
                "counted_flops_rel": sub["counted_flops_per_example"].mean() / full_flops,
+               "counted_width": counted_width(cfg, runs_root, name),
                "bayes_accuracy": ceilings[spec["dataset"]]["bayes_accuracy"]}
         if name in timing:
             for bs, b in timing[name]["batches"].items():
@@ -162,6 +174,7 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
     rows = []
     for name, entry in timing.items():
         sub = runs[runs["variant"] == name]
+        width = counted_width(cfg, runs_root, name)
         for bs, b in entry["batches"].items():
             rows.append({"row": name, "batch_size": int(bs), "keep_ratio": entry["keep_ratio"],
                          "latency_ms": b["total"]["median_ms"], "latency_iqr_ms": b["total"]["iqr_ms"],
@@ -170,5 +183,6 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
                          "layer2_head_ms": b["layer2_head"]["median_ms"], "speedup_x": b.get("speedup_vs_full"),
                          "flops_proxy_rel": sub["flops_proxy_rel"].mean(),
                "flops_proxy_saving": 1 - sub["flops_proxy_rel"].mean(),
-                         "counted_flops_rel": sub["counted_flops_per_example"].mean() / full_flops})
+                         "counted_flops_rel": sub["counted_flops_per_example"].mean() / full_flops,
+                         "counted_width": width})
     write_csv(out_dir / "efficiency.csv", pd.DataFrame(rows))

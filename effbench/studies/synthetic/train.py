@@ -129,6 +129,8 @@ def evaluate_seed(cfg: dict, spec: dict, model: TinyEncoder, data: dict, run_dir
         "bayes_agreement": float(((p1 > 0.5) == (data["val_bayes_posterior"] > 0.5)).mean()),
         **proxy_table(seq_len, dim, float(n_kept.mean()) / seq_len, **cfg["latency_proxy"]),
     }
+    # counted on one batch, as the model runs batched: a variable keep (entropy_threshold) is padded to
+    # the batch's largest, so this is the batched cost, gate included (tables.counted_width says the width)
     x_val = torch.as_tensor(data["val_tokens"][: cfg["flops_examples"]])
     metrics["counted_flops_per_example"] = count_flops(model, x_val) / len(x_val)
     arrays = {"ids": np.arange(labels.size), "labels": labels, "probs": p1, "kept": kept}
