@@ -104,9 +104,12 @@ def write_npz(path, **arrays) -> None:
             np.savez_compressed(fh, **arrays)
 
 
+FLOAT_FORMAT = "%.6g"     # how a CSV artefact keeps a float (the ledger scores the number as kept: claims.kept)
+
+
 def write_csv(path, frame) -> None:
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6g")
+        frame.to_csv(tmp, index=False, float_format=FLOAT_FORMAT)
 
 
 def save_weights(model, path) -> None:

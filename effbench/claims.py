@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
+from .artefacts import FLOAT_FORMAT
 from .ledger.cells import cell_of as _cell
 from .ledger.evidence import built, framed, kind_of, scale_config
 from .ledger.seeds import trained_seeds
@@ -145,15 +147,17 @@ def claims_at(claims: list[dict], artefact, scale: str) -> dict:
     return cells
 
 
-def with_paper_columns(frame: pd.DataFrame, claims: list[dict], artefact, scale: str) -> pd.DataFrame:
+def with_paper_columns(frame: pd.DataFrame, claims: list[dict], artefact, scale: str, *,
+                       cfg: dict | None) -> pd.DataFrame:
     """`frame` (the table written to `artefact`) with `paper_<metric>` / `verdict_<metric>` beside
     every cell a ledger pointer at this scale reads (the claim's metric is "<paper column> <metric>",
-    e.g. "CoLA matthews")."""
+    e.g. "CoLA matthews"); `cfg`: the run's whole config, which names the stand-ins (`paper_columns`)."""
     frame = frame.copy()
     for (row, ours), claim in claims_at(claims, artefact, scale).items():
         key = pointer(claim, scale).get("key", "row")
         for i in frame.index[frame[key].astype(str) == row]:
-            for name, value in paper_columns(claim, claim["metric"].split(" ", 1)[-1], frame.loc[i], ours).items():
+            columns = paper_columns(claim, claim["metric"].split(" ", 1)[-1], frame.loc[i], ours, scale=scale, cfg=cfg)
+            for name, value in columns.items():
                 frame.loc[i, name] = value
     return frame
 
@@ -208,18 +212,39 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     row = rows.iloc[0]
     col = ours["column"]
     est = row[col]
-    if pd.isna(est) and "empty" in ours:    # a cell this run cannot fill (say a GPU's count on a CPU run)
-        return {**out, "reason_kind": "scale", "verdict": f"not run (scale): {ours['empty']}"}
-    if pd.isna(est):                         # the job ran and wrote NaN: nothing to score, nothing pending
-        return {**out, "verdict": f"not measured: {unmeasured_why(row, col)}"}
+    text = scored(claim, row, ours, evidence, why)
+    if pd.isna(est):      # a cell this run cannot fill (`empty`), or the job ran and wrote NaN: nothing to score
+        return {**out, "reason_kind": "scale" if "empty" in ours else "", "verdict": text}
     lo, hi = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
     how = row.get(f"{col}_ci_method")          # what the interval is (seeds x examples, timing repeats), or why none
-    seeds = trained_seeds(row, col)
     # the page shows the interval the verdict is decided on (90%, clipped), beside the artefact's 95% one
     lo90, hi90 = interval90(est, lo, hi, _bounds(claim, ours))
     return {**out, "ours": est, "ci_low": lo, "ci_high": hi, "ci90_low": lo90, "ci90_high": hi90,
-            "ci_method": how if isinstance(how, str) else "", "seeds": seeds,
-            "verdict": framed(claim, evidence, why, judge(claim, est, lo, hi, ours, seeds))}
+            "ci_method": how if isinstance(how, str) else "", "seeds": trained_seeds(row, col), "verdict": text}
+
+
+def scored(claim: dict, row, ours: dict, evidence: str, why: str) -> str:
+    """The verdict text of one claim read from the row (a Series or dict) that holds our value in
+    `ours["column"]` (`ours`: its pointer), framed by its evidence kind (`ledger.evidence.kind_of`).
+    The one scoring path: the ledger (`resolve`) and the tables' `verdict_<metric>` columns
+    (`paper_columns`) both call it, so a table's cell reads what the ledger reads. Numbers are taken
+    as the artefact keeps them (`kept`), so a table scored before it is written and the ledger that
+    reads it back print the same interval."""
+    col = ours["column"]
+    est = kept(row.get(col))
+    if pd.isna(est) and "empty" in ours:    # a cell this run cannot fill (say a GPU's count on a CPU run)
+        return f"not run (scale): {ours['empty']}"
+    if pd.isna(est):                         # the job ran and wrote NaN: nothing to score, nothing pending
+        return f"not measured: {unmeasured_why(row, col)}"
+    lo, hi = kept(row.get(f"{col}_ci_low")), kept(row.get(f"{col}_ci_high"))
+    return framed(claim, evidence, why, judge(claim, est, lo, hi, ours, trained_seeds(row, col)))
+
+
+def kept(value):
+    """A float as an artefact keeps it (`artefacts.write_csv`: FLOAT_FORMAT); anything else as it is."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return float(FLOAT_FORMAT % value)
+    return value
 
 
 def unmeasured_why(row, col: str) -> str:
@@ -234,15 +259,30 @@ def unmeasured_why(row, col: str) -> str:
     return f"{col} is empty (NaN) in the artefact, which says no more"
 
 
-def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None) -> dict:
+def paper_columns(claim: dict | None, metric: str, row, ours: str | None = None, *, scale: str,
+                  cfg: dict | None) -> dict:
     """`paper_<metric>` and `verdict_<metric>` for one table row (a dict or Series) that holds our
-    value in column `ours` (default: metric) and, when it has one, its CI in `<ours>_ci_low/high`."""
+    value in column `ours` (default: metric) and, when it has one, its CI in `<ours>_ci_low/high`.
+    `scale` and `cfg` (the run's whole config; None: the scale's config files, as `render`) are the
+    ledger's: the verdict is `table_verdict`, the ledger's text for the claim at this scale."""
     if claim is None:
         return {}
-    col = ours or metric
     return {f"paper_{metric}": claim["paper_value"],
-            f"verdict_{metric}": judge(claim, row.get(col), row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high"),
-                                       {"column": col}, trained_seeds(row, col))}
+            f"verdict_{metric}": table_verdict(claim, row, ours or metric, scale, cfg)}
+
+
+def table_verdict(claim: dict, row, column: str, scale: str, cfg: dict | None) -> str:
+    """The ledger's verdict of `claim` at `scale`, for a table that holds our value in `row[column]`:
+    scored by `scored` with the claim's pointer and evidence kind at this scale, as `resolve` scores
+    it (a stand-in's absolute value is not compared, a check is a check). A claim with no pointer at
+    this scale is not scored here either: the cell reads the ledger's reason (not run, and why)."""
+    if cfg is None:
+        cfg = scale_config(SCALE_FALLBACK.get(scale, scale))
+    ours = pointer(claim, scale)
+    if ours is None:
+        return resolve(claim, scale=scale, cfg=cfg)["verdict"]
+    here = ours if ours["column"] == column else {"artefact": ours["artefact"], "row": ours["row"], "column": column}
+    return scored(claim, row, here, *kind_of(claim, scale, ours, cfg))
 
 
 SCORED = ("reproduced", "differs", "undecidable at this n", "stand-in")

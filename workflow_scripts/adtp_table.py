@@ -11,9 +11,9 @@ else:
     task = snakemake.params.task
     runs = snakemake.params.runs
     joined = joined_rows(inputs.get("text_gate"), inputs.get("eat"))
-    scale = config["scale"]      # which of the ledger's pointers the tables' paper columns follow
+    scale = config["scale"]      # which of the ledger's pointers (and stand-ins: config) the paper columns follow
     write_methods(cfg, task, runs, inputs.evaluated, inputs.cost, inputs.claims, outputs.methods, joined, scale,
-                  optional_input(snakemake, "floor"))
-    write_retainer(cfg, task, runs, inputs.claims, outputs.retainer, scale)
+                  optional_input(snakemake, "floor"), config=config)
+    write_retainer(cfg, task, runs, inputs.claims, outputs.retainer, scale, config=config)
     for path in outputs.groups:
-        write_group(cfg, task, runs, Path(path).stem, inputs.claims, path, scale)
+        write_group(cfg, task, runs, Path(path).stem, inputs.claims, path, scale, config=config)

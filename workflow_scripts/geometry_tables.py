@@ -5,4 +5,4 @@ from effbench.workflow import setup
 
 config = setup(snakemake)
 write_tables(config["geometry"], snakemake.input.timings, snakemake.input.large, snakemake.params.runs,
-             snakemake.input.claims, Path(snakemake.output[0]).parent)
+             snakemake.input.claims, Path(snakemake.output[0]).parent, scale=config["scale"], config=config)

@@ -68,11 +68,12 @@ def run_row(p: dict) -> dict:
 
 
 def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claims_paths, out_path, joined=None,
-                  scale: str = "default", floor=None) -> pd.DataFrame:
+                  scale: str = "default", floor=None, *, config: dict | None) -> pd.DataFrame:
     """Accuracy vs FLOPs vs measured time for every method on one task (the poster's budget
     figure in numbers, and Tables 1-3 in shape), paper values beside ours: each claim whose
     ledger pointer at this scale reads a cell of this table (`paper_<metric>`, `verdict_<metric>`);
-    floor: the task's floor_preds.npz, whose majority and bag-of-words rows join the table."""
+    floor: the task's floor_preds.npz, whose majority and bag-of-words rows join the table; `config`:
+    the run's whole config, which names the stand-ins the verdicts are framed by (claims.paper_columns)."""
     from ...data.tasks import metric as task_metric
     from ...stats.task_metrics import score_pct
 
@@ -127,7 +128,7 @@ def write_methods(cfg: dict, task: str, runs_root, methods_csv, cost_path, claim
                 frame.loc[i, f"throughput_b{b}_per_s"] = th["examples_per_s"]
                 frame.loc[i, f"speedup_b{b}"] = th["speedup"]
                 frame.loc[i, f"speedup_b{b}_vs_eager"] = th["speedup_vs_eager"]
-    frame = with_paper_columns(frame, claims, out_path, scale)
+    frame = with_paper_columns(frame, claims, out_path, scale, cfg=config)
     if joined is not None and len(joined):
         frame = pd.concat([frame, joined], ignore_index=True)
     write_csv(out_path, frame)
@@ -164,7 +165,8 @@ def ratio_spread(p: dict) -> dict:
             "most_common_ratio": float(values[counts.argmax()]), "most_common_ratio_share": float(counts.max() / counts.sum())}
 
 
-def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path, scale: str = "default") -> pd.DataFrame:
+def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path, scale: str = "default", *,
+                   config: dict | None) -> pd.DataFrame:
     """Table 4: the same AD-TP weights with the ratio chosen adaptively (ARP), statically
     (every sequence at the ARP's mean ratio: equal FLOPs up to length mix) or at random (the
     ARP's ratios shuffled across sequences); paired tests of adaptive against each. The oracle
@@ -185,7 +187,7 @@ def write_retainer(cfg: dict, task: str, runs_root, claims_paths, out_path, scal
             r.update({f"oracle_minus_static_{k}": v for k, v in
                       paired(p, preds["static_at_oracle"], cfg["n_resamples"]).items()})
         rows.append(r)
-    frame = with_paper_columns(pd.DataFrame(rows), claims, out_path, scale)
+    frame = with_paper_columns(pd.DataFrame(rows), claims, out_path, scale, cfg=config)
     write_csv(out_path, frame)
     return frame
 
@@ -237,7 +239,8 @@ def arp_rows(cfg: dict, task: str, runs_root) -> pd.DataFrame:
     return frame
 
 
-def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_path, scale: str = "default") -> pd.DataFrame:
+def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_path, scale: str = "default", *,
+                config: dict | None) -> pd.DataFrame:
     if group == "arp":
         frame = arp_rows(cfg, task, runs_root)
         write_csv(out_path, frame)
@@ -258,7 +261,7 @@ def write_group(cfg: dict, task: str, runs_root, group: str, claims_paths, out_p
         drops = frame.loc[frame["row"] != ADTP, "minus_adtp_delta_pp"]
         frame = pd.concat([frame, pd.DataFrame([{"row": "max_drop", "accuracy_drop_pct_max": float(-drops.min())}])],
                           ignore_index=True)
-    frame = with_paper_columns(frame, load_ledger(claims_paths), out_path, scale)
+    frame = with_paper_columns(frame, load_ledger(claims_paths), out_path, scale, cfg=config)
     write_csv(out_path, frame)
     return frame
 

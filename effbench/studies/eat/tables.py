@@ -47,13 +47,15 @@ def tau_rule(cfg: dict, metrics: dict, dense_metrics: dict) -> dict:
     return {"tau_rule_met": bool(met), "dense_val_accuracy": dense_val}
 
 
-def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out_path, floor=None) -> pd.DataFrame:
+def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out_path, floor=None, *,
+                   scale: str, config: dict | None) -> pd.DataFrame:
     """Tables 1-3 of paper 002 in shape (model, tau, latency_ms, accuracy, speed-up vs dense (the
     library's SDPA dense model; vs our eager dense path beside it),
     delta accuracy in pp, avg depth, avg retention) plus throughput, FLOPs and the
     measured / FLOPs-predicted ratio; accuracy on the test split with a 95% CI over seeds and
     examples; the paper's row beside ours where the task stands in for one of its tables; floor: the
-    task's floor_preds.npz, whose majority and bag-of-words rows (accuracy only) join the table."""
+    task's floor_preds.npz, whose majority and bag-of-words rows (accuracy only) join the table;
+    `scale`, `config` (the run's whole config): the ledger's, which the verdict columns read."""
     from ...claims import find_claim, load_ledger, paper_columns
     from ...stats.intervals import two_level_bootstrap
 
@@ -129,7 +131,8 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
             ledger_row = _paper_row(r["row"], r["tau"])
             for metric in PAPER_METRICS:
                 ours_col = {"speedup_vs_bert": "speedup_vs_dense"}.get(metric, metric)
-                found = paper_columns(find_claim(claims, "eat", paper_table, ledger_row, metric), metric, r, ours_col)
+                found = paper_columns(find_claim(claims, "eat", paper_table, ledger_row, metric), metric, r, ours_col,
+                                      scale=scale, cfg=config)
                 if r["row"] == DENSE or metric not in ("speedup_vs_bert", "delta_acc_pp", "avg_retention"):
                     found.pop(f"verdict_{metric}", None)
                 for key, value in found.items():

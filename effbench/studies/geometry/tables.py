@@ -58,15 +58,16 @@ def _at_table(timings: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     return timings[(timings["size"] == cfg["timing"]["table_n"]) | (timings["family"] == "mnist")]
 
 
-def _with_paper(row: dict, claims, source: str, metrics) -> dict:
-    """The row with the paper's value and our verdict beside each metric it states."""
+def _with_paper(row: dict, claims, source: str, metrics, *, scale: str = "default", config: dict | None = None) -> dict:
+    """The row with the paper's value and our verdict beside each metric it states: the ledger's verdict at
+    `scale`, framed by the evidence kind the run's whole `config` gives it (claims.paper_columns)."""
     from ...claims import find_claim, paper_columns
     for m in metrics:
-        row.update(paper_columns(find_claim(claims, "geometry", source, row["row"], m), m, row))
+        row.update(paper_columns(find_claim(claims, "geometry", source, row["row"], m), m, row, scale=scale, cfg=config))
     return row
 
 
-def table2(cfg, timings, claims) -> pd.DataFrame:
+def table2(cfg, timings, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     rows = []
     for family in [f for f in ("uniform", "parabolic") if f in cfg["families"]]:
         t = _at_table(timings[timings.family == family], cfg)
@@ -77,11 +78,12 @@ def table2(cfg, timings, claims) -> pd.DataFrame:
                     label = f"{DISPLAY[family]} / {METHOD_NAMES[prep]}" + ("" if alg == "qhull" else " [Chan]")
                     rows.append(_with_paper({"row": label, "family": family, "algorithm": alg, "preprocess": prep,
                                              "n": cfg["timing"]["table_n"], **s}, claims, "Table 2",
-                                            ("runtime_ms", "speedup", "hull_error")))
+                                            ("runtime_ms", "speedup", "hull_error"), scale=scale, config=config))
     return pd.DataFrame(rows)
 
 
-def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics) -> pd.DataFrame:
+def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics, *,
+                  scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     """One row per variant (uniform sweep family, QHull, table size)."""
     t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
     rows = []
@@ -99,7 +101,7 @@ def variant_table(cfg, timings, runs_root, claims, source, labels: dict, metrics
                "lambda": m[0]["lambda"], "k": m[0]["k"], "kind": m[0]["kind"],
                "surrogate_reduction_pct": 100 * float(np.mean([1 - r["surrogate_out"] / r["surrogate_in"] for r in m])),
                "entropy_reduction": 100 * (1 - s.get("entropy_bound_out", np.nan) / s.get("entropy_bound_in", np.nan))}
-        rows.append(_with_paper(row, claims, source, metrics))
+        rows.append(_with_paper(row, claims, source, metrics, scale=scale, config=config))
     return pd.DataFrame(rows)
 
 
@@ -116,18 +118,18 @@ TABLE17 = {"Full method (k-means++ init)": MAIN, "Fixed anchors": "fixed_anchors
            "$\\alpha = 1$ (low temp)": "alpha1", "$\\lambda = 1.0$ (too large)": "lambda1"}
 
 
-def lambda_sweep(cfg, timings, runs_root, claims) -> pd.DataFrame:
+def lambda_sweep(cfg, timings, runs_root, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     labels = {f"lambda={variant_settings(cfg, v)['lambda']:g}": v for v in [MAIN, *cfg["sweep"]]
               if v == MAIN or variant_settings(cfg, v)["lambda"] != cfg["surrogate"]["lambda"]
               and {**cfg["variants"][v]}.keys() == {"lambda"}}
-    frame = variant_table(cfg, timings, runs_root, claims, "Fig. 6", labels, ())
+    frame = variant_table(cfg, timings, runs_root, claims, "Fig. 6", labels, (), scale=scale, config=config)
     return frame.sort_values("lambda") if not frame.empty else frame
 
 
-def k_alpha(cfg, timings, runs_root, claims) -> pd.DataFrame:
+def k_alpha(cfg, timings, runs_root, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     """Fig. 5: speed-up and hull error over anchor count k x fixed sharpness alpha (QHull, table size)."""
     labels = {name: name for name in grid(cfg)}
-    frame = variant_table(cfg, timings, runs_root, claims, "Fig. 5", labels, ())
+    frame = variant_table(cfg, timings, runs_root, claims, "Fig. 5", labels, (), scale=scale, config=config)
     if frame.empty:
         return frame
     frame["alpha"] = [grid(cfg)[v]["alpha_start"] for v in frame["variant"]]
@@ -135,7 +137,7 @@ def k_alpha(cfg, timings, runs_root, claims) -> pd.DataFrame:
     return frame.sort_values(["k_configured", "alpha"]).reset_index(drop=True)
 
 
-def table20(cfg, timings, claims) -> pd.DataFrame:
+def table20(cfg, timings, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     t = _at_table(timings[timings.family == cfg["sweep_family"]], cfg)
     names = {"none": "Raw Input", "sort": "Heuristic Sort", "kmeans": "k-means", "akl_toussaint": "Akl-Toussaint",
              "neuralsort": "NeuralSort Preprocessing", "entropynet": "Entropy Regularization"}
@@ -148,11 +150,12 @@ def table20(cfg, timings, claims) -> pd.DataFrame:
             red = 100 * (1 - s["entropy_bound_out"] / s["entropy_bound_in"]) if measured else float("nan")
             rows.append(_with_paper({"row": label, "preprocess": prep, **s, "entropy_reduction": red,
                                      "entropy_reduction_measured": measured},
-                                    claims, "Table 20", ("runtime_ms", "speedup", "entropy_reduction")))
+                                    claims, "Table 20", ("runtime_ms", "speedup", "entropy_reduction"),
+                                    scale=scale, config=config))
     return pd.DataFrame(rows)
 
 
-def table22(cfg, timings, claims) -> pd.DataFrame:
+def table22(cfg, timings, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     rows = []
     for family in [f for f in ("uniform", "mnist") if f in cfg["families"]]:
         t = _at_table(timings[timings.family == family], cfg)
@@ -171,7 +174,8 @@ def table22(cfg, timings, claims) -> pd.DataFrame:
                                  "net_benefit_vs_qhull_ms": raw_q["runtime_ms"] - chan["runtime_ms"],
                                  "net_benefit_vs_chan_ms": raw_c["runtime_ms"] - chan["runtime_ms"],
                                  **_flops_floor(chan["points_in"], chan["forward_gflops_per_point"], claims)},
-                                claims, "Table 22", ("entropynet", "chan_s_alg", "total_pipeline")))
+                                claims, "Table 22", ("entropynet", "chan_s_alg", "total_pipeline"),
+                                scale=scale, config=config))
     return pd.DataFrame(rows)
 
 
@@ -184,16 +188,17 @@ def _flops_floor(n: float, gflops_per_point: float, claims) -> dict:
     return {"forward_gflops": gflops, "tflops_per_s_for_paper_forward_time": gflops / paper_ms if paper_ms else np.nan}
 
 
-def table23(large: pd.DataFrame, claims) -> pd.DataFrame:
+def table23(large: pd.DataFrame, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     frame = large.copy()
     names = {"Convex Hull / SciPy ConvexHull": "Convex Hull / SciPy ConvexHull",
              "Convex Hull / EntropyNet + Chan's Alg.": "Convex Hull / EntropyNet + Chan’s Alg."}
     frame["row"] = frame["row"].map(lambda r: names.get(r, r))
-    rows = [_with_paper(r, claims, "Table 23", ("total_time_s", "speedup_vs_scipy")) for r in frame.to_dict("records")]
+    rows = [_with_paper(r, claims, "Table 23", ("total_time_s", "speedup_vs_scipy"), scale=scale, config=config)
+            for r in frame.to_dict("records")]
     return pd.DataFrame(rows)
 
 
-def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
+def break_even(cfg, timings, runs_root, claims, *, scale: str = "default", config: dict | None = None) -> pd.DataFrame:
     """Tables 8/9 from our numbers: N_min = T / ((1 - 1/S) t_raw), S the measured end-to-end
     speed-up of EntropyNet + QHull, T its training time (the training steps of every process that
     ran part of the run, fit's train_seconds); no break-even where S <= 1."""
@@ -206,8 +211,8 @@ def break_even(cfg, timings, runs_root, claims) -> pd.DataFrame:
     row = {"row": "EntropyNet (Geometry)", "training_overhead": train / 60, **_alias(s, "speedup", "speedup"),
            **_alias(s, "speedup", "speedup_factor"), "t_raw_ms": raw["runtime_ms"], "saving_per_call_ms": saving_ms,
            "break_even_calls": train * 1e3 / saving_ms if saving_ms > 0 else float("inf")}
-    row = _with_paper(row, claims, "Table 8", ("training_overhead", "speedup"))
-    row = _with_paper(row, claims, "Table 9", ("speedup_factor",))
+    row = _with_paper(row, claims, "Table 8", ("training_overhead", "speedup"), scale=scale, config=config)
+    row = _with_paper(row, claims, "Table 9", ("speedup_factor",), scale=scale, config=config)
     return pd.DataFrame([row])
 
 
@@ -229,24 +234,28 @@ def within_run_correlation(cfg, runs_root) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_tables(cfg: dict, timing_csvs, large_csv, runs_root, claims_paths, out_dir) -> dict:
+def write_tables(cfg: dict, timing_csvs, large_csv, runs_root, claims_paths, out_dir, *, scale: str,
+                 config: dict | None) -> dict:
+    """Every geometry table; `scale`, `config` (the run's whole config): the ledger's, which the verdict
+    columns read (claims.paper_columns)."""
     from ...claims import load_ledger
+    at = {"scale": scale, "config": config}
     claims = load_ledger(claims_paths)
     timings = pd.concat([pd.read_csv(p) for p in timing_csvs], ignore_index=True)
     timings["variant"] = timings["variant"].fillna("")
     out_dir = Path(out_dir)
-    tables = {"table2": table2(cfg, timings, claims),
-              "table15": variant_table(cfg, timings, runs_root, claims, "Table 15", TABLE15, ("speedup_vs_raw", "hull_error")),
+    tables = {"table2": table2(cfg, timings, claims, **at),
+              "table15": variant_table(cfg, timings, runs_root, claims, "Table 15", TABLE15, ("speedup_vs_raw", "hull_error"), **at),
               "table16": variant_table(cfg, timings, runs_root, claims, "Table 16", TABLE16,
-                                       ("speedup", "hull_error", "training_time_min")),
+                                       ("speedup", "hull_error", "training_time_min"), **at),
               "table17": variant_table(cfg, timings, runs_root, claims, "Table 17", TABLE17,
-                                       ("speedup", "hull_error_hausdorff_10_3")),
-              "lambda_sweep": lambda_sweep(cfg, timings, runs_root, claims),
-              "k_alpha": k_alpha(cfg, timings, runs_root, claims),
-              "table20": table20(cfg, timings, claims),
-              "table22": table22(cfg, timings, claims),
-              "table23": table23(pd.read_csv(large_csv), claims),
-              "break_even": break_even(cfg, timings, runs_root, claims),
+                                       ("speedup", "hull_error_hausdorff_10_3"), **at),
+              "lambda_sweep": lambda_sweep(cfg, timings, runs_root, claims, **at),
+              "k_alpha": k_alpha(cfg, timings, runs_root, claims, **at),
+              "table20": table20(cfg, timings, claims, **at),
+              "table22": table22(cfg, timings, claims, **at),
+              "table23": table23(pd.read_csv(large_csv), claims, **at),
+              "break_even": break_even(cfg, timings, runs_root, claims, **at),
               "within_run_correlation": within_run_correlation(cfg, runs_root)}
     for name, frame in tables.items():
         write_csv(out_dir / f"{name}.csv", frame)

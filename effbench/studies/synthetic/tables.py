@@ -103,7 +103,9 @@ def _seed_summary(cfg: dict, runs: pd.DataFrame, name: str, columns, examples: d
     return out
 
 
-def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_dir) -> None:
+def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_dir, *, scale: str,
+                 config: dict | None) -> None:
+    """`scale`, `config` (the run's whole config): the ledger's, which Table 2's verdict columns read."""
     out_dir = Path(out_dir)
     runs = load_runs(cfg, runs_root)
     write_csv(out_dir / "runs.csv", runs)
@@ -139,7 +141,8 @@ def write_tables(cfg: dict, runs_root, data_dir, timing_path, claims_path, out_d
                 row[f"speedup_x_b{bs}"] = b.get("speedup_vs_full")
                 row[f"gate_share_b{bs}"] = b["gate_share"]
         for metric in ("accuracy", "auc", "avg_kept", "flops_proxy_rel", "latency_proxy_paper_rel"):
-            row.update(paper_columns(find_claim(claims, STUDY, TABLE2_SOURCE, name, metric), metric, row))
+            row.update(paper_columns(find_claim(claims, STUDY, TABLE2_SOURCE, name, metric), metric, row,
+                                     scale=scale, cfg=config))
         rows.append(row)
     write_csv(out_dir / "table2.csv", pd.DataFrame(rows))
 

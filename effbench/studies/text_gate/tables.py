@@ -10,9 +10,12 @@ from ..dense.floor import floor_probs
 from .plan import DENSE, variants
 
 
-def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path, floor=None) -> pd.DataFrame:
+def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path, floor=None, *, scale: str,
+                config: dict | None) -> pd.DataFrame:
     """Table 3 of paper 000 in shape: accuracy and AUC (95% CI), FLOPs, measured speed-ups; floor: the
-    task's floor_preds.npz, whose majority and bag-of-words rows (accuracy and AUC) join the table."""
+    task's floor_preds.npz, whose majority and bag-of-words rows (accuracy and AUC) join the table.
+    `scale`, `config` (the run's whole config): the ledger's, which the verdict columns read
+    (claims.paper_columns)."""
     from ...claims import find_claim, load_ledger, paper_columns
     from ...stats.intervals import classification_intervals
     from ...stats.significance import load_variant_preds
@@ -44,7 +47,8 @@ def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path, floor=N
         row["measured_over_predicted_b32"] = row.get("speedup_b32", np.nan) / predicted
         ledger_row = {DENSE: "dense", main: "gated_p0.75"}.get(name)
         for metric in ("accuracy", "auc", "flops_reduction", "delta_acc_pp"):
-            row.update(paper_columns(find_claim(claims, "text_gate", "Table 3", ledger_row, metric), metric, row))
+            row.update(paper_columns(find_claim(claims, "text_gate", "Table 3", ledger_row, metric), metric, row,
+                                     scale=scale, cfg=config))
         rows.append(row)
     if floor is not None:             # the floor every row must clear, on the same test examples
         for name, probs in floor_probs(floor, dense["labels"]).items():
