@@ -73,6 +73,10 @@ def test_pointers_name_artefacts_that_the_scale_builds(scale):
     unbuilt = [c["id"] for c in claims if (p := pointer(c, scale)) and p["artefact"] not in targets
                and c.get("reason_kind") != "scale" and "opt-in" not in c.get("reason", "")]
     assert unbuilt == []
+    # a row the config names (an LTP threshold) must be one it trains: a cut threshold left its rows "failed"
+    ltp = {f"ltp_t{t:g}" for t in scale_config(scale)["adtp"]["ltp"]["thresholds"]}
+    named = {p["row"] for c in claims if (p := pointer(c, scale)) and str(p["row"]).startswith("ltp_t")}
+    assert named <= ltp, sorted(named - ltp)
     if scale == "paper":      # the paper scale scores GLUE and 20 Newsgroups rows of papers 001 and 002
         paper_rows = [c for c in claims if "paper" in pointers(c)]
         assert sum(c["paper"] == "002" for c in paper_rows) >= 100
