@@ -27,6 +27,9 @@ from pathlib import Path
 
 PAGES = ("synthetic", "text_gate", "eat", "adtp", "frontier", "geometry", "vit", "validity", "claims")
 VALIDITY = "results/validity.json"
+# tables whose rows (and verdict columns) are copied from another table the ledger points at: the source
+# artefact (formatted with the row) and the column holding the source's `method`
+COPIED_VERDICTS = {"results/adtp/tables/summary.csv": ("results/adtp/{task}/tables/methods.csv", "model")}
 
 
 class Reader:
@@ -40,30 +43,70 @@ class Reader:
         self.used.append(str(path))
         return pd.read_csv(self.root / path, dtype=dtype)
 
-    def table(self, path, columns, where=None, match=None, digits: int = 3) -> str:
-        """where=(column, value or list of values); match=(column, regex) keeps rows whose column matches."""
-        import pandas as pd
-
+    def _filtered(self, path, where=None, match=None):
         frame = self._csv(path)
-        if where is not None:
-            column, values = where
+        for column, values in ([] if where is None else [where] if isinstance(where[0], str) else where):
             frame = frame[frame[column].isin(values if isinstance(values, (list, tuple)) else [values])]
         if match is not None:
             column, regex = match
             frame = frame[frame[column].astype(str).str.contains(regex, regex=True)]
+        return frame
+
+    def count(self, path, where=None, match=None, distinct: str | None = None) -> int:
+        """Rows of `path` that `where` (a (column, values) pair, or a list of them) and `match` keep, as in
+        `table`; with `distinct`, the number of its distinct values."""
+        frame = self._filtered(path, where, match)
+        return int(frame[distinct].nunique()) if distinct else len(frame)
+
+    def distinct(self, path, column: str, where=None, match=None) -> str:
+        """The distinct values of `column` in the rows `where` / `match` keep, joined by ", "."""
+        return ", ".join(sorted(map(str, self._filtered(path, where, match)[column].dropna().unique())))
+
+    def table(self, path, columns, where=None, match=None, digits: int = 3) -> str:
+        """where=(column, value or list of values); match=(column, regex) keeps rows whose column matches."""
+        import pandas as pd
+
+        frame = self._filtered(path, where, match)
         present = [c for c in columns if c in frame]
         if not present or frame.empty:
             return f"*(no rows in `{path}`)*"
         out = frame[present].copy()
+        for c in [c for c in present if c.startswith("verdict_")]:     # withheld by the ledger after validity
+            out[c] = [self._withheld(path, frame.loc[i], c.removeprefix("verdict_")) or v for i, v in out[c].items()]
         for c in present:
             if pd.api.types.is_bool_dtype(out[c]):
                 out[c] = out[c].map({True: "yes", False: ""})
-            elif out[c].dtype == object:
-                out[c] = out[c].fillna("").replace("nan", "")
+            elif out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):    # pandas 3 reads text as str
+                out[c] = out[c].astype(object).fillna("").replace("nan", "")
             if pd.api.types.is_float_dtype(out[c]):
                 out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}g}" if abs(v) >= 1000 or abs(v) < 1e-3
                                     else f"{v:.{digits}f}")
         return out.to_markdown(index=False)
+
+    def _withheld(self, path, row, metric: str) -> str | None:
+        """The ledger's "withheld: ..." verdict of this table cell, if it has one. A table's verdict columns
+        are written before the validity stage runs; the ledger (results/claims.csv) withholds the cells a
+        check or finding guards, and the page must say what the ledger says."""
+        import re
+
+        import pandas as pd
+
+        if not hasattr(self, "_held"):
+            self._held = {}
+            ledger = self.root / "results" / "claims.csv"
+            if ledger.exists():
+                for _, r in pd.read_csv(ledger, dtype=str).iterrows():
+                    m = re.match(r"^(\S+) \[(\w+)=(.*)\] (\S+)$", str(r["cell"]))
+                    if m and str(r["verdict"]).startswith("withheld"):
+                        key = (m.group(1), m.group(2), m.group(3), str(r["metric"]).split(" ", 1)[-1])
+                        self._held[key] = r["verdict"]
+        if str(path) in COPIED_VERDICTS:          # a table that copies another table's rows and verdicts
+            template, column = COPIED_VERDICTS[str(path)]
+            path, row = template.format(**row), {**row, "method": row[column]}
+        for (artefact, key, value, held_metric), verdict in self._held.items():
+            if artefact == str(path) and held_metric == metric and key in row and str(row[key]) == value:
+                return verdict
+        return None
 
     def counts(self, path, index: str, column: str, pattern: str | None = None) -> str:
         """A Markdown cross-tabulation of a CSV: rows by `index`, columns by `column` (first regex group of
@@ -129,7 +172,7 @@ def render(template_path, out_path, config: dict, root=".", provenance: str = ""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.from_string(Path(template_path).read_text())
     text = template.render(table=reader.table, counts=reader.counts, value=reader.value, number=reader.number,
-                           rows=reader.rows, has=reader.has,
+                           rows=reader.rows, has=reader.has, count=reader.count, distinct=reader.distinct,
                            json=reader.json, figure=reader.figure, checks=reader.checks,
                            config=config)
     header = (f"<!-- generated by `snakemake results_pages` from {source} and the artefacts "

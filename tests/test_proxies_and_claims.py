@@ -114,4 +114,4 @@ def test_a_table_finds_its_paper_values_through_the_ledger_pointers_of_its_scale
     assert sst2[("dense", "accuracy_pct")]["row"] == "BERT-base (T)"
     assert sst2[("adtp", "accuracy_pct")]["row"] == "AD-TP12"
     rt = claims_at(claims, "results/adtp/rotten_tomatoes/tables/methods.csv", "smoke")     # smoke reads default's
-    assert rt[("adtp", "accuracy_pct")]["row"] == "AD-TP6" and rt[("ltp_t0.01", "accuracy_pct")]["row"] == "LTP"
+    assert rt[("adtp", "accuracy_pct")]["row"] == "AD-TP6" and rt[("ltp_t0.03", "accuracy_pct")]["row"] == "LTP"

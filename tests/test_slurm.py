@@ -29,14 +29,13 @@ def cluster(tmp_path_factory):
 
 
 # one run through the GPU profile: a model job (the ViT training: `gpu` partition, --gpus=1), CPU jobs of
-# one thread (two geometry trainings, the synthetic data) and a timing job that takes every core
-TARGETS = ["results/geometry/timing/mnist.csv", "results/vit/runs/dense/seed0/metrics.json",
-           "data/generated/synthetic/base.npz"]
+# one thread (the geometry trainings) and a timing job that takes every core
+TARGETS = ["results/geometry/timing/mnist.csv", "results/vit/runs/dense/seed0/metrics.json"]
 
 
 def test_smoke_jobs_through_the_gpu_profile_reach_their_partitions_with_their_threads(cluster, tmp_path, monkeypatch):
     """profiles/slurm-gpu with one GPU per model job: the ViT training is submitted to the `gpu` partition
-    with --gpus=1; the data, geometry and timing jobs go to the `cpu` partition and ask for none, each with
+    with --gpus=1; the geometry trainings and the timing job go to the `cpu` partition and ask for none, each with
     its rule's threads (1, or every core for the timing job). The local node's GPU is a placeholder, so the
     model job runs on its CPU (device auto). profiles/slurm (CPU only) differs only in its partition file:
     test_the_cpu_profile_plans_the_same_jobs reads it."""
@@ -65,9 +64,8 @@ def test_smoke_jobs_through_the_gpu_profile_reach_their_partitions_with_their_th
     by_rule = {}
     for r in ours:
         by_rule.setdefault(re.match(r"rule_(\w+?)_wildcards", next(w for w in r if w.startswith("rule_"))).group(1), []).append(r)
-    assert set(by_rule) == {"geometry_train", "geometry_timing", "vit_train", "synthetic_data"}, ours
+    assert set(by_rule) == {"geometry_train", "geometry_timing", "vit_train"}, ours
     assert [r[2:4] for r in by_rule["vit_train"]] == [["gpu", "gres:gpu:1"]], ours                  # model job
-    assert [r[2:5] for r in by_rule["synthetic_data"]] == [["cpu", "N/A", "1"]], ours               # data job
     assert {tuple(r[2:5]) for r in by_rule["geometry_train"]} == {("cpu", "N/A", "1")}, ours
     assert [r[2:5] for r in by_rule["geometry_timing"]] == [["cpu", "N/A", "2"]], ours              # every core
     assert all(r[5] in ("COMPLETED", "COMPLETING") for r in ours), ours
@@ -81,7 +79,7 @@ def test_the_cpu_profile_plans_the_same_jobs(cluster, tmp_path, monkeypatch):
         monkeypatch.setenv(key, value)
     run = snakemake(tmp_path, "-n", "--profile", str(ROOT / "profiles" / "slurm"), *POLL, *TARGETS, cores=2)
     assert run.returncode == 0, run.stderr[-4000:]
-    assert {"geometry_train", "geometry_timing", "vit_train", "synthetic_data"} <= set(jobs_run(run.stdout + run.stderr))
+    assert {"geometry_train", "geometry_timing", "vit_train"} <= set(jobs_run(run.stdout + run.stderr))
 
 
 # ---------------------------------------------------------------- the rehearsal's cluster side (issue 30)

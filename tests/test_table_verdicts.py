@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from effbench.artefacts import write_csv
-from effbench.claims import find_claim, kept, load_ledger, paper_columns, pointer, resolve, with_paper_columns
+from effbench.claims import find_claim, kept, load_ledger, pointer, resolve
 from effbench.config import ROOT
+from effbench.ledger.columns import paper_columns, with_paper_columns
 from effbench.ledger.evidence import scale_config
 from effbench.stats.equivalence import verdict_kind
 

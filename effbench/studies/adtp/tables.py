@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
-from ...claims import load_ledger, with_paper_columns
+from ...claims import load_ledger
+from ...ledger.columns import with_paper_columns
 from ...stats.intervals import bootstrap_ci
 from ...stats.ratios import ratio_columns, ratio_interval
 from ...stats.tests import mcnemar, paired_bootstrap

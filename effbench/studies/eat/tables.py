@@ -56,7 +56,8 @@ def write_frontier(cfg: dict, task: str, runs_root, cost_path, claims_paths, out
     examples; the paper's row beside ours where the task stands in for one of its tables; floor: the
     task's floor_preds.npz, whose majority and bag-of-words rows (accuracy only) join the table;
     `scale`, `config` (the run's whole config): the ledger's, which the verdict columns read."""
-    from ...claims import find_claim, load_ledger, paper_columns
+    from ...claims import find_claim, load_ledger
+    from ...ledger.columns import paper_columns
     from ...stats.intervals import two_level_bootstrap
 
     cost = read_json(cost_path)["metrics"]

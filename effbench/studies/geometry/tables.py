@@ -61,7 +61,8 @@ def _at_table(timings: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 def _with_paper(row: dict, claims, source: str, metrics, *, scale: str = "default", config: dict | None = None) -> dict:
     """The row with the paper's value and our verdict beside each metric it states: the ledger's verdict at
     `scale`, framed by the evidence kind the run's whole `config` gives it (claims.paper_columns)."""
-    from ...claims import find_claim, paper_columns
+    from ...claims import find_claim
+    from ...ledger.columns import paper_columns
     for m in metrics:
         row.update(paper_columns(find_claim(claims, "geometry", source, row["row"], m), m, row, scale=scale, cfg=config))
     return row

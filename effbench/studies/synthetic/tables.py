@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ...artefacts import read_json, read_npz, write_csv
-from ...claims import find_claim, load_ledger, paper_columns
+from ...claims import find_claim, load_ledger
+from ...ledger.columns import paper_columns
 from ...stats.intervals import classification_intervals, interval_columns, two_level_bootstrap_of
 from .plan import variants
 

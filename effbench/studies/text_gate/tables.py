@@ -16,7 +16,8 @@ def write_table(cfg: dict, runs_root, cost_path, claims_paths, out_path, floor=N
     task's floor_preds.npz, whose majority and bag-of-words rows (accuracy and AUC) join the table.
     `scale`, `config` (the run's whole config): the ledger's, which the verdict columns read
     (claims.paper_columns)."""
-    from ...claims import find_claim, load_ledger, paper_columns
+    from ...claims import find_claim, load_ledger
+    from ...ledger.columns import paper_columns
     from ...stats.intervals import classification_intervals
     from ...stats.significance import load_variant_preds
 
