@@ -177,7 +177,10 @@ def resolve(claim: dict, root: Path = Path("."), scale: str = "default", cfg: di
     ours = pointer(claim, scale)
     evidence, why = kind_of(claim, scale, ours, cfg)
     out = {"ours": None, "ci_low": None, "ci_high": None, "ci90_low": None, "ci90_high": None, "ci_method": "",
-           "seeds": None, "reason_kind": "", "evidence": evidence, "evidence_note": why, "cell": _cell(claim, ours)}
+           "seeds": None, "reason_kind": "", "evidence": evidence, "evidence_note": why, "cell": _cell(claim, ours),
+           # the table cell this row reads, as columns (pages find the ledger's verdict of a cell by them)
+           "ours_artefact": ours["artefact"] if ours else "", "ours_key": ours.get("key", "row") if ours else "",
+           "ours_row": str(ours["row"]) if ours else "", "ours_column": ours["column"] if ours else ""}
     path = root / ours["artefact"] if ours else None
     if path is None or not path.exists():
         builds = ours is not None and targets is not None and ours["artefact"] in targets

@@ -11,6 +11,7 @@ Library code and tests that never configure get the default: `auto`, fp32.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -39,6 +40,14 @@ class Compute:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=DTYPES[self.precision])
 
+    def training(self, precision: str | None) -> "Compute":
+        """This compute with a study's own training precision (None: unchanged); resolved like the
+        global one (bf16 on a CPU without native bf16 trains in fp32)."""
+        if precision is None or precision == self.precision:
+            return self
+        return dataclasses.replace(resolve({**(_configured or {}), "precision": precision}),
+                                   timing_precision=self.timing_precision)
+
     def grad_scaler(self):
         """fp16 gradients need loss scaling; bf16 and fp32 do not (None)."""
         if self.precision != "fp16":
@@ -57,11 +66,12 @@ class Compute:
 def resolve(cfg: dict | None = None) -> Compute:
     """The Compute a job runs with, from what this job actually has.
 
-    `auto` on a node without a GPU runs fp32: a half precision in the config is for the GPU it expected
-    (paper.yaml times in fp16 on GPUs), and a job the scheduler sent to a CPU node neither fails on it
-    nor times a CPU in a precision no CPU run of the papers used; `fallback` says what changed, and
-    every artefact's provenance carries it. An explicit `cpu` with fp16 and `cuda` without a GPU are
-    errors (the config asked for what this job cannot do)."""
+    `auto` on a node without a GPU times in fp32 (a half `timing_precision` is for the GPU it expected:
+    paper.yaml times in fp16 on GPUs, and no CPU run of the papers timed in half precision) and trains
+    in fp32 unless the precision is bf16 and the CPU computes it natively (oneDNN's bf16 kernels: AVX512-BF16
+    or AMX), where bf16 autocast halves the time of a text training step; fp16 training falls back to
+    fp32. `fallback` says what changed, and every artefact's provenance carries it. An explicit `cpu`
+    with fp16 and `cuda` without a GPU are errors (the config asked for what this job cannot do)."""
     cfg = {**DEFAULT, **(cfg or {})}
     asked = cfg["device"]
     if asked == "auto":
@@ -75,15 +85,25 @@ def resolve(cfg: dict | None = None) -> Compute:
     for key, value in precisions.items():
         if device.type != "cpu" or value == "fp32":
             continue
+        if key == "precision" and value == "bf16" and cpu_bf16_native():
+            continue
         if asked == "auto":
             precisions[key] = "fp32"
-            changed.append(f"compute.{key} {value} -> fp32")
+            changed.append(f"compute.{key} {value} -> fp32" + (" (this CPU has no native bf16)" if value == "bf16" else ""))
         elif value == "fp16":
             raise RuntimeError(f"config key 'compute.{key}': fp16 is for GPUs and this job runs on the CPU; "
                                "use fp32 or bf16 here")
     fallback = ("no GPU in this job (device auto): " + ", ".join(changed)) if changed else None
     return Compute(device, precisions["precision"], precisions["timing_precision"],
                    bool(cfg.get("compile_dense", True)), fallback)
+
+
+def cpu_bf16_native() -> bool:
+    """Whether this CPU runs bf16 matmuls natively (else bf16 autocast is emulated, slower than fp32)."""
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def configure(cfg: dict | None) -> None:

@@ -87,19 +87,16 @@ class Reader:
         """The ledger's "withheld: ..." verdict of this table cell, if it has one. A table's verdict columns
         are written before the validity stage runs; the ledger (results/claims.csv) withholds the cells a
         check or finding guards, and the page must say what the ledger says."""
-        import re
-
         import pandas as pd
 
         if not hasattr(self, "_held"):
             self._held = {}
             ledger = self.root / "results" / "claims.csv"
             if ledger.exists():
-                for _, r in pd.read_csv(ledger, dtype=str).iterrows():
-                    m = re.match(r"^(\S+) \[(\w+)=(.*)\] (\S+)$", str(r["cell"]))
-                    if m and str(r["verdict"]).startswith("withheld"):
-                        key = (m.group(1), m.group(2), m.group(3), str(r["metric"]).split(" ", 1)[-1])
-                        self._held[key] = r["verdict"]
+                frame = pd.read_csv(ledger, dtype=str, keep_default_na=False)
+                for _, r in frame[frame["verdict"].str.startswith("withheld")].iterrows():
+                    key = (r["ours_artefact"], r["ours_key"], r["ours_row"], r["metric"].split(" ", 1)[-1])
+                    self._held[key] = r["verdict"]
         if str(path) in COPIED_VERDICTS:          # a table that copies another table's rows and verdicts
             template, column = COPIED_VERDICTS[str(path)]
             path, row = template.format(**row), {**row, "method": row[column]}

@@ -19,7 +19,8 @@ CACHED = {
         for task in EAT_TASKS
         for f in (
             [g for v in EAT_VARIANTS[task] for g in eat_run_files(task, v)]
-            + [paths.cost_file("eat", task), f"results/eat/probe/{task}.json"]
+            + [paths.cost_file("eat", task)]
+            + ([f"results/eat/probe/{task}.json"] if config["eat"]["tasks"][task].get("probe", True) else [])
         )
     ],
     "adtp": [

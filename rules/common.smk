@@ -293,7 +293,7 @@ def validity_inputs(wildcards):
         ],
         "floors": ([f for t in dense for f in paths.floor_files(t).values()] if hasattr(rules, "dense_floor") else []),
         "preds": preds,
-        "vit": vit_run_files(["metrics.json", "history.json", "eval.csv"]),
+        "vit": vit_run_files(["metrics.json", "history.json", "eval.csv", "per_example.npz"]),
         "geometry": geo_run_files(GEO_RUNS, ["history.json", "metrics.json"]),
         "pixels": rules.vit_pixel_floor.output,
     }

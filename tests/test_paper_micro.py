@@ -14,7 +14,7 @@ from effbench.stats.equivalence import verdict_kind
 
 # a full-size check (58 jobs, about as long as the rest of the suite): pytest --full-dags
 pytestmark = [pytest.mark.slow, pytest.mark.full_dags]
-VERDICT = r"^(reproduced|differs|undecidable at this n|one measurement|stand-in|by design|formula|not comparable)"
+VERDICT = r"^(reproduced|differs|undecidable at this n|one seed|one measurement|stand-in|by design|formula|not comparable)"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,10 @@ def test_stsb_runs_as_a_regression_task_scored_by_pearson_and_spearman(micro):
         assert "spearman_pct" in methods and pd.isna(methods.loc[name].get("accuracy_pct"))
     # the paper's values beside ours come from the ledger's paper-scale pointers (Table 1's 12-layer rows)
     assert (methods.loc["adtp", "paper_pearson"], methods.loc["dense", "paper_pearson"]) == (88.7, 89.0)
-    assert verdict_kind(methods.loc["adtp", "verdict_pearson"]) in ("reproduced", "differs", "undecidable at this n")
+    # the verdict is the ledger's at this run's scale: the micro model stands in for BERT-base, so the
+    # paper's absolute value is beside ours, not scored against it
+    assert verdict_kind(methods.loc["adtp", "verdict_pearson"]) == "stand-in"
+    assert "micro/tiny-bert for BERT-base" in methods.loc["adtp", "verdict_pearson"]
 
 
 def test_distilbert_is_the_shallow_baseline_and_the_text_gate_backbone(micro):

@@ -203,3 +203,28 @@ def test_a_bootstrap_over_examples_that_all_agree_is_an_exact_interval():
     assert _from_one_value({}, "flops_reduction_x", methods_csv, None, "unknown")
     # a table written before `_ci_n`: stats.ratios never writes an interval over fewer than MIN_REPEATS values
     assert not _from_one_value({}, "flops_reduction_x", methods_csv, None, method)
+
+
+@pytest.mark.parametrize("vit_right, expect", [(470, "significantly above"), (449, "not significantly above")])
+def test_the_pixel_floor_says_whether_the_vit_is_significantly_above_it(tmp_path, vit_right, expect):
+    """The referee's point: 0.898 against 0.894 passes on its point estimate alone. The check pairs the
+    dense ViT's per-image correctness with the regression's on the same test images and says which."""
+    from effbench.validity import pixels
+
+    root = build(tmp_path, defects=False)
+    rng = np.random.default_rng(0)
+    floor = np.zeros(500, int)
+    floor[rng.choice(500, 447, replace=False)] = 1                  # the regression: 0.894
+    for seed in range(3):
+        correct = floor.astype(bool).copy()
+        extra = np.flatnonzero(~correct)[: vit_right - 447]       # the ViT gets these right too
+        correct[extra] = True
+        np.savez(root / f"results/vit/runs/dense/seed{seed}/per_example.npz", **{"correct|none|0": correct})
+        pd.DataFrame([{"variant": "dense", "seed": seed, "selector": "none", "sparsity": 0,
+                       "accuracy": correct.mean()}]).to_csv(root / f"results/vit/runs/dense/seed{seed}/eval.csv",
+                                                             index=False)
+    (root / "results/vit/pixel_floor.json").write_text(json.dumps(
+        {"accuracy": floor.mean(), "test_correct": floor.tolist(), "C": 0.1, "val_accuracy": 0.9, "n_test": 500}))
+    [rec] = pixels.check(Run(root, config()))
+    assert rec["status"] == "pass" and f"; {expect} it" in rec["message"]
+    assert rec["numbers"]["ci_low"] <= rec["numbers"]["delta"] <= rec["numbers"]["ci_high"]

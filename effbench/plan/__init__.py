@@ -8,6 +8,7 @@ from a finished run's benchmark files (RUN_DIR, e.g. a default-scale run), scale
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,9 +29,14 @@ def _get(config, keys):
 
 
 def estimate(config: dict, configfiles: list[str], default_config: dict, benchmarks: Path | None,
-             gpu_tflops: float | None, measure=measure_cpu) -> dict:
+             gpu_tflops: float | None, measure=None) -> dict:
     """Rows per (study, rule) and what they rest on."""
+    from ..compute import cpu_bf16_native
     from ..config import ROOT
+
+    if measure is None:     # the CPU's training steps in the precision its jobs train in (bf16 where native)
+        bf16 = config["compute"]["precision"] == "bf16" and cpu_bf16_native()
+        measure = functools.partial(measure_cpu, train_precision="bf16" if bf16 else "fp32")
 
     jobs = dry_run_jobs(configfiles)
     roots = (ROOT, benchmarks) if benchmarks else (ROOT,)
@@ -84,7 +90,8 @@ def estimate(config: dict, configfiles: list[str], default_config: dict, benchma
 
 def render(plan: dict, title: str) -> str:
     rows = plan["rows"]
-    rates = "; ".join(f"width {w}: forward {r['forward']:.3g} s, training step {r['train']:.3g} s"
+    rates = "; ".join(f"width {w}: forward {r['forward']:.3g} s, training step "
+                      f"{r['train']:.3g} s{' in ' + r['train_precision'] if r.get('train_precision', 'fp32') != 'fp32' else ''}"
                       for w, r in plan["cpu_rates"].items())
     out = [f"# Run plan: {title}", "",
            f"{plan['n_jobs']} jobs. CPU: core-hours at this machine's measured seconds per GFLOP of forward work "

@@ -16,14 +16,19 @@ from ..config import ROOT
 DEVICE_CHECKS = ROOT / "docs" / "device_checks"
 
 
-def measure_cpu(hidden: int, intermediate: int, tokens: int = 128, batch: int = 4, repeats: int = 3) -> dict:
-    """{forward, train}: seconds per GFLOP of forward work on one CPU thread, at this width."""
+def measure_cpu(hidden: int, intermediate: int, tokens: int = 128, batch: int = 4, repeats: int = 3,
+                train_precision: str = "fp32") -> dict:
+    """{forward, train}: seconds per GFLOP of forward work on one CPU thread, at this width; the forward
+    in fp32 (every evaluation is), the training step in the precision the jobs train in."""
     import torch
 
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return measure(hidden, intermediate, "cpu", tokens, batch, repeats)
+        rates = measure(hidden, intermediate, "cpu", tokens, batch, repeats)
+        if train_precision != "fp32":
+            rates["train"] = measure(hidden, intermediate, "cpu", tokens, batch, repeats, train_precision)["train"]
+        return {**rates, "train_precision": train_precision}
     finally:
         torch.set_num_threads(previous)
 

@@ -5,7 +5,8 @@ is said to show; every sparsity, IoU and robustness number of it rests on that. 
 fitted on the ViT's training split (effbench.data.images.splits with the study's sizes and seed, the
 call its training makes), its C chosen on the validation split, and scored on the same test split.
 `fit` runs in the vit_pixel_floor rule (seconds on MNIST-5k); `check` reads what it wrote.
-  vit_pixel_floor   the dense ViT's seed-mean clean test accuracy above the regression's
+  vit_pixel_floor   the dense ViT's seed-mean clean test accuracy above the regression's; the message
+                    says whether it is significantly above (paired bootstrap over the same test images)
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def fit(cfg: dict, data_path=None) -> dict:
         if best is None or scores[str(c)] > best[0]:       # ties keep the smaller C
             best = (scores[str(c)], c, model)
     x_test, y_test = flat["test"]
-    return {"accuracy": float(best[2].score(x_test, y_test)), "C": best[1], "val_accuracy": best[0],
+    correct = best[2].predict(x_test) == y_test
+    return {"accuracy": float(correct.mean()), "test_correct": correct.astype(int).tolist(), "C": best[1],
+            "val_accuracy": best[0],
             "val_scores": scores, "n_train": int(len(flat["train"][1])), "n_test": int(len(y_test)),
             "majority_rate": float(np.bincount(y_test).max() / len(y_test)), "source": d["source"]}
 
@@ -51,6 +54,33 @@ def dense_accuracy(run) -> tuple[float | None, list[float]]:
     return (float(np.mean(values)) if values else None), values
 
 
+def dense_correct(run) -> np.ndarray | None:
+    """(S, n) clean test correctness of the dense ViT per seed (per_example.npz), or None."""
+    rows = []
+    for s in run.config["vit"]["seeds"]:
+        z = run.npz(f"results/vit/runs/dense/seed{s}/per_example.npz")
+        if z is None or "correct|none|0" not in z:
+            return None
+        rows.append(z["correct|none|0"])
+    return np.stack(rows) if rows else None
+
+
+def _significance(run, floor) -> tuple[dict, str]:
+    """The paired test of ViT - pixels over the same test images: numbers and a clause for the message."""
+    from .preds import paired
+
+    vit = dense_correct(run)
+    if vit is None or "test_correct" not in floor or vit.shape[1] != len(floor["test_correct"]):
+        return {}, ""
+    test = paired(vit, np.asarray(floor["test_correct"])[None], alpha=run.alpha)
+    above = test["lower_one_sided"] > 0
+    nums = {"delta": test["delta"], "ci_low": test["ci_low"], "ci_high": test["ci_high"], "p_value": test["p_value"]}
+    return nums, (f"; {'significantly above' if above else 'not significantly above'} it: delta "
+                  f"{test['delta']:+.3f}, 95% CI [{test['ci_low']:+.3f}, {test['ci_high']:+.3f}] over the same "
+                  f"{vit.shape[1]} test images" + ("" if above else ", so the ViT's lead over a linear model on "
+                                                   "pixels is within noise"))
+
+
 def check(run) -> list[dict]:
     from ..studies.vit.plan import tables
 
@@ -67,4 +97,7 @@ def check(run) -> list[dict]:
     msg = (f"dense ViT {mean:.3f} (seeds {', '.join(f'{v:.3f}' for v in per_seed)}) "
            + ("above" if ok else "not above") + f" a logistic regression on raw pixels ({floor['accuracy']:.3f}, "
            f"C = {floor['C']:g})" + ("" if ok else ": the ViT is under-trained for its data"))
+    sig, clause = _significance(run, floor)
+    nums.update(sig)
+    msg += clause
     return [record("vit_pixel_floor", "vit", "", FLOOR, "dense", "pass" if ok else "fail", msg, nums, guards)]

@@ -44,7 +44,7 @@ def targets(cfg: dict) -> list[str]:
     """Every table and figure of the study (what `snakemake eat` builds)."""
     out = []
     for task, t in cfg["tasks"].items():
-        out += [f"results/eat/{task}/tables/frontier.csv", f"results/eat/probe/{task}.json"]
+        out += [f"results/eat/{task}/tables/frontier.csv"] + ([f"results/eat/probe/{task}.json"] if t.get("probe", True) else [])
         out += [f"results/eat/{task}/figures/{fig}.png" for fig in ("frontier", "retention", "exits")]
         if t["ablation"]:
             out += [f"results/eat/{task}/tables/ablation.csv", f"results/eat/{task}/figures/ablation.png"]

@@ -100,7 +100,8 @@ def train_run(cfg: dict, name: str, seed: int, out_dir, state_dir) -> dict:
     tc = {**cfg["train"], "epochs": spec.get("epochs", cfg["train"]["epochs"])}
     seed_everything(seed)
     data = data_splits(cfg)
-    compute = current()        # the whole (small) image set sits on the device: no per-batch copies
+    # the whole (small) image set sits on the device: no per-batch copies
+    compute = current().training(cfg.get("precision"))
     x_train, y_train = _tensor(data["train"][0]).to(compute.device), torch.from_numpy(data["train"][1]).to(compute.device)
     x_val, y_val = _tensor(data["validation"][0]).to(compute.device), torch.from_numpy(data["validation"][1]).to(compute.device)
     model, anchors = build(cfg, spec)
