@@ -41,12 +41,16 @@ class Compute:
         return torch.autocast(self.device.type, dtype=DTYPES[self.precision])
 
     def training(self, precision: str | None) -> "Compute":
-        """This compute with a study's own training precision (None: unchanged); resolved like the
-        global one (bf16 on a CPU without native bf16 trains in fp32)."""
+        """This compute with a study's own training precision (None: unchanged; `vit.precision`): on this
+        job's device, resolved like compute.precision (a half precision a CPU cannot run natively
+        trains in fp32, recorded)."""
         if precision is None or precision == self.precision:
             return self
-        return dataclasses.replace(resolve({**(_configured or {}), "precision": precision}),
-                                   timing_precision=self.timing_precision)
+        used, why = precision, None
+        if self.device.type == "cpu" and precision != "fp32" and not (precision == "bf16" and cpu_bf16_native()):
+            used, why = "fp32", f"study precision {precision} -> fp32 (no native {precision} on this CPU)"
+        fallback = "; ".join(x for x in (self.fallback, why) if x) or None
+        return dataclasses.replace(self, precision=used, fallback=fallback)
 
     def grad_scaler(self):
         """fp16 gradients need loss scaling; bf16 and fp32 do not (None)."""
@@ -93,15 +97,16 @@ def resolve(cfg: dict | None = None) -> Compute:
         elif value == "fp16":
             raise RuntimeError(f"config key 'compute.{key}': fp16 is for GPUs and this job runs on the CPU; "
                                "use fp32 or bf16 here")
-    fallback = ("no GPU in this job (device auto): " + ", ".join(changed)) if changed else None
+    fallback = ("device auto on a CPU: " + ", ".join(changed)) if changed else None
     return Compute(device, precisions["precision"], precisions["timing_precision"],
                    bool(cfg.get("compile_dense", True)), fallback)
 
 
 def cpu_bf16_native() -> bool:
-    """Whether this CPU runs bf16 matmuls natively (else bf16 autocast is emulated, slower than fp32)."""
+    """Whether this CPU has bf16 matmul instructions (AVX512-BF16 or AMX); elsewhere oneDNN emulates bf16
+    (its own `_is_mkldnn_bf16_supported` says yes on any AVX512 CPU) and autocast would be slower than fp32."""
     try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except (AttributeError, RuntimeError):
         return False
 

@@ -207,6 +207,8 @@ def _compute_checks(config: dict) -> list[str]:
     problems = []
     if c["device"] == "cpu" and c["precision"] == "fp16":
         problems.append("config key 'compute.precision': fp16 autocast is for GPUs; on the CPU use fp32 or bf16")
+    if c["device"] == "cpu" and (config.get("vit") or {}).get("precision") == "fp16":
+        problems.append("config key 'vit.precision': fp16 autocast is for GPUs; on the CPU use fp32 or bf16")
     if c["device"] == "cpu" and c["timing_precision"] == "fp16":
         problems.append("config key 'compute.timing_precision': fp16 is for GPUs; on the CPU use fp32 or bf16")
     if c["device"] == "cpu" and c["gpus_per_job"] > 0:

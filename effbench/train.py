@@ -53,6 +53,8 @@ def fit(model: torch.nn.Module,
 
     device = compute.device if compute is not None else None
     scaler = compute.grad_scaler() if compute is not None else None
+    if compute is not None and compute.precision != "fp32":     # a checkpoint of another precision is another run
+        resume_key = f"{resume_key}|{compute.precision}"
     if device is not None:
         model.to(device)
     history: list[dict] = []

@@ -68,6 +68,7 @@ rule adtp_train:
         constraint=gpu_constraint("adtp_train"),
     params:
         state_dir=lambda w: paths.state_dir("adtp", w.adtp_task),
+        precision=TRAIN_PRECISION,
     script:
         "../workflow_scripts/adtp_train.py"
 

@@ -33,6 +33,7 @@ TINY_MODEL_THREADS = 1
 # Jobs that train, evaluate or time a transformer or the ViT ask the scheduler for this many GPUs
 # (compute.gpus_per_job; 0 asks for none); data, tables, figures, statistics and the tiny models never do.
 GPU = config["compute"]["gpus_per_job"]
+TRAIN_PRECISION = config["compute"]["precision"]  # training autocast: a params entry, so a change retrains
 # Their memory and time requests: the run plan's prediction for each job x compute.resources.margin, at
 # least the rule's default-scale request, capped at the partitions' limits (effbench/plan/requests.py);
 # on GPUs, a GPU-memory constraint where the predicted peak exceeds the smallest GPU. The rehearsal
@@ -275,10 +276,11 @@ def validity_inputs(wildcards):
     predictions, the text floors (where the dense_floor rule exists) and the pixel floor."""
     dense = dense_study.tasks(config)
     preds = [
-        *[f for t in EAT_TASKS for v in EAT_VARIANTS[t] for f in eat_run_files(t, v, ["preds.npz"])],
-        *[f for t in ADTP_TASKS for v in ADTP_VARIANTS[t] for f in adtp_run_files(t, v, ["preds.npz"])],
+        # metrics.json: each run's provenance (the precision it trained in: same_precision)
+        *[f for t in EAT_TASKS for v in EAT_VARIANTS[t] for f in eat_run_files(t, v, ["preds.npz", "metrics.json"])],
+        *[f for t in ADTP_TASKS for v in ADTP_VARIANTS[t] for f in adtp_run_files(t, v, ["preds.npz", "metrics.json"])],
         *[f for t in ADTP_TASKS for f in adtp_evaluated_files(t, ["preds.npz"])],
-        *[f for v in TG_VARIANTS for f in tg_run_files(v, ["preds.npz"])],
+        *[f for v in TG_VARIANTS for f in tg_run_files(v, ["preds.npz", "metrics.json"])],
         *[f"results/frontier/cost/{t}.npz" for t in FRONTIER_TASKS],
     ]
     studies = (rules.synthetic, rules.text_gate, rules.eat, rules.adtp, rules.frontier, rules.geometry, rules.vit)

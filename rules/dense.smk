@@ -24,6 +24,7 @@ rule dense_train:
         constraint=gpu_constraint("dense_train"),
     params:
         state_dir="results/dense/state",
+        precision=TRAIN_PRECISION,
         facts=lambda w: DENSE_TASKS[w.dense_task],  # a changed task (length, subset, ...) retrains
         train=config["dense"],
     script:

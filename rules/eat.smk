@@ -44,6 +44,7 @@ rule eat_train:
         constraint=gpu_constraint("eat_train"),
     params:
         state_dir=lambda w: paths.state_dir("eat", w.eat_task),
+        precision=TRAIN_PRECISION,
     script:
         "../workflow_scripts/eat_train.py"
 

@@ -71,6 +71,7 @@ rule text_gate_dense:
         constraint=gpu_constraint("text_gate_dense"),
     params:
         state_dir=paths.state_dir("text_gate"),
+        precision=TRAIN_PRECISION,
         data_dir=lambda w: TG_DATA,
     script:
         "../workflow_scripts/text_gate_train.py"
@@ -102,6 +103,7 @@ for _group in ("main", "grid"):
             constraint=gpu_constraint(f"text_gate_gated_{_group}"),
         params:
             state_dir=paths.state_dir("text_gate"),
+            precision=TRAIN_PRECISION,
             data_dir=lambda w: TG_DATA,
         script:
             "../workflow_scripts/text_gate_train.py"

@@ -76,6 +76,7 @@ rule vit_train:
         constraint=gpu_constraint("vit_train"),
     params:
         state_dir=paths.state_dir("vit"),
+        precision=config["vit"].get("precision") or TRAIN_PRECISION,
     script:
         "../workflow_scripts/vit_train.py"
 

@@ -79,6 +79,24 @@ def test_differentiable_ig_equals_captum_and_carries_gradients():
     assert model.encoder.encoder.layer[0].attention.self.query.weight.grad.abs().sum() > 0
 
 
+def test_the_ig_loss_double_backward_runs_under_bf16_autocast():
+    """The default config trains with bf16 autocast on a CPU that has it: IG in the loss (a
+    double backward) and the TSP's masked MSE must stay finite, the MSE summed in fp32."""
+    from effbench.compute import Compute
+
+    model = apply_adtp(tiny_model(), ADTPSettings(prune_after=[1, 2], n_candidates=5, tsp_hidden=8)).train()
+    batch = ragged_batch([9, 6, 12])
+    target = torch.tensor([0, 1, 1])
+    with Compute(torch.device("cpu"), "bf16").autocast():
+        ig = attr.differentiable_ig(model, batch, target, 1, PAD, [CLS, SEP])
+        mask = batch["attention_mask"].bool()
+        loss = attr.masked_mse(attr.token_magnitude(ig), torch.rand(ig.shape[:2]), mask)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    loss.backward()
+    grad = model.encoder.encoder.layer[0].attention.self.query.weight.grad
+    assert torch.isfinite(grad).all() and grad.abs().sum() > 0
+
+
 # ------------------------------------------------------------------ the retainer
 @pytest.mark.parametrize("rho", [0.2, 0.6, 1.0])
 def test_kept_tokens_match_rho(rho):

@@ -220,7 +220,7 @@ def test_a_paper_config_job_on_a_cpu_node_runs_fp32_and_records_the_fallback(mon
     try:
         c = compute.current()
         assert (c.device.type, c.precision, c.timing_precision) == ("cpu", "fp32", "fp32")
-        assert c.describe()["fallback"] == "no GPU in this job (device auto): compute.timing_precision fp16 -> fp32"
+        assert c.describe()["fallback"] == "device auto on a CPU: compute.timing_precision fp16 -> fp32"
         monkeypatch.setattr(compute, "cpu_bf16_native", lambda: False)
         c = resolve({"device": "auto", "precision": "bf16", "timing_precision": "bf16"})
         assert (c.precision, c.timing_precision) == ("fp32", "fp32") and "precision bf16 -> fp32" in c.fallback

@@ -160,12 +160,17 @@ def test_counted_flops_equal_the_trace_for_every_path():
     assert count_flops(dense, ids, mask) == trace_flops(dense, out["tokens"][0].tolist(), 6)
 
 
-def test_training_forward_runs_every_head_and_backpropagates():
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])     # bf16: the default config's CPU training autocast
+def test_training_forward_runs_every_head_and_backpropagates(precision):
+    from effbench.compute import Compute
+
     model = eat(EATSettings(half_window=4, exit_layers=[3, 4])).train()
     ids, mask = ragged_batch([30, 12])
-    out = model(ids, mask, prune_ratio=0.15)
-    assert sorted(out["exit_logits"]) == [3, 4]
-    loss = model.loss(out, torch.tensor([0, 1]), teacher_logits=torch.randn(2, 2), distill_weight=0.5)
+    with Compute(torch.device("cpu"), precision).autocast():
+        out = model(ids, mask, prune_ratio=0.15)
+        assert sorted(out["exit_logits"]) == [3, 4]
+        loss = model.loss(out, torch.tensor([0, 1]), teacher_logits=torch.randn(2, 2), distill_weight=0.5)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)      # losses in fp32 whatever the autocast
     loss.backward()
     assert model.exit_heads["3"].linear.weight.grad is not None
     assert model.layers[0].attention.self.query.weight.grad.abs().sum() > 0

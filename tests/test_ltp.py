@@ -2,6 +2,7 @@
 FLOPs equal to the analytic count, and no pruning at a zero threshold."""
 import copy
 
+import pytest
 import torch
 from tiny_bert import ragged_batch, tiny_model
 
@@ -47,7 +48,11 @@ def test_counted_flops_equal_the_analytic_count_of_the_tokens_each_block_saw():
             assert count_flops(ltp, ids, mask) == example_flops(ltp, tokens), (family, n, tokens)
 
 
-def test_soft_mode_keeps_every_token_and_learns_the_thresholds():
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])     # bf16: the default config's CPU training autocast
+def test_soft_mode_keeps_every_token_and_learns_the_thresholds(precision):
+    from effbench.compute import Compute
+
+    autocast = Compute(torch.device("cpu"), precision).autocast
     torch.manual_seed(0)
     _, ltp = _ltp(0.1, mode="soft")
     ltp.train()
@@ -59,7 +64,9 @@ def test_soft_mode_keeps_every_token_and_learns_the_thresholds():
     before = ltp.thresholds.detach().clone()
     opt = torch.optim.SGD([ltp.thresholds], lr=1e-2)
     for _ in range(5):
-        loss = ltp_loss(ltp(ids, mask), labels, weight=1.0)
+        with autocast():
+            loss = ltp_loss(ltp(ids, mask), labels, weight=1.0)
+        assert torch.isfinite(loss)
         opt.zero_grad()
         loss.backward()
         assert ltp.thresholds.grad is not None and ltp.thresholds.grad.abs().sum() > 0

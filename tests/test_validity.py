@@ -205,7 +205,9 @@ def test_a_bootstrap_over_examples_that_all_agree_is_an_exact_interval():
     assert not _from_one_value({}, "flops_reduction_x", methods_csv, None, method)
 
 
-@pytest.mark.parametrize("vit_right, expect", [(470, "significantly above"), (449, "not significantly above")])
+# 455 of 500 against 447: significant only when paired (the ViT gets right every image the regression does)
+@pytest.mark.parametrize("vit_right, expect", [(470, "significantly above"), (455, "significantly above"),
+                                               (449, "not significantly above")])
 def test_the_pixel_floor_says_whether_the_vit_is_significantly_above_it(tmp_path, vit_right, expect):
     """The referee's point: 0.898 against 0.894 passes on its point estimate alone. The check pairs the
     dense ViT's per-image correctness with the regression's on the same test images and says which."""
@@ -227,4 +229,28 @@ def test_the_pixel_floor_says_whether_the_vit_is_significantly_above_it(tmp_path
         {"accuracy": floor.mean(), "test_correct": floor.tolist(), "C": 0.1, "val_accuracy": 0.9, "n_test": 500}))
     [rec] = pixels.check(Run(root, config()))
     assert rec["status"] == "pass" and f"; {expect} it" in rec["message"]
-    assert rec["numbers"]["ci_low"] <= rec["numbers"]["delta"] <= rec["numbers"]["ci_high"]
+    assert (rec["numbers"]["lower_one_sided"] > 0) == (expect == "significantly above")
+    assert rec["numbers"]["lower_one_sided"] <= rec["numbers"]["delta"]
+
+
+def test_runs_of_one_task_trained_in_two_precisions_fail(tmp_path):
+    """The dense model in fp32 beside a method in bf16 (a job rerun on a CPU without native bf16, a
+    config changed between runs): the rows' differences would be partly precision."""
+    from effbench.validity import precision
+
+    root = build(tmp_path, defects=False)
+    cfg = config()
+    for task in ("rotten_tomatoes", "spam"):
+        for d in [root / f"results/dense/{task}/seed{s}" for s in (42, 43)] + list((root / f"results/eat/runs/{task}").glob("*/seed*")):
+            if d.is_dir():
+                (d / "metrics.json").write_text(json.dumps({"provenance": {"compute": {"precision": "bf16"}}}))
+                (d / "history.json").write_text(json.dumps({"history": []}))
+    ok = {r["task"]: r for r in precision.check(Run(root, cfg))}
+    assert ok and all(r["status"] == "pass" and "bf16" in r["message"] for r in ok.values())
+    eat_run = next((root / "results/eat/runs/spam").glob("*/seed*"))
+    (eat_run / "metrics.json").write_text(json.dumps({"provenance": {"compute": {"precision": "fp32"}}}))
+    evaluated = root / "results/eat/runs/spam/evaluated_only/seed42"       # no history.json: not a training
+    evaluated.mkdir(parents=True)
+    (evaluated / "metrics.json").write_text(json.dumps({"provenance": {}}))
+    spam = next(r for r in precision.check(Run(root, cfg)) if r["task"] == "spam")
+    assert spam["status"] == "fail" and "fp32: 1" in spam["message"] and "not recorded" not in spam["message"]

@@ -17,9 +17,11 @@ def is_regression(logits: torch.Tensor) -> bool:
 
 
 def task_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy on class logits; mean squared error on a regression head's score."""
+    """Cross-entropy on class logits; mean squared error on a regression head's score. In fp32 whatever
+    the autocast precision of the model (bf16 would round STS-B's targets to steps of 1/64-1/32)."""
+    logits = logits.float()
     if is_regression(logits):
-        return F.mse_loss(logits[:, 0], labels.to(logits.dtype))
+        return F.mse_loss(logits[:, 0], labels.float())
     return F.cross_entropy(logits, labels)
 
 
@@ -52,8 +54,9 @@ def attribution_target(labels: torch.Tensor, n_outputs: int) -> torch.Tensor:
 
 def distillation_loss(student_logits, teacher_logits, temperature: float) -> torch.Tensor:
     """T^2 KL(p_teacher^T || p_student^T) (Hinton et al.; EAT's Eq. 2 without mu, AD-TP's KD term);
-    for a regression head, the squared error to the teacher's score (no temperature applies)."""
+    for a regression head, the squared error to the teacher's score (no temperature applies). In fp32."""
+    student_logits, teacher_logits = student_logits.float(), teacher_logits.float()
     if is_regression(student_logits):
-        return F.mse_loss(student_logits, teacher_logits.to(student_logits.dtype))
+        return F.mse_loss(student_logits, teacher_logits)
     return F.kl_div(F.log_softmax(student_logits / temperature, -1), F.log_softmax(teacher_logits / temperature, -1),
                     reduction="batchmean", log_target=True) * temperature ** 2

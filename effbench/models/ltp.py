@@ -51,7 +51,8 @@ class LTPClassifier(TextClassifier):
             if depth == n_layers:
                 break
             real = mask.float()
-            received = (probs[0] * real[:, None, :, None]).sum(2).mean(1) / real.sum(1, keepdim=True)   # (n, t)
+            # fp32: the soft mask divides by a temperature of ~1e-3, which would magnify bf16 rounding
+            received = (probs[0].float() * real[:, None, :, None]).sum(2).mean(1) / real.sum(1, keepdim=True)   # (n, t)
             protect = torch.zeros_like(mask)
             protect[:, 0] = True
             if s.sep_token_id is not None:

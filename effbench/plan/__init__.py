@@ -8,7 +8,6 @@ from a finished run's benchmark files (RUN_DIR, e.g. a default-scale run), scale
 """
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -34,9 +33,12 @@ def estimate(config: dict, configfiles: list[str], default_config: dict, benchma
     from ..compute import cpu_bf16_native
     from ..config import ROOT
 
-    if measure is None:     # the CPU's training steps in the precision its jobs train in (bf16 where native)
-        bf16 = config["compute"]["precision"] == "bf16" and cpu_bf16_native()
-        measure = functools.partial(measure_cpu, train_precision="bf16" if bf16 else "fp32")
+    def cpu_precision(study):     # the CPU's training steps in the precision its jobs train in (bf16 where native)
+        asked = (config["vit"].get("precision") if study == "vit" else None) or config["compute"]["precision"]
+        return "bf16" if asked == "bf16" and cpu_bf16_native() else "fp32"
+
+    def rate(h, i, study):
+        return measure(h, i) if measure is not None else measure_cpu(h, i, train_precision=cpu_precision(study))
 
     jobs = dry_run_jobs(configfiles)
     roots = (ROOT, benchmarks) if benchmarks else (ROOT,)
@@ -68,13 +70,13 @@ def estimate(config: dict, configfiles: list[str], default_config: dict, benchma
             continue
         n, h, i = size_of(work["backbone"])
         if (h, i) not in widths:
-            widths[(h, i)] = measure(h, i)
-        rate = widths[(h, i)]
+            widths[(h, i)] = rate(h, i, work["study"])
+        rates = widths[(h, i)]
         gflops = backbone_flops(work["backbone"], work["tokens"]) / 1e9
         row = rows[(work["study"], rule)]
         row["jobs"] += 1
         row["examples"] += work["examples"]
-        row["cpu_s"] += gflops * (work["forwards"] * rate["forward"] + work["train_steps"] * rate["train"])
+        row["cpu_s"] += gflops * (work["forwards"] * rates["forward"] + work["train_steps"] * rates["train"])
         row["gpu_s"] += gflops * (work["forwards"] * gpu["forward"] + work["train_steps"] * gpu["train"])
         row["upper_bound"] |= work["upper_bound"]
         row["basis"] = "FLOPs x measured s/GFLOP"

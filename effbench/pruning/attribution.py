@@ -100,7 +100,7 @@ def kappa_at(step: int, total_steps: int, start: float, end: float) -> float:
 
 
 def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    w = mask.to(pred.dtype)
+    pred, target, w = pred.float(), target.float(), mask.float()      # fp32 sums under bf16 autocast
     return (((pred - target) ** 2) * w).sum() / w.sum()
 
 

@@ -10,6 +10,7 @@ returning records (effbench.validity.core):
   examples     every row of a table, and every page showing one model, scored on the same examples
   training     dense text models, the dense ViT and EntropyNet converged
   pixels       the dense ViT above a logistic regression on raw pixels
+  precision    every run of a text task trained in one precision (compute.precision, as resolved per job)
   ceilings     the synthetic models beside their Bayes ceiling
   adaptive     a learned ratio predictor whose output does not vary is not adaptive
   intervals    no zero-width interval, none outside its metric's range, the project's own bootstrap
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import adaptive, baselines, ceilings, examples, floors, intervals, pixels, teacher, training
+from . import adaptive, baselines, ceilings, examples, floors, intervals, pixels, precision, teacher, training
 from .core import FAILING_SCALES, STATUSES, Run, record  # noqa: F401
 
 # check name -> the function that produces its records (one function may produce several names)
@@ -33,6 +34,7 @@ CHECKS = (
     teacher.check,                  # teacher_ceiling, control_present
     examples.same_examples,         # same_examples
     examples.same_dense_score,      # same_dense_score
+    precision.check,                # same_precision
     training.dense_converged,       # dense_converged
     training.dense_continued_gain,  # dense_continued_gain
     training.vit_converged,         # vit_converged
