@@ -40,6 +40,11 @@ def trained(run_dir: Path) -> list[tuple[str, str]]:
 
 
 def commit(run_dir: Path) -> str:
+    """The commit the run's models were trained at (their provenance), else the clone's HEAD."""
+    for f in sorted(run_dir.glob("results/dense/*/seed*/metrics.json")):
+        sha = (json.loads(f.read_text()).get("provenance") or {}).get("git_sha")
+        if sha:
+            return sha
     return subprocess.run(["git", "-C", str(run_dir), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()
 

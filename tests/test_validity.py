@@ -254,3 +254,21 @@ def test_runs_of_one_task_trained_in_two_precisions_fail(tmp_path):
     (evaluated / "metrics.json").write_text(json.dumps({"provenance": {}}))
     spam = next(r for r in precision.check(Run(root, cfg)) if r["task"] == "spam")
     assert spam["status"] == "fail" and "fp32: 1" in spam["message"] and "not recorded" not in spam["message"]
+
+
+@pytest.mark.parametrize("share, status", [(0.9977, "finding"), (0.95, "pass")])
+def test_a_predictor_that_gives_nearly_every_sequence_one_ratio_is_not_adaptive(tmp_path, share, status):
+    """Run 16's retrained ratio predictor gave 3 of 1,281 sequences another ratio (2 distinct, sd 0.010):
+    a constant with noise. At least 1% of the sequences off the most common ratio counts as varying."""
+    from effbench.validity import adaptive
+
+    root = build(tmp_path, defects=False)
+    path = root / "results/adtp/rotten_tomatoes/tables/arp.csv"
+    frame = pd.read_csv(path)
+    frame["most_common_ratio_share"] = np.where(frame["row"] == "adtp_arp_all", share, 0.5)
+    frame.loc[frame["row"] == "adtp_arp_all", ["distinct_ratios", "rho_sd"]] = [2, 0.0097]
+    frame.to_csv(path, index=False)
+    rec = next(r for r in adaptive.check(Run(root, config())) if r["subject"] == "adtp_arp_all")
+    assert rec["status"] == status
+    if status == "finding":
+        assert "99.77% of the sequences one ratio" in rec["message"] and rec["withhold"]

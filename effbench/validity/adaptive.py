@@ -5,7 +5,9 @@ the same ratio (one distinct value, sd 0), the 'adaptive' row is the static row 
 that is a finding of the study, reported and never tuned away, and it fails the adaptive claim, so
 the ledger withholds the verdicts that read those rows (`withhold`) instead of scoring them.
   ratio_predictor_varies   per learned predictor (the retainer's adaptive row, every row of the
-                           ratio-predictor table but the oracle): more than one distinct ratio
+                           ratio-predictor table but the oracle): more than one distinct ratio, and
+                           at least 1% of the sequences off its most common ratio (3 sequences of 1,281
+                           at another ratio is a constant predictor with noise, not an adaptive one)
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from pathlib import Path
 
 from . import layout
 from .core import record
+
+MOST_COMMON_MAX = 0.99      # a predictor that gives one ratio to 99% of the sequences or more has collapsed
 
 
 def _learned(table, frame):
@@ -36,14 +40,18 @@ def check(run) -> list[dict]:
                 nums = {"distinct_ratios": distinct, "rho_sd": sd, "mean_ratio": float(r["mean_ratio"]),
                         "most_common_ratio_share": float(r.get("most_common_ratio_share", float("nan")))}
                 name = str(r[table.key])
-                if distinct > 1 and not sd == 0:
+                share = nums["most_common_ratio_share"]
+                if distinct > 1 and not sd == 0 and not share >= MOST_COMMON_MAX:
                     out.append(record("ratio_predictor_varies", "adtp", task, table.artefact, name, "pass",
-                                      f"{distinct} distinct ratios (sd {sd:.3f}, mean {r['mean_ratio']:.3f})", nums))
+                                      f"{distinct} distinct ratios (sd {sd:.3f}, mean {r['mean_ratio']:.3f}, "
+                                      f"{100 * share:.1f}% at the most common)", nums))
                 else:
+                    what = (f"outputs {r['mean_ratio']:.3g} for every sequence (sd {sd:g})" if distinct <= 1 or sd == 0 else
+                            f"gives {100 * share:.2f}% of the sequences one ratio ({distinct} distinct, sd {sd:.3f}, "
+                            f"mean {r['mean_ratio']:.3g}; at least {100 * (1 - MOST_COMMON_MAX):g}% off it counts as varying)")
                     out.append(record("ratio_predictor_varies", "adtp", task, table.artefact, name, "finding",
-                                      f"not adaptive: the ratio predictor outputs {r['mean_ratio']:.3g} for every sequence "
-                                      f"(sd {sd:g}); a finding of the study, reported, not a failed check", nums,
-                                      withhold=True))
+                                      f"not adaptive: the ratio predictor {what}; a finding of the study, reported, "
+                                      "not a failed check", nums, withhold=True))
                     if table.artefact.endswith("retainer.csv"):
                         out += _dependants(task, table.artefact, r, nums)
     return out
