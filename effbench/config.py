@@ -88,7 +88,9 @@ def _cross_checks(config: dict) -> list[str]:
     from .studies.eat import plan as eat_study
 
     # one list of EAT comparisons applies to every task: variants every task has
-    known_by_study["eat"] = _common([set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]])
+    # (+ the dense_continued control: a pair naming it is skipped where EAT starts from pretrained weights)
+    common = _common([set(eat_study.variants(config["eat"], t)) for t in config["eat"]["tasks"]])
+    known_by_study["eat"] = None if common is None else common | {eat_study.DENSE_CONTINUED}
     from .studies.adtp import plan as adtp_study
 
     a = config["adtp"]

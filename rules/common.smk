@@ -249,9 +249,17 @@ def run_seeds(study, variant):
     return {"synthetic": SYN["seeds"], "text_gate": TG_VARIANTS.get(variant, {}).get("seeds")}[study]
 
 
+def comparison_pairs(study):
+    """The registered comparisons of a study ('eat/<task>') whose variants this config trains (EAT's
+    dense_continued exists only where EAT starts from the dense model)."""
+    name, _, task = study.partition("/")
+    pairs = config["stats"]["comparisons"][name]
+    return [list(p) for p in pairs if name != "eat" or all(v in EAT_VARIANTS[task] for v in p)]
+
+
 def comparison_preds(wildcards):
     study, *task = wildcards.study.split("/", 1)
-    variants = sorted({v for pair in config["stats"]["comparisons"][study] for v in pair})
+    variants = sorted({v for pair in comparison_pairs(wildcards.study) for v in pair})
     return {
         v: [f"{paths.run_dir(study, v, seed, *task)}/preds.npz" for seed in run_seeds(wildcards.study, v)]
         for v in variants

@@ -18,7 +18,7 @@ rule significance:
         runtime=20,
     params:
         runs=lambda w: paths.runs_root(*w.study.split("/", 1)),
-        comparisons=lambda w: w.study.split("/")[0],
+        pairs=lambda w: comparison_pairs(w.study),
     script:
         "../workflow_scripts/significance.py"
 

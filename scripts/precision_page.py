@@ -20,7 +20,7 @@ import numpy as np
 from effbench.validity.core import Run
 from effbench.validity.preds import paired, variant_correct, variant_predictions
 
-ROOTS = ("results/dense/{task}", "results/eat/runs/{task}", "results/adtp/runs/{task}", "results/text_gate/runs")
+MARGIN = 0.01       # 1 pp: the ledger's margin for a difference in accuracy (claims/margins.yaml, difference_pp)
 
 
 def precision_of(run_dir: Path, model_dir: Path) -> str:
@@ -63,13 +63,15 @@ def main() -> None:
             if key in dense_seen:
                 continue
             dense_seen.add(key)
-        test = paired(gb[1], ga[1])
+        test, tost = paired(gb[1], ga[1]), paired(gb[1], ga[1], alpha=0.10)     # 95% CI; 90% CI for TOST
         seed_dir = sorted((b_dir / root / variant).glob("seed*"))[0].relative_to(b_dir)
         rows.append({"model": f"{root.removeprefix('results/')}/{variant}", "n": int(ga[0].size),
                      "precision_a": precision_of(a_dir, sorted((a_dir / root / variant).glob("seed*"))[0].relative_to(a_dir)),
                      "precision_b": precision_of(b_dir, seed_dir),
                      "acc_a": float(ga[1].mean()), "acc_b": float(gb[1].mean()), "delta": test["delta"],
                      "ci_low": test["ci_low"], "ci_high": test["ci_high"],
+                     "within_1pp": ("identical predictions" if (pa == pb).all() else
+                                    "yes" if -MARGIN < tost["ci_low"] and tost["ci_high"] < MARGIN else "not shown"),
                      "same_prediction": float((pa == pb).mean())})
     print("# Training precision: bf16 against fp32\n")
     print(f"Written by `scripts/precision_page.py` from two fresh-clone default runs on the same machine: "
@@ -81,13 +83,50 @@ def main() -> None:
         print("No model in common.")
         return
     inside = sum(r["ci_low"] <= 0 <= r["ci_high"] for r in rows)
-    print(f"{len(rows)} models; {inside} of them with a CI that contains 0. Mean |delta| "
-          f"{np.mean([abs(r['delta']) for r in rows]):.4f}, median share of same predictions "
-          f"{np.median([r['same_prediction'] for r in rows]):.3f}.\n")
+    shown = sum(r["within_1pp"] != "not shown" for r in rows)
+    print(f"{len(rows)} models, each one training run in each precision (no seed-to-seed reference at this scale). "
+          f"{inside} of {len(rows)} differences have a 95% CI that contains 0, which is not evidence of no change: "
+          f"{shown} are shown within 1 pp (TOST, 90% CI inside +/- 1 pp, the ledger's margin for an accuracy "
+          f"difference) or predict identically. Mean |delta| {np.mean([abs(r['delta']) for r in rows]):.4f}; the "
+          f"two trainings disagree on {100 * (1 - np.median([r['same_prediction'] for r in rows])):.1f}% of the "
+          "examples at the median (the size of a retraining's effect here, not of the precision's alone).\n")
     cols = list(rows[0])
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
     for r in rows:
         print("| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in r.values()) + " |")
+    changed(a_dir, b_dir)
+
+
+def changed(a_dir: Path, b_dir: Path) -> None:
+    """The paired-test decisions and EAT's chosen tau that differ between the two runs."""
+    import pandas as pd
+
+    out = []
+    for f in sorted(b_dir.glob("results/**/significance.csv")):
+        rel = f.relative_to(b_dir)
+        if not (a_dir / rel).exists():
+            continue
+        key = ["model_a", "model_b", "metric"]
+        both = pd.read_csv(a_dir / rel).merge(pd.read_csv(f), on=key, suffixes=("_a", "_b"))
+        for _, r in both[both["decision_a"] != both["decision_b"]].iterrows():
+            out.append(f"| {rel.parent} | {r['model_a']} vs {r['model_b']} ({r['metric']}) | {r['decision_a']} "
+                       f"(delta {r['delta_a']:+.4f}, p_holm {r['p_holm_a']:.3g}) | {r['decision_b']} "
+                       f"(delta {r['delta_b']:+.4f}, p_holm {r['p_holm_b']:.3g}) |")
+    for f in sorted(b_dir.glob("results/eat/*/tables/frontier.csv")):
+        rel = f.relative_to(b_dir)
+        if (a_dir / rel).exists():
+            taus = [pd.read_csv(d / rel).query("chosen == True")["tau"].tolist() for d in (a_dir, b_dir)]
+            if taus[0] != taus[1]:
+                out.append(f"| {rel.parent.parent} | EAT's tau chosen on validation | {taus[0]} | {taus[1]} |")
+    print("\n## Conclusions that changed\n")
+    print("Paired-test decisions (Holm, as each study page reports them) and EAT's chosen operating point that "
+          "differ between A and B. Each rests on one training run per model, so a change here is what one "
+          "retraining can move, which the study pages' single-run decisions do not show.\n")
+    if not out:
+        print("None.")
+        return
+    print("| where | comparison | A | B |\n|---|---|---|---|")
+    print("\n".join(out))
 
 
 if __name__ == "__main__":
