@@ -264,7 +264,7 @@ rule adtp_significance:
         runtime=20,
     params:
         runs=lambda w: paths.runs_root("adtp", w.adtp_task),
-        comparisons="adtp",
+        pairs=config["stats"]["comparisons"]["adtp"],
     script:
         "../workflow_scripts/significance.py"
 
