@@ -120,8 +120,10 @@ def changed(a_dir: Path, b_dir: Path) -> None:
                 out.append(f"| {rel.parent.parent} | EAT's tau chosen on validation | {taus[0]} | {taus[1]} |")
     print("\n## Conclusions that changed\n")
     print("Paired-test decisions (Holm, as each study page reports them) and EAT's chosen operating point that "
-          "differ between A and B. Each rests on one training run per model, so a change here is what one "
-          "retraining can move, which the study pages' single-run decisions do not show.\n")
+          "differ between A and B, both computed with the comparisons B registers (A's significance tables recomputed "
+          "at B's code: the same Holm families, so a change here is the training's, not the family's). Each rests on "
+          "one training run per model, so a change here is what one retraining can move, which the study pages' "
+          "single-run decisions do not show.\n")
     if not out:
         print("None.")
         return
