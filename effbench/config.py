@@ -223,13 +223,17 @@ def _dense_checks(config: dict) -> list[str]:
     """Studies that run the same text task share its dense model, so they must agree on its data."""
     from .studies.dense.plan import tasks
 
+    subset = config["dense"].get("validation_subset", 0)
+    out = [] if not subset or config.get("scale") == "smoke" else [
+        f"config key 'dense.validation_subset': {subset} at the {config.get('scale', 'default')} scale; the dense "
+        "model early-stops on the whole validation split there (remove the key or set 0; a subset is for the smoke scale)"]
     try:
         tasks(config)
     except KeyError:          # a task list naming an unknown task: reported by the study's own check
-        return []
+        return out
     except ValueError as err:
-        return [f"config keys of a shared text task: {err}"]
-    return []
+        return out + [f"config keys of a shared text task: {err}"]
+    return out
 
 
 def _geometry_checks(config: dict) -> list[str]:

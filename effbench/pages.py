@@ -160,26 +160,25 @@ class Reader:
         return "; ".join(r["message"] for r in hits) or f"no {check} record"
 
     def trained_in(self) -> str:
-        """The training precision every text run recorded (provenance.compute.precision), said once per page."""
+        """The training precision every text run recorded, said once per page: the `same_precision` records of
+        results/validity.json (the check walks the runs; the page quotes it)."""
         import json as jsonlib
-        from collections import Counter
 
-        found = Counter()
-        for pattern in ("results/dense/*/seed*/metrics.json", "results/*/runs/*/*/seed*/metrics.json",
-                        "results/text_gate/runs/*/seed*/metrics.json"):
-            for f in self.root.glob(pattern):
-                if ("/vit/" in str(f) or "/synthetic/" in str(f) or "/geometry/" in str(f)
-                        or not (f.parent / "history.json").exists()):    # trained here, as same_precision counts
-                    continue
-                doc = jsonlib.loads(f.read_text())
-                found[((doc.get("provenance") or {}).get("compute") or {}).get("precision", "fp32")] += 1
-        if not found:
+        self.used.append(VALIDITY)
+        doc = jsonlib.loads((self.root / VALIDITY).read_text())
+        records = [r for r in (doc.get("metrics") or doc).get("records", []) if r["check"] == "same_precision"]
+        if not records:
             return "not recorded (no text run yet)"
+        if any(r["status"] != "pass" for r in records):
+            return "runs differ: " + "; ".join(f"{r['task']}: {r['message']}" for r in records if r["status"] != "pass")
         what = {"bf16": "bf16 autocast (fp32 weights; bf16 matmuls in the training steps)", "fp32": "fp32",
                 "fp16": "fp16 autocast with loss scaling"}
-        parts = [f"{what.get(p, p)}{f' ({n} runs)' if len(found) > 1 else ''}" for p, n in found.most_common()]
-        return (" and ".join(parts) + (" for every text run" if len(found) == 1 else ": runs differ, see `same_precision`")
-                + "; every evaluation, score and timing in fp32 (`compute.precision`, README: Precision)")
+        found = {}
+        for r in records:
+            found.setdefault(r["numbers"]["precision"], []).append(r)
+        parts = [f"{what.get(p, p)} ({', '.join(r['task'] for r in rs) if len(found) > 1 else 'every text run'}; "
+                 f"{sum(r['numbers']['runs'] for r in rs)} runs, `same_precision`)" for p, rs in sorted(found.items())]
+        return " and ".join(parts) + "; every evaluation, score and timing in fp32 (`compute.precision`, README: Precision)"
 
     def figure(self, path, caption: str) -> str:
         return f"![{caption}]({os.path.relpath(self.root / path, self.page_dir)})"

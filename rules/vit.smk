@@ -76,7 +76,7 @@ rule vit_train:
         constraint=gpu_constraint("vit_train"),
     params:
         state_dir=paths.state_dir("vit"),
-        precision=config["vit"].get("precision") or TRAIN_PRECISION,
+        precision=vit_study.training_precision(config),
     script:
         "../workflow_scripts/vit_train.py"
 

@@ -35,6 +35,7 @@ CASES = [
     ("learning rate NaN", setter("synthetic", "train", "lr", value=float("nan"))),
     ("learning rate infinite", setter("eat", "train", "lr", value=float("inf"))),
     ("negative learning rate", setter("dense", "train", "lr", value=-1e-4)),
+    ("dense validation subset at the default scale", setter("dense", "validation_subset", value=160)),
     ("epochs as a word", setter("synthetic", "train", "epochs", value="twelve")),
     ("zero epochs", setter("synthetic", "train", "epochs", value=0)),
     ("empty seed list", setter("synthetic", "seeds", value=[])),

@@ -43,13 +43,22 @@ def _smoke(work: Path, config, builds) -> Background:
 
 
 def _device_check(work: Path, config, builds) -> Background:
-    # scripts/device_check.py's dry run (--device cpu) against the smoke build as its CPU side: its own DAG
-    # part runs beside that build (niced: it is needed after it), and it compares once the build has ended
+    # scripts/device_check.py's dry run (--device cpu) against the smoke build as its CPU side. It starts once
+    # that build has ended: the tests that read the build run one at a time and leave a core idle, which its
+    # niced DAG part fills (started with the session, it took CPU from the build, on the critical path)
     smoke = builds["smoke_build"]
     return Background(work, [sys.executable, str(ROOT / "scripts" / "device_check.py"), "--device", "cpu", "--cores", "2",
                              "--workdir", str(work), "--out", str(work / "check.json"), "--reference", str(smoke.workdir),
                              "--reference-rc", str(smoke.rc_file),
                              "--configfile", str(smoke.configfile), "--targets", DEVICE_CHECK_TARGET], nice=5)
+
+
+def _dvc_machines(work: Path, config, builds) -> Background:
+    # the DVC test's machines A (commit, push) and B (pull), from the smoke build once it has ended: about
+    # 25 s of DVC, niced beside the tests that read the build (one at a time, a core idle)
+    smoke = builds["smoke_build"]
+    return Background(work, [sys.executable, str(ROOT / "tests" / "dvc_machines.py"), str(smoke.workdir),
+                             str(smoke.configfile), str(work)], nice=5)
 
 
 def _paper_micro(work: Path, config, builds) -> Background:
@@ -64,13 +73,14 @@ def _paper_micro(work: Path, config, builds) -> Background:
 # read them run, with the run each waits for. A run without one starts when the session starts, the
 # others when the run they wait for has finished, if a selected test needs them; the tests that
 # need none run first, beside them.
-BUILDS = {"smoke_build": (_smoke, None), "device_check_run": (_device_check, None),
-          "paper_micro_build": (_paper_micro, None)}
+BUILDS = {"smoke_build": (_smoke, None), "dvc_machines": (_dvc_machines, "smoke_build"),
+          "device_check_run": (_device_check, "smoke_build"), "paper_micro_build": (_paper_micro, None)}
 
 
 def _waits_for(item) -> int:
+    """The test's group: 0 needs no build, else 1 + the last build (in BUILDS' order) it reads."""
     names = list(BUILDS)
-    return 1 + min((names.index(f) for f in item.fixturenames if f in BUILDS), default=-1)
+    return 1 + max((names.index(f) for f in item.fixturenames if f in BUILDS), default=-1)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -144,11 +154,29 @@ def smoke_config(smoke_configfile) -> dict:
 
 @pytest.fixture(scope="session")
 def device_check_run(smoke_build, _builds) -> Path:
-    """The device check's dry run against the smoke build (started with the session, beside that build; it
-    compares once the build has ended): its JSON."""
+    """The device check's dry run against the smoke build (started when that build has ended, beside the tests
+    that read it; the tests that read it run last): its JSON."""
     run = _builds["device_check_run"].wait()
     assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-2000:]
     return _builds["device_check_run"].workdir / "check.json"
+
+
+@pytest.fixture(scope="session")
+def dvc_machines(smoke_build, _builds) -> Path:
+    """The DVC test's machines A and B (tests/dvc_machines.py): WORKDIR/a pushed, WORKDIR/b pulled."""
+    run = _builds["dvc_machines"].wait()
+    assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-2000:]
+    return _builds["dvc_machines"].workdir
+
+
+@pytest.fixture(scope="session")
+def paper_dry_run() -> str:
+    """What `snakemake -n --forceall` prints for configs/paper.yaml through profiles/slurm-gpu (its cores and
+    default resources): one dry run of the paper DAG (5-7 s) for every test that reads it."""
+    from effbench.plan.work import printed_dry_run
+
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm-gpu" / "config.yaml").read_text())
+    return printed_dry_run([str(ROOT / "configs" / "paper.yaml")], profile)
 
 
 @pytest.fixture(scope="session")

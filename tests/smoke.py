@@ -29,6 +29,9 @@ def dag_config(full: bool = False) -> dict:
       EAT:       the spam task (the long-document task: corpus, dense fine-tune, three trainings,
                  probe, cost, tables and figures of the same rules as Rotten Tomatoes; its corpus is
                  still built, and the blocks' attention window is tested in tests/test_distilbert.py);
+      AD-TP:     the IG-steps and loss-weight sensitivity extras (a training each of the same rule; planned
+                 in tests/test_adtp.py; the IG-steps table is built by the paper micro run, both by the
+                 full smoke DAG);
       ViT:       the fine-patch variants (three trainings of the same rule)."""
     cfg = yaml.safe_load(SMOKE.read_text())
     if full:
@@ -39,6 +42,8 @@ def dag_config(full: bool = False) -> dict:
     cfg["text_gate"]["gate"]["keep_ratios"] = []
     cfg["eat"]["tasks"] = {task: spec for task, spec in cfg["eat"]["tasks"].items() if task == "rotten_tomatoes"}
     cfg["vit"]["fine_patch"] = 0
+    for task in cfg["adtp"]["tasks"].values():
+        task["extras"] = [e for e in task["extras"] if e not in ("ig_steps", "sensitivity")]
     return cfg
 
 

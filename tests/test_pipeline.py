@@ -109,9 +109,12 @@ def test_every_artefact_is_built(built, smoke_config):
     ret = pd.read_csv(adtp / "retainer.csv").set_index("row")
     assert ret.loc["static", "rho"] == pytest.approx(ret.loc["adaptive", "rho"])      # matched budget
     assert {"adaptive_minus_delta_pp", "adaptive_minus_p_mcnemar"} <= set(ret)
-    assert pd.read_csv(adtp / "ig_steps.csv")["m"].tolist() == [1, 2]
+    extras = smoke_config["adtp"]["tasks"]["rotten_tomatoes"]["extras"]      # the test DAG leaves two out
+    if "ig_steps" in extras:
+        assert pd.read_csv(adtp / "ig_steps.csv")["m"].tolist() == [1, 2]
     assert set(pd.read_csv(adtp / "consistency.csv")["row"]) == {"own_ig", "teacher_ig"}
-    assert (res / "adtp" / "rotten_tomatoes" / "figures" / "sensitivity.png").stat().st_size > 1000
+    if "sensitivity" in extras:
+        assert (res / "adtp" / "rotten_tomatoes" / "figures" / "sensitivity.png").stat().st_size > 1000
     assert len(pd.read_csv(res / "adtp" / "rotten_tomatoes" / "significance.csv")) == 4
     assert claims.loc[claims["id"] == "adtp-t4-adaptive-sst2-acc", "ours"].notna().item()
     # every rule left a log and a benchmark

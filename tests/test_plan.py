@@ -37,10 +37,11 @@ def test_a_vit_small_training_on_cifar100_is_its_epochs_of_images_at_bert_block_
 
 
 @pytest.mark.slow
-def test_the_paper_plan_covers_every_model_job_and_dwarfs_the_default_one():
+def test_the_paper_plan_covers_every_model_job_and_dwarfs_the_default_one(paper_dry_run):
     default, paper = merged(), merged([ROOT / "configs" / "paper.yaml"])
     small = estimate(default, [], default, None, 40.0, measure=lambda h, i: FIXED)
-    big = estimate(paper, [str(ROOT / "configs" / "paper.yaml")], default, None, 40.0, measure=lambda h, i: FIXED)
+    big = estimate(paper, [str(ROOT / "configs" / "paper.yaml")], default, None, 40.0, measure=lambda h, i: FIXED,
+                   printed=paper_dry_run)
     # paper scale: every task's sizes are published, so every model job is estimated
     model_rows = {rule: r for (study, rule), r in big["rows"].items() if r["examples"]}
     assert {"dense_train", "eat_train", "adtp_train", "adtp_teacher_cache", "frontier_cost", "text_gate_cost",
@@ -64,10 +65,10 @@ PAPER = ROOT / "configs" / "paper.yaml"
 
 
 @pytest.fixture(scope="module")
-def paper_jobs():
+def paper_jobs(paper_dry_run):
     from effbench.plan.check import dry_run
 
-    return dry_run([str(PAPER)], ROOT / "profiles" / "slurm-gpu")
+    return dry_run([str(PAPER)], ROOT / "profiles" / "slurm-gpu", printed=paper_dry_run)
 
 
 def _rehearse(jobs, prof):

@@ -24,7 +24,8 @@ def measured(kind, *sizes, for_memory=True):
     return json.loads(out.stdout.splitlines()[-1])
 
 
-@pytest.mark.parametrize("sizes", [(2, 128, 512, 4, 128, 32), (4, 128, 512, 2, 256, 8), (2, 256, 1024, 4, 64, 32)])
+# two shapes that move different terms: depth and sequence (attention maps), width and batch (activations)
+@pytest.mark.parametrize("sizes", [(4, 128, 512, 2, 256, 8), (2, 256, 1024, 4, 64, 32)])
 def test_a_training_steps_peak_memory_is_predicted_within_a_quarter(sizes):
     r = measured("train", *sizes)
     assert r["params"] == memory.params(sizes[0], sizes[1], sizes[2], vocab=1000, classes=2)

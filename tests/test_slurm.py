@@ -134,10 +134,10 @@ def test_every_rule_the_plan_counts_on_to_resume_keeps_a_state_and_passes_it_to_
 
 
 @pytest.fixture(scope="module")
-def paper_dag():
+def paper_dag(paper_dry_run):
     from effbench.plan.check import dry_run
 
-    return dry_run([str(PAPER)], GPU_PROFILE)
+    return dry_run([str(PAPER)], GPU_PROFILE, printed=paper_dry_run)
 
 
 def test_sbatch_test_only_accepts_every_paper_job_and_names_one_past_maxtime(cluster, paper_dag, monkeypatch):

@@ -228,7 +228,8 @@ def test_the_pixel_floor_says_whether_the_vit_is_significantly_above_it(tmp_path
     (root / "results/vit/pixel_floor.json").write_text(json.dumps(
         {"accuracy": floor.mean(), "test_correct": floor.tolist(), "C": 0.1, "val_accuracy": 0.9, "n_test": 500}))
     [rec] = pixels.check(Run(root, config()))
-    assert rec["status"] == "pass" and f"; {expect} it" in rec["message"]
+    assert rec["status"] == ("pass" if expect == "significantly above" else "finding") and f"; {expect} it" in rec["message"]
+    assert not rec["withhold"]
     assert (rec["numbers"]["lower_one_sided"] > 0) == (expect == "significantly above")
     assert rec["numbers"]["lower_one_sided"] <= rec["numbers"]["delta"]
 
@@ -254,6 +255,16 @@ def test_runs_of_one_task_trained_in_two_precisions_fail(tmp_path):
     (evaluated / "metrics.json").write_text(json.dumps({"provenance": {}}))
     spam = next(r for r in precision.check(Run(root, cfg)) if r["task"] == "spam")
     assert spam["status"] == "fail" and "fp32: 1" in spam["message"] and "not recorded" not in spam["message"]
+
+    # the pages quote the check's records, not a walk of their own: one precision, or the runs that differ
+    def said(records):
+        (root / "results/validity.json").write_text(json.dumps({"metrics": report.to_json(records, "default")}))
+        return Reader(root, tmp_path).trained_in()
+
+    assert said(list(ok.values())).startswith("bf16 autocast (fp32 weights; bf16 matmuls in the training steps) "
+                                              f"(every text run; {sum(r['numbers']['runs'] for r in ok.values())} runs")
+    assert said([spam]).startswith("runs differ: spam: the runs of one task trained in different precisions")
+    assert said([]) == "not recorded (no text run yet)"
 
 
 @pytest.mark.parametrize("share, status", [(0.9977, "finding"), (0.95, "pass")])

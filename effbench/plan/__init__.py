@@ -28,19 +28,20 @@ def _get(config, keys):
 
 
 def estimate(config: dict, configfiles: list[str], default_config: dict, benchmarks: Path | None,
-             gpu_tflops: float | None, measure=None) -> dict:
-    """Rows per (study, rule) and what they rest on."""
+             gpu_tflops: float | None, measure=None, printed: str | None = None) -> dict:
+    """Rows per (study, rule) and what they rest on (`printed`: the configs' dry run, if already made)."""
     from ..compute import cpu_bf16_native
     from ..config import ROOT
+    from ..studies.vit.plan import training_precision
 
     def cpu_precision(study):     # the CPU's training steps in the precision its jobs train in (bf16 where native)
-        asked = (config["vit"].get("precision") if study == "vit" else None) or config["compute"]["precision"]
+        asked = training_precision(config) if study == "vit" else config["compute"]["precision"]
         return "bf16" if asked == "bf16" and cpu_bf16_native() else "fp32"
 
     def rate(h, i, study):
         return measure(h, i) if measure is not None else measure_cpu(h, i, train_precision=cpu_precision(study))
 
-    jobs = dry_run_jobs(configfiles)
+    jobs = dry_run_jobs(configfiles, printed)
     roots = (ROOT, benchmarks) if benchmarks else (ROOT,)
     widths = {}
     rows: dict[tuple, dict] = defaultdict(lambda: {"jobs": 0, "examples": 0, "cpu_s": 0.0, "gpu_s": 0.0,

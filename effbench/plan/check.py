@@ -14,42 +14,20 @@ GPU memory and its runtime. A job fails the rehearsal when
 from __future__ import annotations
 
 import math
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 from .predict import predict
 from .requests import minutes, partition_for, partitions
+from .work import parse_jobs, printed_dry_run
 
 
-def dry_run(configfiles: list[str], profile: Path | None) -> tuple[list[dict], dict]:
-    """[{rule, wildcards, resources, threads}] of every job, requested as through `profile`; and the profile."""
-    from ..config import ROOT
-
+def dry_run(configfiles: list[str], profile: Path | None, printed: str | None = None) -> tuple[list[dict], dict]:
+    """[{rule, wildcards, resources, threads}] of every job, requested as through `profile`; and the profile.
+    `printed`: that dry run already made (work.printed_dry_run with the profile)."""
     prof = yaml.safe_load((Path(profile) / "config.yaml").read_text()) if profile else {}
-    defaults = [f"{k}={v}" for k, v in (prof.get("default-resources") or {}).items()]
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(ROOT), "-n", "--forceall",
-           "--cores", str(prof.get("cores", 1)), *(["--default-resources", *defaults] if defaults else []),
-           *(["--configfile", *configfiles] if configfiles else [])]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        raise RuntimeError(f"snakemake dry run failed:\n{out.stderr[-3000:]}")
-    return parse(out.stdout), prof
-
-
-def parse(dry_run_stdout: str) -> list[dict]:
-    """The jobs of a printed dry run."""
-    jobs = []
-    for m in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", dry_run_stdout, flags=re.M):
-        wc, res = re.search(r"wildcards: (.*)", m.group(2)), re.search(r"resources: (.*)", m.group(2))
-        resources = dict(kv.split("=", 1) for kv in res.group(1).split(", ")) if res else {}
-        threads = re.search(r"threads: (\d+)", m.group(2))          # printed only where above 1
-        jobs.append({"rule": m.group(1), "wildcards": dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {},
-                     "resources": resources, "threads": int(threads.group(1)) if threads else 1})
-    return jobs
+    return parse_jobs(printed if printed is not None else printed_dry_run(configfiles, prof)), prof
 
 
 def check(config: dict, jobs: list[dict], profile: dict, predict_fn=predict) -> list[dict]:

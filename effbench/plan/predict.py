@@ -125,7 +125,9 @@ def _model_job(config: dict, rule: str, wc: dict, work: dict, out: dict) -> None
     timing = rule.endswith("_cost")
     precision = c["timing_precision"] if timing else c["precision"]
     if work["study"] == "vit" and not timing:          # the ViT's own training precision (vit.precision)
-        precision = config["vit"].get("precision") or precision
+        from ..studies.vit.plan import training_precision
+
+        precision = training_precision(config)
     layers, h, i = size_of(work["backbone"])
     heads = HEADS.get(h, max(1, h // 64))
     s = _shape(config, rule, wc, work)

@@ -32,20 +32,41 @@ KNOWN_SIZES = {"bert-base-uncased": (12, 768, 3072), "distilbert-base-uncased": 
 
 
 # ---------------------------------------------------------------- the DAG and the data
-def dry_run_jobs(configfiles: list[str]) -> list[tuple[str, dict, str | None]]:
-    """(rule, wildcards, benchmark file) of every job a full run of these configs executes
-    (snakemake -n --forceall; later config files win, over config.yaml)."""
+def printed_dry_run(configfiles: list[str], profile: dict | None = None) -> str:
+    """What `snakemake -n --forceall` prints for these configs (later files win, over config.yaml), with a
+    profile's cores and default resources (its requests as the scheduler will see them)."""
+    prof = profile or {}
+    defaults = [f"{k}={v}" for k, v in (prof.get("default-resources") or {}).items()]
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(ROOT), "-n", "--forceall",
-           "--cores", "1", *(["--configfile", *configfiles] if configfiles else [])]
+           "--cores", str(prof.get("cores", 1)), *(["--default-resources", *defaults] if defaults else []),
+           *(["--configfile", *configfiles] if configfiles else [])]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"snakemake dry run failed:\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def parse_jobs(printed: str) -> list[dict]:
+    """The jobs of a printed dry run: {rule, wildcards, resources, threads, benchmark}."""
+    def pairs(m):
+        return dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
+
     jobs = []
-    for m in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", out.stdout, flags=re.M):
-        wc, bench = re.search(r"wildcards: (.*)", m.group(2)), re.search(r"benchmark: (\S+)", m.group(2))
-        jobs.append((m.group(1), dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {},
-                     bench.group(1) if bench else None))
+    for m in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", printed, flags=re.M):
+        block = m.group(2)
+        threads, bench = re.search(r"threads: (\d+)", block), re.search(r"benchmark: (\S+)", block)
+        jobs.append({"rule": m.group(1), "wildcards": pairs(re.search(r"wildcards: (.*)", block)),
+                     "resources": pairs(re.search(r"resources: (.*)", block)),
+                     "threads": int(threads.group(1)) if threads else 1,      # printed only where above 1
+                     "benchmark": bench.group(1) if bench else None})
     return jobs
+
+
+def dry_run_jobs(configfiles: list[str], printed: str | None = None) -> list[tuple[str, dict, str | None]]:
+    """(rule, wildcards, benchmark file) of every job a full run of these configs executes (`printed`: a dry
+    run of them already made, printed_dry_run)."""
+    jobs = parse_jobs(printed if printed is not None else printed_dry_run(configfiles))
+    return [(j["rule"], j["wildcards"], j["benchmark"]) for j in jobs]
 
 
 def task_facts(task_cfg: dict, max_length: int, roots=(ROOT,)) -> dict:
@@ -113,9 +134,9 @@ def text_work(config: dict, rule: str, wc: dict, roots=(ROOT,)) -> dict | None:
         study = facts["studies"][0].split(".")[0]
         t = _task(config, study, wc["dense_task"], roots)
         epochs = config["dense"]["train"]["max_epochs"]      # early stopping: an upper bound
-        n = t["sizes"]["train"]
-        return _job("dense", wc["dense_task"], facts["backbone"], t, n * epochs, epochs * t["sizes"]["validation"],
-                    n * epochs)
+        n, val = t["sizes"]["train"], t["sizes"]["validation"]
+        val = min(val, config["dense"].get("validation_subset") or val)      # a subset at the smoke scale only
+        return _job("dense", wc["dense_task"], facts["backbone"], t, n * epochs, epochs * val, n * epochs)
     if rule in ("text_gate_dense", "text_gate_cost") or rule.startswith("text_gate_gated"):
         cfg = config["text_gate"]
         t = _task(config, "text_gate", None, roots)

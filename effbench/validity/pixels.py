@@ -5,8 +5,10 @@ is said to show; every sparsity, IoU and robustness number of it rests on that. 
 fitted on the ViT's training split (effbench.data.images.splits with the study's sizes and seed, the
 call its training makes), its C chosen on the validation split, and scored on the same test split.
 `fit` runs in the vit_pixel_floor rule (seconds on MNIST-5k); `check` reads what it wrote.
-  vit_pixel_floor   the dense ViT's seed-mean clean test accuracy above the regression's; the message
-                    says whether it is significantly above (paired bootstrap over the same test images)
+  vit_pixel_floor   the dense ViT's seed-mean clean test accuracy above the regression's (below it: fail);
+                    above but not significantly (paired bootstrap over the same test images): a finding,
+                    reported beside every ViT table, that withholds nothing (the ViT is not broken, only
+                    not shown to beat a linear model on pixels)
 """
 from __future__ import annotations
 
@@ -102,4 +104,5 @@ def check(run) -> list[dict]:
     sig, clause = _significance(run, floor)
     nums.update(sig)
     msg += clause
-    return [record("vit_pixel_floor", "vit", "", FLOOR, "dense", "pass" if ok else "fail", msg, nums, guards)]
+    status = "fail" if not ok else ("finding" if sig and not sig["lower_one_sided"] > 0 else "pass")
+    return [record("vit_pixel_floor", "vit", "", FLOOR, "dense", status, msg, nums, guards, withhold=status == "fail")]

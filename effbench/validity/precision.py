@@ -42,7 +42,7 @@ def check(run) -> list[dict]:
         if len(found) == 1:
             (p, _), = found.items()
             out.append(record("same_precision", "dense", task, f"results/dense/{task}", "training precision", "pass",
-                              f"{n} runs, all trained in {p}", {"runs": n}, guards))
+                              f"{n} runs, all trained in {p}", {"runs": n, "precision": p}, guards))
         else:
             parts = "; ".join(f"{p}: {len(v)} ({', '.join(v[:3])}{', ...' if len(v) > 3 else ''})"
                               for p, v in sorted(found.items()))

