@@ -176,8 +176,8 @@ class Reader:
         found = {}
         for r in records:
             found.setdefault(r["numbers"]["precision"], []).append(r)
-        parts = [f"{what.get(p, p)} ({', '.join(r['task'] for r in rs) if len(found) > 1 else 'every text run'}; "
-                 f"{sum(r['numbers']['runs'] for r in rs)} runs, `same_precision`)" for p, rs in sorted(found.items())]
+        parts = [f"{what.get(p, p)} for {', '.join(r['task'] for r in rs) if len(found) > 1 else 'every text run'} "
+                 f"({sum(r['numbers']['runs'] for r in rs)} runs, `same_precision`)" for p, rs in sorted(found.items())]
         return " and ".join(parts) + "; every evaluation, score and timing in fp32 (`compute.precision`, README: Precision)"
 
     def figure(self, path, caption: str) -> str:

@@ -261,8 +261,8 @@ def test_runs_of_one_task_trained_in_two_precisions_fail(tmp_path):
         (root / "results/validity.json").write_text(json.dumps({"metrics": report.to_json(records, "default")}))
         return Reader(root, tmp_path).trained_in()
 
-    assert said(list(ok.values())).startswith("bf16 autocast (fp32 weights; bf16 matmuls in the training steps) "
-                                              f"(every text run; {sum(r['numbers']['runs'] for r in ok.values())} runs")
+    assert said(list(ok.values())).startswith("bf16 autocast (fp32 weights; bf16 matmuls in the training steps) for "
+                                              f"every text run ({sum(r['numbers']['runs'] for r in ok.values())} runs")
     assert said([spam]).startswith("runs differ: spam: the runs of one task trained in different precisions")
     assert said([]) == "not recorded (no text run yet)"
 
