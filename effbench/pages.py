@@ -36,6 +36,7 @@ class Reader:
     def __init__(self, root, page_dir):
         self.root, self.page_dir = Path(root), Path(page_dir)
         self.used: list[str] = []
+        self.seen: set = set()          # validity records this page has shown whole (checks: named again after)
 
     def _csv(self, path, dtype=None):
         import pandas as pd
@@ -177,7 +178,8 @@ class Reader:
         for r in records:
             found.setdefault(r["numbers"]["precision"], []).append(r)
         parts = [f"{what.get(p, p)} for {', '.join(r['task'] for r in rs) if len(found) > 1 else 'every text run'} "
-                 f"({sum(r['numbers']['runs'] for r in rs)} runs, `same_precision`)" for p, rs in sorted(found.items())]
+                 "(validity check `same_precision`: " + ", ".join(f"{r['numbers']['runs']} trained runs on {r['task']}"
+                                                                 for r in rs) + ")" for p, rs in sorted(found.items())]
         return " and ".join(parts) + "; every evaluation, score and timing in fp32 (`compute.precision`, README: Precision)"
 
     def figure(self, path, caption: str) -> str:
@@ -188,7 +190,7 @@ class Reader:
         from .validity.report import checks_markdown, load
 
         self.used.append(VALIDITY)
-        return checks_markdown(load(self.root / VALIDITY), path)
+        return checks_markdown(load(self.root / VALIDITY), path, self.seen)
 
 
 def render(template_path, out_path, config: dict, root=".", provenance: str = "", *, source: str) -> list[str]:

@@ -131,6 +131,10 @@ def test_pages_show_the_checks_beside_the_table(defective, tmp_path):
     text = Reader(root, tmp_path).checks("results/adtp/spam/tables/methods.csv")
     assert "teacher_ceiling" in text and "degenerate: predicts one class" in text and "| fail |" in text
     assert "no validity check guards" in Reader(root, tmp_path).checks("results/nothing.csv")
+    # a record shown beside one table is named, not repeated, beside the next table it guards on that page
+    page = Reader(root, tmp_path)
+    first, again = (page.checks("results/adtp/spam/tables/methods.csv") for _ in range(2))
+    assert "| fail |" in first and "| fail |" not in again and "teacher_ceiling" in again and "shown above" in again
 
 
 def test_metric_ranges_follow_units():
@@ -262,7 +266,8 @@ def test_runs_of_one_task_trained_in_two_precisions_fail(tmp_path):
         return Reader(root, tmp_path).trained_in()
 
     assert said(list(ok.values())).startswith("bf16 autocast (fp32 weights; bf16 matmuls in the training steps) for "
-                                              f"every text run ({sum(r['numbers']['runs'] for r in ok.values())} runs")
+                                              "every text run (validity check `same_precision`: "
+                                              f"{ok['rotten_tomatoes']['numbers']['runs']} trained runs on rotten_tomatoes")
     assert said([spam]).startswith("runs differ: spam: the runs of one task trained in different precisions")
     assert said([]) == "not recorded (no text run yet)"
 
