@@ -1,5 +1,4 @@
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -38,37 +37,28 @@ def full_dags(config) -> bool:
     return config.getoption("--full-dags")
 
 
-TESTS_NICE, YIELD = 5, 10
-
-
 def _smoke(work: Path, config, builds) -> Background:
     configfile = write_dag_config(work.with_name(work.name + ".yaml"), full=full_dags(config))
     return Background(work, command(work, configfile=configfile, timing_alone=False), configfile=configfile)
 
 
-def _after(build: Background) -> list[str]:
-    """A command that waits for another background run to end, and fails if it failed."""
-    rc = shlex.quote(str(build.rc_file))
-    return ["bash", "-c", f"until [ -s {rc} ]; do sleep 1; done; exit $(cat {rc})"]
-
-
 def _device_check(work: Path, config, builds) -> Background:
-    # scripts/device_check.py's dry run (--device cpu) against the smoke build as its CPU side. Its DAG part
-    # runs once that build has ended: the tests that read the build run one at a time and leave a core idle,
-    # which it fills (run beside the build, it took CPU from the build, the session's critical path)
+    # scripts/device_check.py's dry run (--device cpu) against the smoke build as its CPU side. It starts once
+    # that build has ended: the tests that read the build run one at a time and leave a core idle, which its
+    # niced DAG part fills (started with the session, it took CPU from the build, on the critical path)
     smoke = builds["smoke_build"]
-    return Background(work, _after(smoke), [sys.executable, str(ROOT / "scripts" / "device_check.py"), "--device", "cpu", "--cores", "2",
+    return Background(work, [sys.executable, str(ROOT / "scripts" / "device_check.py"), "--device", "cpu", "--cores", "2",
                              "--workdir", str(work), "--out", str(work / "check.json"), "--reference", str(smoke.workdir),
                              "--reference-rc", str(smoke.rc_file),
-                             "--configfile", str(smoke.configfile), "--targets", DEVICE_CHECK_TARGET], nice=YIELD)
+                             "--configfile", str(smoke.configfile), "--targets", DEVICE_CHECK_TARGET], nice=5)
 
 
 def _dvc_machines(work: Path, config, builds) -> Background:
     # the DVC test's machines A (commit, push) and B (pull), from the smoke build once it has ended: about
     # 25 s of DVC, niced beside the tests that read the build (one at a time, a core idle)
     smoke = builds["smoke_build"]
-    return Background(work, _after(smoke), [sys.executable, str(ROOT / "tests" / "dvc_machines.py"), str(smoke.workdir),
-                             str(smoke.configfile), str(work)], nice=YIELD)
+    return Background(work, [sys.executable, str(ROOT / "tests" / "dvc_machines.py"), str(smoke.workdir),
+                             str(smoke.configfile), str(work)], nice=5)
 
 
 def _paper_micro(work: Path, config, builds) -> Background:
@@ -76,13 +66,13 @@ def _paper_micro(work: Path, config, builds) -> Background:
     # so it yields the cores to the smoke DAG and the tests in front
     files = [ROOT / "configs" / "paper.yaml", MICRO]
     return Background(work, [sys.executable, str(ROOT / "scripts" / "micro_fixture.py"), str(work)],
-                      command(work, *MICRO_TARGETS, configfile=files, timing_alone=False), nice=YIELD)
+                      command(work, *MICRO_TARGETS, configfile=files, timing_alone=False), nice=5)
 
 
 # The session's background runs, by the fixture that returns each one, in the order the tests that
-# read them run, with the run each waits for (it starts with the session and waits for that run's end);
-# only those a selected test needs run. The tests that need none run first, beside them. Priorities: the
-# smoke build 0, the tests TESTS_NICE, the other runs YIELD (below the tests in front of them).
+# read them run, with the run each waits for. A run without one starts when the session starts, the
+# others when the run they wait for has finished, if a selected test needs them; the tests that
+# need none run first, beside them.
 BUILDS = {"smoke_build": (_smoke, None), "dvc_machines": (_dvc_machines, "smoke_build"),
           "device_check_run": (_device_check, "smoke_build"), "paper_micro_build": (_paper_micro, None)}
 
@@ -114,19 +104,24 @@ def _seed():
 
 
 class _Builds(dict):
-    """The background runs, all started with the session (one that waits for another first waits for its
-    end, _after); `finished(name)` waits for one."""
+    """The background runs started so far; `finished(name)` waits for one and starts those that wait for it."""
 
     def __init__(self, needed, config, factory):
         super().__init__()
-        self.config, self.factory = config, factory
-        needed = set(needed) | {BUILDS[n][1] for n in needed if BUILDS[n][1]}
-        for name in [n for n in BUILDS if n in needed]:         # BUILDS' order: a run after the one it waits for
-            self[name] = BUILDS[name][0](factory.mktemp(name.removesuffix("_build")), config, self)
+        self.needed, self.config, self.factory = needed, config, factory
+        for name in needed:
+            if BUILDS[name][1] is None:
+                self._start(name)
+
+    def _start(self, name):
+        self[name] = BUILDS[name][0](self.factory.mktemp(name.removesuffix("_build")), self.config, self)
 
     def finished(self, name) -> Path:
         run = self[name].wait()
         assert run.returncode == 0, run.stderr[-4000:] + run.stdout[-2000:]
+        for other in self.needed:
+            if BUILDS[other][1] == name and other not in self:
+                self._start(other)
         return self[name].workdir
 
 
@@ -134,10 +129,6 @@ class _Builds(dict):
 def _builds(request, tmp_path_factory):
     needed = [name for name in BUILDS if any(name in item.fixturenames for item in request.session.items)]
     builds = _Builds(needed, request.config, tmp_path_factory)
-    if "smoke_build" in builds:
-        # the smoke build is the session's critical path: the tests yield it the cores and take what it leaves
-        # (its jobs spend a third of their time off the CPU); the runs after it yield to the tests (YIELD)
-        os.nice(TESTS_NICE)
     yield builds
     for build in builds.values():
         build.stop()
