@@ -83,6 +83,10 @@ def _status(r) -> str:
     return r["status"] + (" (withholds claims)" if r["withhold"] and r["status"] != "fail" else "")
 
 
+def _identity(record: dict) -> tuple:
+    return record["check"], record["task"], record["artefact"], record["subject"]
+
+
 def checks_markdown(records: list[dict], artefact, seen: set | None = None) -> str:
     """The checks that guard one table, for its page: every one that did not pass, and how many passed.
     `seen`: the records a page has already shown whole (updated here); they are named again, not repeated."""
@@ -90,11 +94,10 @@ def checks_markdown(records: list[dict], artefact, seen: set | None = None) -> s
     if not mine:
         return f"*(no validity check guards `{artefact}`)*"
     seen = set() if seen is None else seen
-    key = lambda r: (r["check"], r["task"], r["artefact"], r["subject"])        # noqa: E731
     others = [r for r in mine if r["status"] != "pass"]
-    again = [r for r in others if key(r) in seen]
-    shown = [r for r in others if key(r) not in seen]
-    seen.update(map(key, shown))
+    again = [r for r in others if _identity(r) in seen]
+    shown = [r for r in others if _identity(r) not in seen]
+    seen.update(map(_identity, shown))
     passed = Counter(r["check"] for r in mine if r["status"] == "pass")
     line = ("Validity: " + ", ".join(f"{k} {'x' + str(n) if n > 1 else ''}".strip() for k, n in sorted(passed.items()))
             + " pass." if passed else "Validity: no check passed.")
