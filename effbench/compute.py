@@ -7,6 +7,10 @@ CPU in fp32 nothing is wrapped and nothing moves, so CPU runs give exactly the n
 A workflow job states its compute once (`configure`, called by `effbench.workflow.setup`); study code
 asks `current()` for it, puts its models there, and moves each batch to the model's device (`on`).
 Library code and tests that never configure get the default: `auto`, fp32.
+
+torch is imported where it is used, not with this module: every workflow job configures its compute
+(`effbench.workflow.setup`), and a job that never builds a model (tables, figures, tests of
+significance: about half the DAG) would otherwise pay torch's 1.4 s import for nothing.
 """
 from __future__ import annotations
 
@@ -14,12 +18,20 @@ import contextlib
 import dataclasses
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DEFAULT = {"device": "auto", "precision": "fp32", "timing_precision": "fp32", "compile_dense": True, "gpus_per_job": 0}
 _configured: dict | None = None
+
+
+def dtype(precision: str) -> torch.dtype:
+    """The torch dtype of a precision name (fp32, bf16, fp16)."""
+    import torch
+
+    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,9 @@ class Compute:
         """torch.autocast for bf16 / fp16, nothing at fp32 (the CPU default stays untouched)."""
         if not self.autocast_on:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=DTYPES[self.precision])
+        import torch
+
+        return torch.autocast(self.device.type, dtype=dtype(self.precision))
 
     def training(self, precision: str | None) -> "Compute":
         """This compute with a study's own training precision (None: unchanged; `vit.precision`): on this
@@ -56,11 +70,15 @@ class Compute:
         """fp16 gradients need loss scaling; bf16 and fp32 do not (None)."""
         if self.precision != "fp16":
             return None
+        import torch
+
         return torch.amp.GradScaler(self.device.type)
 
     def describe(self) -> dict:
         out = {"device": str(self.device), "precision": self.precision, "timing_precision": self.timing_precision}
         if self.device.type == "cuda":
+            import torch
+
             out["gpu"] = torch.cuda.get_device_name(self.device)
         if self.fallback:
             out["fallback"] = self.fallback
@@ -76,6 +94,8 @@ def resolve(cfg: dict | None = None) -> Compute:
     or AMX), where bf16 autocast halves the time of a text training step; fp16 training falls back to
     fp32. `fallback` says what changed, and every artefact's provenance carries it. An explicit `cpu`
     with fp16 and `cuda` without a GPU are errors (the config asked for what this job cannot do)."""
+    import torch
+
     cfg = {**DEFAULT, **(cfg or {})}
     asked = cfg["device"]
     if asked == "auto":
@@ -105,6 +125,8 @@ def resolve(cfg: dict | None = None) -> Compute:
 def cpu_bf16_native() -> bool:
     """Whether this CPU has bf16 matmul instructions (AVX512-BF16 or AMX); elsewhere oneDNN emulates bf16
     (its own `_is_mkldnn_bf16_supported` says yes on any AVX512 CPU) and autocast would be slower than fp32."""
+    import torch
+
     try:
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except (AttributeError, RuntimeError):
@@ -141,6 +163,8 @@ def on(model: torch.nn.Module, batch):
 
 def numpy(t: torch.Tensor):
     """A model output as a NumPy array, from any device and precision (bf16/fp16 become fp32)."""
+    import torch
+
     t = t.detach()
     if t.is_floating_point() and t.dtype != torch.float64:
         t = t.float()
@@ -149,6 +173,8 @@ def numpy(t: torch.Tensor):
 
 def to_device(obj, device: torch.device):
     """Tensors (in dicts, lists and tuples) moved to `device`; everything else as it is."""
+    import torch
+
     if isinstance(obj, torch.Tensor):
         if obj.device == device:
             return obj

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from ..compute import DTYPES, device_of, on
+from ..compute import device_of, dtype, on
 from ..data.batching import collate, sequential_order
 from .flops import count_flops
 from .timing import Stopwatch, summarise, time_interleaved
@@ -118,8 +118,8 @@ def timed_models(models: dict, compute) -> tuple[dict, dict]:
     `compile_dense`, DENSE_SDPA also under torch.compile (dynamic shapes: one graph for every length).
     The methods stay eager: their token counts depend on the data (top-k per example, early exits),
     which splits a compiled graph at every such point."""
-    dtype = DTYPES[compute.timing_precision]
-    out = {name: m.to(dtype) for name, m in models.items()}
+    weights = dtype(compute.timing_precision)
+    out = {name: m.to(weights) for name, m in models.items()}
     note = {"device": str(compute.device), "timing_precision": compute.timing_precision, "compiled": []}
     if compute.device.type == "cuda" and compute.compile_dense and DENSE_SDPA in out:
         out[DENSE_COMPILED] = torch.compile(out[DENSE_SDPA], dynamic=True)

@@ -9,7 +9,7 @@ from ...artefacts import provenance, write_csv
 from ...data import tasks
 from ...data.text import read_split as load_split
 from ...data.text import subsample
-from ...models.backbones import load_encoder
+from ...models.backbones import load_tokenizer
 
 
 def split_frame(cfg: dict, task: str, split: str) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def prepare_newsgroups(cfg: dict, out_dir, val_fraction: float = 0.1) -> dict:
     splits = {"train": train.reset_index(drop=True), "validation": val.reset_index(drop=True), "test": raw["test"]}
     for name, frame in splits.items():
         write_csv(Path(out_dir) / f"{name}.csv", frame)
-    _, tokenizer = load_encoder(cfg["backbone"])
+    tokenizer = load_tokenizer(cfg["backbone"])   # the statistics count tokens: no weights
     stats = {"n_classes": int(raw["train"]["label"].nunique()), **text_data.split_statistics(splits, tokenizer)}
     write_json(Path(out_dir) / "stats.json", {"provenance": provenance(cfg, seed=cfg["split_seed"], source=ng["source"],
                                                                        dataset=text_data.NEWSGROUPS_HUB), "metrics": stats})
