@@ -179,4 +179,21 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     if deterministic:
+        deterministic_algorithms()
+
+
+def deterministic_algorithms() -> None:
+    """What torch.use_deterministic_algorithms(True) does, without importing Inductor to do it.
+
+    torch sets the flag of its C++ kernels and Inductor's `deterministic` config; the config's import
+    pulls in Dynamo and SymPy, 1.0-1.5 s of CPU in every job that seeds and never compiles (the
+    synthetic, ViT and geometry models). Inductor reads its flag from TORCHINDUCTOR_DETERMINISTIC when it
+    is first imported, so a job that compiles later gets the same setting; one already imported is set
+    directly."""
+    import torch
+
+    if "torch._inductor.config" in sys.modules:
         torch.use_deterministic_algorithms(True)
+        return
+    os.environ["TORCHINDUCTOR_DETERMINISTIC"] = "1"
+    torch._C._set_deterministic_algorithms(True, warn_only=False)

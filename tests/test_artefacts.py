@@ -52,3 +52,18 @@ def test_a_truncated_artefact_is_named_with_how_to_rebuild_it(tmp_path, kind):
     assert str(path) in str(err.value) and "rerun the same snakemake command" in str(err.value)
     with pytest.raises(FileNotFoundError):                      # missing is not corrupt
         read(tmp_path / f"missing.{kind}")
+
+
+def test_seeding_turns_on_deterministic_algorithms_without_importing_inductor():
+    """seed_everything sets torch's deterministic flag and, for a job that compiles later, Inductor's, but
+    does not import Inductor to do it (1-1.5 s of Dynamo and SymPy in every job that never compiles)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch; from effbench.artefacts import seed_everything; seed_everything(0); "
+            "assert torch.are_deterministic_algorithms_enabled(); "
+            "assert 'torch._inductor.config' not in sys.modules, 'seeding imported Inductor'; "
+            "import torch._inductor.config as c; assert c.deterministic; "
+            "seed_everything(1); assert torch.are_deterministic_algorithms_enabled() and c.deterministic")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
