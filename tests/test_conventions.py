@@ -64,3 +64,27 @@ def test_every_bad_input_of_the_reliability_page_is_rejected_and_the_page_is_cur
     r = run(sys.executable, "scripts/bad_inputs.py")
     assert r.returncode == 0, "a bad input was accepted:\n" + "\n".join(l for l in r.stdout.splitlines() if "ACCEPTED" in l)
     assert (ROOT / "docs" / "bad_inputs.md").read_text() == r.stdout, "rerun: python scripts/bad_inputs.py > docs/bad_inputs.md"
+
+
+def test_the_install_hands_uv_the_package_sources_pip_is_configured_with(tmp_path):
+    """uv reads no pip configuration: without pip's find-links or extra index, it would take PyPI's torch
+    (a CUDA build of several GB) instead of the machine's CPU build. A local index that does not exist is left
+    out, as pip leaves it out; the last index-url wins; each source is given once."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("uv_args", ROOT / "scripts" / "uv_args.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    uv_args = module.uv_args
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    listed = (f"global.find-links='{wheels}'\n"
+              "global.extra-index-url='file:///nowhere/simple https://download.pytorch.org/whl/cpu'\n"
+              "global.index-url='https://mirror.example/simple'\n"
+              "global.cert='/etc/ssl/certs/ca-certificates.crt'\n"
+              f":env:.find-links='{wheels}'\n"
+              ":env:.index-url='https://pypi.org/simple'\n")
+    assert uv_args(listed) == ["--find-links", str(wheels), "--index-url", "https://pypi.org/simple",
+                               "--extra-index-url", "https://download.pytorch.org/whl/cpu"]
+    assert uv_args("") == []

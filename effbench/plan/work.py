@@ -119,13 +119,20 @@ def size_of(name: str) -> tuple[int, int, int]:
         # a checkpoint on disk (the offline backbone, a prefetched or local model): its config.json as it is.
         # The scheduler's resource functions call this in Snakemake's own process, at every call that plans a
         # text model job; transformers' AutoConfig imports torch and transformers there (3 s a call)
-        c = json.loads((path / "config.json").read_text())
-    else:
-        from transformers import AutoConfig
+        sizes = _sizes(json.loads((path / "config.json").read_text()))
+        if sizes:
+            return sizes
+    # a hub name, or a config.json that leaves a size to its defaults
+    from transformers import AutoConfig
 
-        c = AutoConfig.from_pretrained(str(path)).to_dict()
-    return (c.get("num_hidden_layers") or c["n_layers"], c.get("hidden_size") or c["dim"],
-            c.get("intermediate_size") or c["hidden_dim"])
+    return _sizes(AutoConfig.from_pretrained(str(path)).to_dict())
+
+
+def _sizes(c: dict) -> tuple[int, int, int] | None:
+    """(layers, hidden, intermediate) of a BERT (num_hidden_layers, ...) or DistilBERT (n_layers, ...) config."""
+    out = (c.get("num_hidden_layers") or c.get("n_layers"), c.get("hidden_size") or c.get("dim"),
+           c.get("intermediate_size") or c.get("hidden_dim"))
+    return out if all(out) else None
 
 
 # ---------------------------------------------------------------- work of each model job
