@@ -125,7 +125,11 @@ def size_of(name: str) -> tuple[int, int, int]:
     # a hub name, or a config.json that leaves a size to its defaults
     from transformers import AutoConfig
 
-    return _sizes(AutoConfig.from_pretrained(str(path)).to_dict())
+    sizes = _sizes(AutoConfig.from_pretrained(str(path)).to_dict())
+    if sizes is None:
+        raise ValueError(f"backbone {name!r}: its config names no layers, hidden or intermediate size "
+                         "(BERT: num_hidden_layers, hidden_size, intermediate_size; DistilBERT: n_layers, dim, hidden_dim)")
+    return sizes
 
 
 def _sizes(c: dict) -> tuple[int, int, int] | None:
