@@ -55,6 +55,14 @@ def test_degenerate_baselines_are_named_and_findings_do_not_fail(defective):
     collapsed = next(r for r in records if r["check"] == "ratio_predictor_varies" and r["subject"] == "adaptive")
     assert collapsed["withhold"] and "not adaptive:" in collapsed["message"]
     assert "0.6 for every sequence" in collapsed["message"]
+    # the frontier's AD-TP row is that student too: withheld there with the same finding
+    assert any(r["check"] == "ratio_predictor_varies" and r["subject"] == "adtp" and r["withhold"]
+               and r["artefact"] == "results/frontier/rotten_tomatoes/frontier.csv" for r in records)
+    # above the majority rate but below the table's bag-of-words row: a finding, not a pass (and not a failure)
+    weak = next(r for r in records if r["check"] == "baseline_floor" and r["subject"] == "attention_r0.2"
+                and r["task"] == "rotten_tomatoes")
+    assert weak["status"] == "finding" and not weak["withhold"] and "below the bag of words'" in weak["message"]
+    assert weak["numbers"]["accuracy"] < weak["numbers"]["bag_of_words"]
 
 
 def test_a_control_explains_a_gain_as_a_finding(clean, tmp_path):

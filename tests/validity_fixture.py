@@ -134,7 +134,8 @@ def table(root, rel, key, rows: dict, labels, pct=False, extra=None):
 def text_task(root, task, defects):
     y = labels_of(task)
     spam = task == "spam"
-    fl = floor(root, task, y, (0.95 if defects else 0.90) if spam else 0.70)
+    # the clean run: every baseline row above the bag of words (a finding otherwise, effbench.validity.baselines)
+    fl = floor(root, task, y, (0.95 if defects else 0.78) if spam else (0.70 if defects else 0.64))
     for seed in (42,) if spam else (42, 43):        # the text gate runs two seeds of the shared dense model
         dense_run(root, task, seed, "max_epochs" if defects and spam else "plateau")
     dense = predictions(y, 0.92 if spam else 0.77, seed=3)

@@ -53,16 +53,18 @@ def check(run) -> list[dict]:
                                       f"not adaptive: the ratio predictor {what}; a finding of the study, reported, "
                                       "not a failed check", nums, withhold=True))
                     if table.artefact.endswith("retainer.csv"):
-                        out += _dependants(task, table.artefact, r, nums)
+                        frontier = [t.artefact for t in layout.tables(run.config, task) if t.study == "frontier"]
+                        out += _dependants(task, table.artefact, r, nums, frontier)
     return out
 
 
-def _dependants(task, retainer, r, nums) -> list[dict]:
+def _dependants(task, retainer, r, nums, frontier=()) -> list[dict]:
     """The rows that read AD-TP's collapsed predictor under other names: Table 4's static and random rows
-    (compared with an adaptive ratio that is one constant) and Table 1's AD-TP row (the student at that
-    constant, not an adaptive model): withheld with the same finding."""
+    (compared with an adaptive ratio that is one constant), Table 1's AD-TP row and the frontier's (the
+    student at that constant, not an adaptive model): withheld with the same finding."""
     methods = str(Path(retainer).with_name("methods.csv"))
     why = (f"rests on the collapsed ratio predictor (every sequence at {r['mean_ratio']:.3g}, "
            f"{retainer}): a static model at that ratio, not AD-TP's adaptive one")
+    rows = [(retainer, "static"), (retainer, "random"), (methods, "adtp"), *((f, "adtp") for f in frontier)]
     return [record("ratio_predictor_varies", "adtp", task, artefact, row, "finding", why, nums, withhold=True)
-            for artefact, row in ((retainer, "static"), (retainer, "random"), (methods, "adtp"))]
+            for artefact, row in rows]
