@@ -87,7 +87,8 @@ def check(run) -> list[dict]:
                     msg = f"{acc:.3f} above the majority-class rate {rate:.3f}"
                     if bow is not None and name != "bag_of_words" and acc < bow - half:
                         out.append(record(what, table.study, task, table.artefact, name, "finding",
-                                          f"{msg} but below the bag of words' {bow:.3f} (point estimates): not shown to "
+                                          f"{msg} but below the bag of words' {bow:.3f}, by {round((bow - acc) * n) if n else '?'}"
+                                          f" of {n} examples (point estimates, not a tested difference): not shown to "
                                           "read more than which words occur", {**nums, "bag_of_words": bow}))
                     else:
                         out.append(record(what, table.study, task, table.artefact, name, "pass", msg, nums))
